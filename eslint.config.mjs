@@ -1,0 +1,42 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'stream', 'util', 'events', 'url', 'worker_threads', 'process', 'readline', 'timers', 'zlib', 'dns', 'tls'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'runs/**', 'src/scripted-model/templates/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.test.json'], tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed deterministically in a sandbox: no I/O, no SDK clients.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Workflows may not use Node builtins.' })),
+            { name: 'openai', message: 'Model calls belong in activities.' },
+          ],
+          patterns: [
+            { group: ['@modelcontextprotocol/*'], message: 'Codex calls belong in activities.' },
+            { group: ['node:*'], message: 'Workflows may not use Node builtins.' },
+            { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Import activities as types only.' },
+          ],
+        },
+      ],
+    },
+  },
+);

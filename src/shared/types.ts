@@ -1,0 +1,204 @@
+/**
+ * Payloads of workflows, activities and queries. Small, serialisable, one input object per call.
+ * Secrets never appear here: keys live in the worker's settings, not in history.
+ */
+import type { AgentTool, ReasoningEffort, Role } from './roles';
+
+/** A Responses API input/output item (message, function_call, function_call_output, reasoning, ...). */
+export type ConversationItem = { type: string } & Record<string, unknown>;
+
+export interface TokenUsage {
+  input: number;
+  output: number;
+  reasoning: number;
+  total: number;
+}
+
+export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, reasoning: 0, total: 0 };
+
+// ---- model turn ----
+
+export interface ModelTurnInput {
+  runId: string;
+  role: Role;
+  /** 1-based turn number within the role's step, for summaries and logs. */
+  turn: number;
+  instructions: string;
+  input: ConversationItem[];
+  tools: readonly AgentTool[];
+  /** Per-role overrides; the worker's settings supply the defaults. */
+  model?: string;
+  reasoningEffort?: ReasoningEffort;
+}
+
+export type CodexToolName = 'codex' | 'codex-reply';
+
+/** A tool call the model asked for, already validated. */
+export interface CodexToolCall {
+  callId: string;
+  tool: CodexToolName;
+  /** The raw JSON arguments as the model sent them (kept for the report). */
+  arguments: string;
+  prompt: string;
+  threadId?: string;
+}
+
+export interface ModelTurnOutput {
+  responseId: string;
+  model: string;
+  /** Output items, to append to the conversation as they are. */
+  items: ConversationItem[];
+  codexCalls: CodexToolCall[];
+  /** Text of the final assistant message, when the model answered instead of calling a tool. */
+  finalText?: string;
+  usage: TokenUsage;
+  /** True when the answer came from the scripted model, not a real LLM. */
+  scripted: boolean;
+  durationMs: number;
+}
+
+// ---- codex call ----
+
+export type ApprovalPolicy = 'never' | 'on-request';
+export type SandboxMode = 'read-only' | 'workspace-write' | 'danger-full-access';
+
+export interface CodexCallInput {
+  runId: string;
+  role: Role;
+  /** Label shown in the Web UI and the report, e.g. "Frontend Developer: Codex call 2". */
+  label: string;
+  tool: CodexToolName;
+  prompt: string;
+  /** Required for codex-reply. */
+  threadId?: string;
+  /** Absolute workspace directory; Codex runs there. */
+  cwd: string;
+  approvalPolicy: ApprovalPolicy;
+  sandbox: SandboxMode;
+  /**
+   * What a new thread needs to know if `threadId` died with an earlier Codex process:
+   * the prompts already sent in that thread, oldest first.
+   */
+  threadHistory?: string[];
+}
+
+export interface CodexCallOutput {
+  threadId: string;
+  content: string;
+  /** Set when the requested thread was lost and the work continued in the new `threadId`. */
+  continuedFromThreadId?: string;
+  /** Tokens Codex spent (from its token_count events). */
+  usage: TokenUsage;
+  /** Workspace-relative paths Codex reported changing (patch events). */
+  filesChanged: string[];
+  commandsRun: number;
+  events: number;
+  durationMs: number;
+}
+
+// ---- workspace and gates ----
+
+export interface CreateWorkspaceInput {
+  workflowId: string;
+  /** A directory the user asked for; must be inside the allowed root. */
+  requested?: string;
+}
+
+export interface FileRecord {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface GateInput {
+  workspace: string;
+  gate: string;
+  required: string[];
+  optional: string[];
+}
+
+export interface GateResult {
+  gate: string;
+  present: FileRecord[];
+  missing: string[];
+}
+
+// ---- workflows and state ----
+
+export interface ModelOverrides {
+  /** Model for every agent unless a role override says otherwise. */
+  model?: string;
+  perRole?: Partial<Record<Role, { model?: string; reasoningEffort?: ReasoningEffort }>>;
+}
+
+export interface MultiAgentInput {
+  taskList: string;
+  /** Workspace directory; default `<workspace root>/<workflowId>`. */
+  workspace?: string;
+  models?: ModelOverrides;
+  /** How many times a missing deliverable is asked again from its owner before failing. Default 2. */
+  maxDeliverableRetries?: number;
+  /** Bound on model turns per role per attempt. Default 12. */
+  maxTurnsPerAgent?: number;
+  /** Run Frontend then Backend one after the other, as the cookbook's handoffs do (benchmarks only). */
+  sequentialBranches?: boolean;
+}
+
+export interface SingleAgentInput {
+  prompt?: string;
+  workspace?: string;
+  models?: ModelOverrides;
+  maxTurnsPerAgent?: number;
+}
+
+export type StepStatus = 'waiting' | 'running' | 'done' | 'failed';
+
+export interface CodexCallRecord {
+  label: string;
+  tool: CodexToolName;
+  prompt: string;
+  threadId?: string;
+  continuedFromThreadId?: string;
+  startedAt: number;
+  endedAt?: number;
+  filesChanged: string[];
+  usage: TokenUsage;
+  error?: string;
+}
+
+export interface StepState {
+  role: Role;
+  title: string;
+  status: StepStatus;
+  /** 1 + the number of times missing deliverables were asked again. */
+  attempts: number;
+  startedAt?: number;
+  endedAt?: number;
+  modelTurns: number;
+  codexCalls: CodexCallRecord[];
+  files: FileRecord[];
+  missing: string[];
+  modelUsage: TokenUsage;
+  codexUsage: TokenUsage;
+  finalText?: string;
+  error?: string;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed';
+
+export interface RunState {
+  workflow: 'multi' | 'single';
+  status: RunStatus;
+  workspace?: string;
+  startedAt: number;
+  endedAt?: number;
+  steps: StepState[];
+  scripted?: boolean;
+  error?: string;
+}
+
+export interface RunResult {
+  workspace: string;
+  files: FileRecord[];
+  state: RunState;
+}
