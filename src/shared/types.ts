@@ -41,6 +41,8 @@ export interface CodexToolCall {
   arguments: string;
   prompt: string;
   threadId?: string;
+  /** Set when the call was invalid (bad JSON, unknown tool, cwd outside the workspace); the model is told. */
+  error?: string;
 }
 
 export interface ModelTurnOutput {
@@ -131,8 +133,22 @@ export interface ModelOverrides {
   perRole?: Partial<Record<Role, { model?: string; reasoningEffort?: ReasoningEffort }>>;
 }
 
+/** Timeouts and retry bounds of the activities; defaults suit real models, tests shorten them. */
+export interface ActivityTuning {
+  modelTurnTimeoutMs?: number;
+  codexCallTimeoutMs?: number;
+  /** A worker that stops heartbeating for this long is presumed dead and its activity is retried elsewhere. */
+  heartbeatTimeoutMs?: number;
+  retryInitialIntervalMs?: number;
+  retryMaximumIntervalMs?: number;
+  maximumAttempts?: number;
+}
+
 export interface MultiAgentInput {
   taskList: string;
+  tuning?: ActivityTuning;
+  /** Sandbox for Codex; danger-full-access is refused unless the worker allows it. Default workspace-write. */
+  sandbox?: SandboxMode;
   /** Workspace directory; default `<workspace root>/<workflowId>`. */
   workspace?: string;
   models?: ModelOverrides;
@@ -146,6 +162,8 @@ export interface MultiAgentInput {
 
 export interface SingleAgentInput {
   prompt?: string;
+  tuning?: ActivityTuning;
+  sandbox?: SandboxMode;
   workspace?: string;
   models?: ModelOverrides;
   maxTurnsPerAgent?: number;

@@ -1,0 +1,255 @@
+/**
+ * The model-turn activity: one call to a Responses endpoint (OpenAI or the scripted model).
+ * The SDK never retries (`maxRetries: 0`): Temporal owns retries, so failures are classified here.
+ */
+import { Context, heartbeat } from '@temporalio/activity';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import type { Settings } from '../config/settings';
+import { ConfigError, ModelRequestError, TransientServiceError } from '../shared/errors';
+import type { AgentTool, ReasoningEffort } from '../shared/roles';
+import type { CodexToolCall, ConversationItem, ModelTurnInput, ModelTurnOutput, TokenUsage } from '../shared/types';
+import { withFailureConversion } from './failures';
+
+const CodexArgsSchema = z.object({
+  prompt: z.string().min(1),
+  'approval-policy': z.string().optional(),
+  sandbox: z.string().optional(),
+  cwd: z.string().optional(),
+});
+const CodexReplyArgsSchema = z.object({ prompt: z.string().min(1), threadId: z.string().min(1) });
+
+/** Function tools that mirror the Codex MCP tools the agents may call. */
+export const CODEX_FUNCTION_TOOLS = {
+  codex: {
+    type: 'function',
+    name: 'codex',
+    description:
+      'Start a Codex session that edits files in the workspace. Returns {threadId, content}. ' +
+      'Always pass "approval-policy": "never" and "sandbox": "workspace-write".',
+    strict: false,
+    parameters: {
+      type: 'object',
+      properties: {
+        prompt: { type: 'string', description: 'The task for Codex, with exact file names.' },
+        'approval-policy': { type: 'string', enum: ['never', 'on-request'] },
+        sandbox: { type: 'string', enum: ['read-only', 'workspace-write'] },
+      },
+      required: ['prompt'],
+      additionalProperties: false,
+    },
+  },
+  'codex-reply': {
+    type: 'function',
+    name: 'codex-reply',
+    description: 'Continue an existing Codex session. Returns {threadId, content}.',
+    strict: false,
+    parameters: {
+      type: 'object',
+      properties: {
+        threadId: { type: 'string', description: 'threadId returned by an earlier codex call' },
+        prompt: { type: 'string' },
+      },
+      required: ['threadId', 'prompt'],
+      additionalProperties: false,
+    },
+  },
+} as const;
+
+function toolsFor(tools: readonly AgentTool[], scripted: boolean): OpenAI.Responses.Tool[] {
+  return tools.flatMap((t): OpenAI.Responses.Tool[] => {
+    if (t === 'web_search') return scripted ? [] : [{ type: 'web_search' }];
+    return [CODEX_FUNCTION_TOOLS[t] as unknown as OpenAI.Responses.Tool];
+  });
+}
+
+/** Reasoning settings are only accepted by reasoning models. */
+function supportsReasoning(model: string): boolean {
+  return /^(gpt-5|o\d)/.test(model);
+}
+
+export interface ModelActivityDeps {
+  settings: Settings;
+  /** Injected by tests; the default is an OpenAI client built from settings. */
+  client?: OpenAI;
+}
+
+export function createModelActivities(deps: ModelActivityDeps) {
+  const { model: ms } = deps.settings;
+  const client =
+    deps.client ??
+    new OpenAI({
+      // The scripted model needs no key; the SDK insists on one, so it gets a visible placeholder.
+      apiKey: ms.apiKey ?? 'scripted-model-needs-no-key',
+      baseURL: ms.baseUrl,
+      maxRetries: 0,
+      timeout: ms.requestTimeoutMs,
+    });
+
+  async function modelTurn(input: ModelTurnInput): Promise<ModelTurnOutput> {
+    const ctx = Context.current();
+    const model = input.model ?? ms.defaultModel;
+    const effort: ReasoningEffort | undefined = input.reasoningEffort;
+    const started = Date.now();
+    // Keep the activity visibly alive while the model thinks; start-to-close bounds a hung call.
+    const beat = setInterval(() => heartbeat({ waitingMs: Date.now() - started }), 5_000);
+    ctx.log.info('model turn started', { role: input.role, turn: input.turn, model, scripted: ms.scripted });
+    try {
+      const response = await client.responses.create(
+        {
+          model,
+          instructions: input.instructions,
+          input: input.input as unknown as OpenAI.Responses.ResponseInput,
+          tools: toolsFor(input.tools, ms.scripted),
+          store: false,
+          ...(effort && supportsReasoning(model) ? { reasoning: { effort }, include: ['reasoning.encrypted_content'] } : {}),
+        },
+        {
+          signal: ctx.cancellationSignal,
+          headers: { 'x-dca-kind': 'agent', 'x-dca-role': input.role, 'x-dca-run': input.runId },
+        },
+      );
+      const output = parseResponse(response, Date.now() - started, ms.scripted);
+      ctx.log.info('model turn finished', {
+        role: input.role,
+        turn: input.turn,
+        durationMs: output.durationMs,
+        codexCalls: output.codexCalls.length,
+        tokens: output.usage.total,
+      });
+      return output;
+    } catch (err) {
+      throw classifyModelError(err);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  return { modelTurn: withFailureConversion(modelTurn) };
+}
+
+export function parseResponse(response: OpenAI.Responses.Response, durationMs: number, scripted: boolean): ModelTurnOutput {
+  const items = response.output as unknown as ConversationItem[];
+  const codexCalls: CodexToolCall[] = [];
+  const texts: string[] = [];
+  for (const item of response.output) {
+    if (item.type === 'function_call') codexCalls.push(parseToolCall(item.call_id, item.name, item.arguments));
+    if (item.type === 'message') {
+      for (const part of item.content) if (part.type === 'output_text') texts.push(part.text);
+    }
+  }
+  const u = response.usage;
+  const usage: TokenUsage = {
+    input: u?.input_tokens ?? 0,
+    output: u?.output_tokens ?? 0,
+    reasoning: u?.output_tokens_details?.reasoning_tokens ?? 0,
+    total: u?.total_tokens ?? 0,
+  };
+  return {
+    responseId: response.id,
+    model: response.model,
+    items: items.map(stripOutputOnlyFields),
+    codexCalls,
+    finalText: codexCalls.length === 0 ? texts.join('\n').trim() : undefined,
+    usage,
+    scripted,
+    durationMs,
+  };
+}
+
+/** Fields the API returns on output items but rejects or ignores on input items. */
+function stripOutputOnlyFields(item: ConversationItem): ConversationItem {
+  const { status: _status, ...rest } = item;
+  return rest as ConversationItem;
+}
+
+/** Validates a tool call; an invalid one is returned with `error` so the model is told, not the run failed. */
+export function parseToolCall(callId: string, name: string, rawArgs: string): CodexToolCall {
+  const base = { callId, arguments: rawArgs, prompt: '' };
+  if (name !== 'codex' && name !== 'codex-reply') {
+    return { ...base, tool: 'codex', error: `Unknown tool "${name}". Use codex or codex-reply.` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(rawArgs);
+  } catch {
+    return { ...base, tool: name, error: 'Arguments are not valid JSON.' };
+  }
+  if (name === 'codex') {
+    const parsed = CodexArgsSchema.safeParse(json);
+    if (!parsed.success) return { ...base, tool: name, error: `Invalid codex arguments: ${parsed.error.message}` };
+    const cwd = parsed.data.cwd;
+    if (cwd !== undefined && !isInsideWorkspace(cwd)) {
+      return { ...base, tool: name, error: `cwd "${cwd}" is outside the workspace; omit cwd, Codex runs in the workspace.` };
+    }
+    return { ...base, tool: name, prompt: parsed.data.prompt };
+  }
+  const parsed = CodexReplyArgsSchema.safeParse(json);
+  if (!parsed.success) return { ...base, tool: name, error: `Invalid codex-reply arguments: ${parsed.error.message}` };
+  return { ...base, tool: name, prompt: parsed.data.prompt, threadId: parsed.data.threadId };
+}
+
+/** Codex always runs in the workspace root; a model may only name it relatively. */
+function isInsideWorkspace(cwd: string): boolean {
+  if (cwd.startsWith('/') || /^[A-Za-z]:[\\/]/.test(cwd)) return false;
+  const parts = cwd.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  let depth = 0;
+  for (const p of parts) {
+    depth += p === '..' ? -1 : 1;
+    if (depth < 0) return false;
+  }
+  return true;
+}
+
+const RETRYABLE_STATUS = new Set([408, 409, 429]);
+
+/** Maps SDK errors to our failure classes. The message never includes the key. */
+export function classifyModelError(err: unknown): unknown {
+  if (err instanceof OpenAI.APIUserAbortError) return err;
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new TransientServiceError(`Model endpoint unreachable or timed out: ${err.message}`, undefined, { cause: err });
+  }
+  if (err instanceof OpenAI.APIError) {
+    const status = err.status;
+    const detail = err.message;
+    if (status === undefined) {
+      // A stream or body that broke off mid-way.
+      return new TransientServiceError(`Model response broke off: ${detail}`, undefined, { cause: err });
+    }
+    if (RETRYABLE_STATUS.has(status) || status >= 500) {
+      return new TransientServiceError(`Model endpoint answered ${status}: ${detail}`, retryAfterMs(err.headers), {
+        cause: err,
+      });
+    }
+    if (status === 401) {
+      return new ModelRequestError(
+        'The model endpoint rejected the API key (401). Check OPENAI_API_KEY (and OPENAI_BASE_URL).',
+        status,
+        { cause: err },
+      );
+    }
+    if (status === 403) {
+      return new ModelRequestError(`The model endpoint refused access (403): ${detail}`, status, { cause: err });
+    }
+    if (status === 404) {
+      return new ModelRequestError(`Model or endpoint not found (404): ${detail}`, status, { cause: err });
+    }
+    return new ModelRequestError(`The model endpoint rejected the request (${status}): ${detail}`, status, { cause: err });
+  }
+  if (err instanceof SyntaxError || (err instanceof Error && /terminated|socket|ECONNRESET|premature/i.test(err.message))) {
+    return new TransientServiceError(`Model response broke off: ${err.message}`, undefined, { cause: err });
+  }
+  if (err instanceof OpenAI.OpenAIError) return new ConfigError(`Model client error: ${err.message}`, { cause: err });
+  return err;
+}
+
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Number(ms);
+  const s = headers.get('retry-after');
+  if (!s) return undefined;
+  if (Number.isFinite(Number(s))) return Number(s) * 1000;
+  const date = Date.parse(s);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,104 @@
+/**
+ * Worker-side settings, read once from the environment at the entrypoints and validated.
+ * Workflows never read these; activities get them through `createActivities(deps)`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors';
+
+export const DEFAULT_TASK_QUEUE = 'durable-codex-agents';
+
+export interface ModelSettings {
+  /** Undefined when the scripted model is in use. Never logged, never put in a payload. */
+  apiKey?: string;
+  /** Responses endpoint base, e.g. https://api.openai.com/v1 or the scripted model's http://127.0.0.1:P/v1. */
+  baseUrl?: string;
+  /** True when the endpoint is the scripted model (no real LLM). */
+  scripted: boolean;
+  defaultModel: string;
+  requestTimeoutMs: number;
+}
+
+export interface CodexSettings {
+  /** The `codex` binary from the pinned @openai/codex package. */
+  command: string;
+  /** Model slug Codex uses; must be one Codex knows (an unknown slug drops apply_patch). */
+  model?: string;
+  /** CODEX_HOME for the server process; sessions and logs go there. */
+  home?: string;
+  /** Upper bound on one Codex tool call. */
+  callTimeoutMs: number;
+  /** Only when the user explicitly asks (CODEX_ALLOW_DANGER_FULL_ACCESS=1). */
+  allowDangerFullAccess: boolean;
+}
+
+export interface Settings {
+  taskQueue: string;
+  workspaceRoot: string;
+  model: ModelSettings;
+  codex: CodexSettings;
+}
+
+const EnvSchema = z.object({
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  AGENT_MODEL: z.string().min(1).optional(),
+  MODEL_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  CODEX_MODEL: z.string().min(1).optional(),
+  CODEX_HOME: z.string().min(1).optional(),
+  CODEX_CALL_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  CODEX_ALLOW_DANGER_FULL_ACCESS: z.enum(['0', '1', 'true', 'false']).optional(),
+  TASK_QUEUE: z.string().min(1).optional(),
+  WORKSPACE_ROOT: z.string().min(1).optional(),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+/** The model slug used with the scripted model; Codex knows it offline, so it keeps its apply_patch tool. */
+export const SCRIPTED_MODEL_SLUG = 'gpt-5.2-codex';
+
+export function codexBinaryPath(): string {
+  // The platform binary ships inside the registry package; resolve it rather than going through npx.
+  const pkg = require.resolve('@openai/codex/package.json');
+  return path.join(path.dirname(pkg), 'bin', 'codex.js');
+}
+
+/**
+ * Reads settings from an environment. `scriptedBaseUrl` is the scripted model's address, used when no
+ * OPENAI_API_KEY is given.
+ */
+export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?: string } = {}): Settings {
+  const parsed = EnvSchema.safeParse(stripEmpty(env));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid environment: ${issues}`);
+  }
+  const e = parsed.data;
+  const scripted = e.OPENAI_API_KEY === undefined;
+  if (scripted && options.scriptedBaseUrl === undefined) {
+    throw new ConfigError('OPENAI_API_KEY is not set and no scripted model was started');
+  }
+  return {
+    taskQueue: e.TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? 'runs'),
+    model: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: scripted ? options.scriptedBaseUrl : e.OPENAI_BASE_URL,
+      scripted,
+      defaultModel: e.AGENT_MODEL ?? (scripted ? 'scripted-gpt-5' : 'gpt-5'),
+      requestTimeoutMs: e.MODEL_TIMEOUT_MS ?? 300_000,
+    },
+    codex: {
+      command: codexBinaryPath(),
+      model: e.CODEX_MODEL ?? (scripted ? SCRIPTED_MODEL_SLUG : undefined),
+      home: e.CODEX_HOME,
+      callTimeoutMs: e.CODEX_CALL_TIMEOUT_MS ?? 20 * 60_000,
+      allowDangerFullAccess: e.CODEX_ALLOW_DANGER_FULL_ACCESS === '1' || e.CODEX_ALLOW_DANGER_FULL_ACCESS === 'true',
+    },
+  };
+}
+
+function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}

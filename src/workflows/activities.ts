@@ -1,0 +1,52 @@
+/** Activity proxies with a timeout and retry policy per kind of work. */
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/errors';
+import type { ActivityTuning } from '../shared/types';
+
+export interface ActivityProxies {
+  modelTurn: ReturnType<typeof proxyActivities<Activities>>['modelTurn'];
+  codexCall: ReturnType<typeof proxyActivities<Activities>>['codexCall'];
+  createWorkspace: ReturnType<typeof proxyActivities<Activities>>['createWorkspace'];
+  checkDeliverables: ReturnType<typeof proxyActivities<Activities>>['checkDeliverables'];
+  listWorkspace: ReturnType<typeof proxyActivities<Activities>>['listWorkspace'];
+  modelOptions: ActivityOptions;
+  codexOptions: ActivityOptions;
+}
+
+export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
+  const retry = {
+    initialInterval: t.retryInitialIntervalMs ?? 2_000,
+    backoffCoefficient: 2,
+    maximumInterval: t.retryMaximumIntervalMs ?? 60_000,
+    maximumAttempts: t.maximumAttempts ?? 6,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
+  };
+  const heartbeatTimeout = t.heartbeatTimeoutMs ?? 30_000;
+  const modelOptions: ActivityOptions = {
+    startToCloseTimeout: t.modelTurnTimeoutMs ?? 10 * 60_000,
+    heartbeatTimeout,
+    retry,
+  };
+  const codexOptions: ActivityOptions = {
+    startToCloseTimeout: t.codexCallTimeoutMs ?? 30 * 60_000,
+    heartbeatTimeout,
+    retry,
+  };
+  const fileOptions: ActivityOptions = {
+    startToCloseTimeout: 60_000,
+    retry: { ...retry, maximumAttempts: 3 },
+  };
+  const model = proxyActivities<Activities>(modelOptions);
+  const codex = proxyActivities<Activities>(codexOptions);
+  const files = proxyActivities<Activities>(fileOptions);
+  return {
+    modelTurn: model.modelTurn,
+    codexCall: codex.codexCall,
+    createWorkspace: files.createWorkspace,
+    checkDeliverables: files.checkDeliverables,
+    listWorkspace: files.listWorkspace,
+    modelOptions,
+    codexOptions,
+  };
+}

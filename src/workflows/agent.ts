@@ -1,0 +1,191 @@
+/**
+ * One agent's step: a loop of model turns (activities) and the Codex calls the model asks for (activities),
+ * then the gate on its deliverables. A missing deliverable is asked again from the agent, a bounded number of times.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { missingDeliverablesMessage } from '../shared/prompts';
+import { ROLE_SPECS, type Role } from '../shared/roles';
+import { FailureTypes } from '../shared/errors';
+import type {
+  CodexCallRecord,
+  CodexToolCall,
+  ConversationItem,
+  FileRecord,
+  ModelOverrides,
+  RunState,
+  SandboxMode,
+  StepState,
+} from '../shared/types';
+import type { ActivityProxies } from './activities';
+import { addUsage, publishDetails, stepOf } from './state';
+
+export interface AgentContext {
+  runId: string;
+  state: RunState;
+  workspace: string;
+  acts: ActivityProxies;
+  models?: ModelOverrides;
+  sandbox: SandboxMode;
+  maxTurns: number;
+  maxDeliverableRetries: number;
+}
+
+export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
+
+/** Runs a role to completion and returns its final answer. Throws MissingDeliverablesError when the gate stays shut. */
+export async function runAgent(ctx: AgentContext, role: Role, firstMessage: string): Promise<string> {
+  const spec = ROLE_SPECS[role];
+  const step = stepOf(ctx.state, role);
+  step.status = 'running';
+  step.startedAt = Date.now();
+  step.attempts = 1;
+  publishDetails(ctx.state);
+  const conversation: ConversationItem[] = [userMessage(firstMessage)];
+  const threads = new ThreadBook();
+  const required = spec.deliverables.filter((d) => d.required).map((d) => d.path);
+  const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
+  try {
+    for (;;) {
+      step.finalText = await converse(ctx, step, conversation, threads);
+      if (spec.deliverables.length === 0) break;
+      const gate = await ctx.acts.checkDeliverables({ workspace: ctx.workspace, gate: spec.title, required, optional });
+      step.files = gate.present;
+      step.missing = gate.missing;
+      if (gate.missing.length === 0) break;
+      if (step.attempts > ctx.maxDeliverableRetries) {
+        throw ApplicationFailure.create({
+          type: FailureTypes.missingDeliverables,
+          message: `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`,
+          nonRetryable: true,
+          details: [{ role, missing: gate.missing }],
+        });
+      }
+      step.attempts += 1;
+      publishDetails(ctx.state);
+      conversation.push(userMessage(missingDeliverablesMessage(gate.missing)));
+    }
+    step.status = 'done';
+    return step.finalText ?? '';
+  } catch (err) {
+    step.status = 'failed';
+    step.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    step.endedAt = Date.now();
+    publishDetails(ctx.state);
+  }
+}
+
+/** Model turns until the model answers without tool calls (or the turn bound is reached). */
+async function converse(
+  ctx: AgentContext,
+  step: StepState,
+  conversation: ConversationItem[],
+  threads: ThreadBook,
+): Promise<string | undefined> {
+  const spec = ROLE_SPECS[step.role];
+  const override = ctx.models?.perRole?.[step.role];
+  for (let i = 0; i < ctx.maxTurns; i++) {
+    step.modelTurns += 1;
+    const out = await ctx.acts.modelTurn.executeWithOptions(
+      { ...ctx.acts.modelOptions, summary: `${spec.title}: model turn ${step.modelTurns}` },
+      [
+        {
+          runId: ctx.runId,
+          role: step.role,
+          turn: step.modelTurns,
+          instructions: spec.instructions,
+          input: conversation,
+          tools: spec.tools,
+          model: override?.model ?? ctx.models?.model,
+          reasoningEffort: override?.reasoningEffort ?? spec.reasoningEffort,
+        },
+      ],
+    );
+    addUsage(step.modelUsage, out.usage);
+    if (out.scripted) ctx.state.scripted = true;
+    conversation.push(...out.items);
+    if (out.codexCalls.length === 0) return out.finalText;
+    // Calls the model made in one turn run concurrently, as they would in the Agents SDK.
+    const outputs = await Promise.all(out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads)));
+    conversation.push(...outputs);
+    publishDetails(ctx.state);
+  }
+  return undefined;
+}
+
+async function runCodexCall(
+  ctx: AgentContext,
+  step: StepState,
+  call: CodexToolCall,
+  threads: ThreadBook,
+): Promise<ConversationItem> {
+  const output = (text: string): ConversationItem => ({ type: 'function_call_output', call_id: call.callId, output: text });
+  if (call.error) return output(`Error: ${call.error}`);
+  const label = `${step.title}: Codex call ${step.codexCalls.length + 1}`;
+  const threadId = call.threadId ? threads.resolve(call.threadId) : undefined;
+  const record: CodexCallRecord = {
+    label,
+    tool: call.tool,
+    prompt: call.prompt,
+    threadId,
+    startedAt: Date.now(),
+    filesChanged: [],
+    usage: { input: 0, output: 0, reasoning: 0, total: 0 },
+  };
+  step.codexCalls.push(record);
+  publishDetails(ctx.state);
+  if (call.tool === 'codex-reply' && (threadId === undefined || !threads.known(threadId))) {
+    record.error = `Unknown threadId ${call.threadId ?? ''}`;
+    return output(`Error: unknown threadId "${call.threadId ?? ''}". Start a new session with the codex tool.`);
+  }
+  const result = await ctx.acts.codexCall.executeWithOptions({ ...ctx.acts.codexOptions, summary: label }, [
+    {
+      runId: ctx.runId,
+      role: step.role,
+      label,
+      tool: call.tool,
+      prompt: call.prompt,
+      threadId,
+      cwd: ctx.workspace,
+      approvalPolicy: 'never',
+      sandbox: ctx.sandbox,
+      threadHistory: threadId ? threads.history(threadId) : undefined,
+    },
+  ]);
+  threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
+  Object.assign(record, {
+    threadId: result.threadId,
+    continuedFromThreadId: result.continuedFromThreadId,
+    endedAt: Date.now(),
+    filesChanged: result.filesChanged,
+    usage: result.usage,
+  });
+  addUsage(step.codexUsage, result.usage);
+  return output(JSON.stringify({ threadId: result.threadId, content: result.content }));
+}
+
+/** Prompts sent per Codex thread, and which lost thread continues in which new one. */
+class ThreadBook {
+  private readonly prompts = new Map<string, string[]>();
+  private readonly movedTo = new Map<string, string>();
+
+  resolve(threadId: string): string {
+    let id = threadId;
+    for (let hops = 0; this.movedTo.has(id) && hops < 100; hops++) id = this.movedTo.get(id) ?? id;
+    return id;
+  }
+  known(threadId: string): boolean {
+    return this.prompts.has(threadId);
+  }
+  history(threadId: string): string[] {
+    return [...(this.prompts.get(threadId) ?? [])];
+  }
+  record(newId: string, requested: string | undefined, continuedFrom: string | undefined, prompt: string): void {
+    const before = requested ? this.history(requested) : [];
+    if (continuedFrom) this.movedTo.set(continuedFrom, newId);
+    this.prompts.set(newId, [...(newId === requested || continuedFrom ? before : []), prompt]);
+  }
+}
+
+export const filesSoFar = (state: RunState): FileRecord[] => state.steps.flatMap((s) => s.files);

@@ -1,0 +1,3 @@
+export { multiAgentWorkflow } from './multi-agent';
+export { singleAgentWorkflow } from './single-agent';
+export { progressQuery } from './state';

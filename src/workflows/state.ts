@@ -1,0 +1,61 @@
+/** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
+import { defineQuery, setCurrentDetails } from '@temporalio/workflow';
+import { ROLE_SPECS, type Role } from '../shared/roles';
+import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
+
+export const progressQuery = defineQuery<RunState>('progress');
+
+export function newRunState(workflow: RunState['workflow'], roles: readonly Role[]): RunState {
+  return {
+    workflow,
+    status: 'running',
+    startedAt: Date.now(),
+    steps: roles.map(newStep),
+  };
+}
+
+function newStep(role: Role): StepState {
+  return {
+    role,
+    title: ROLE_SPECS[role].title,
+    status: 'waiting',
+    attempts: 0,
+    modelTurns: 0,
+    codexCalls: [],
+    files: [],
+    missing: [],
+    modelUsage: { ...ZERO_USAGE },
+    codexUsage: { ...ZERO_USAGE },
+  };
+}
+
+export function stepOf(state: RunState, role: Role): StepState {
+  const step = state.steps.find((s) => s.role === role);
+  if (!step) throw new Error(`No step for role ${role}`);
+  return step;
+}
+
+export function addUsage(into: TokenUsage, u: TokenUsage): void {
+  into.input += u.input;
+  into.output += u.output;
+  into.reasoning += u.reasoning;
+  into.total += u.total;
+}
+
+const ICON: Record<StepState['status'], string> = { waiting: '⏳', running: '▶️', done: '✅', failed: '❌' };
+
+/** Markdown shown as the workflow's current details in the Web UI. */
+export function publishDetails(state: RunState): void {
+  const lines = state.steps.map((s) => {
+    const extra = [
+      s.attempts > 1 ? `attempt ${s.attempts}` : '',
+      s.codexCalls.length ? `${s.codexCalls.length} Codex call(s)` : '',
+      s.files.length ? `${s.files.length} file(s)` : '',
+      s.missing.length ? `missing: ${s.missing.join(', ')}` : '',
+    ].filter(Boolean);
+    return `- ${ICON[s.status]} **${s.title}**: ${s.status}${extra.length ? ` (${extra.join('; ')})` : ''}`;
+  });
+  const head = state.scripted ? '_Scripted model (no real LLM)._\n\n' : '';
+  const ws = state.workspace ? `\n\nWorkspace: \`${state.workspace}\`` : '';
+  setCurrentDetails(`${head}${lines.join('\n')}${ws}`);
+}
