@@ -1,0 +1,94 @@
+/** Command-line parsing for start-run: validated at the edge, one clear line on error. */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from '../shared/errors';
+
+export const WORKFLOW_KINDS = ['multi', 'single'] as const;
+export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+export const DEFAULT_TASK_FILE = path.join(__dirname, '..', '..', 'tasks', 'bug-busters.md');
+
+export const StartRunOptionsSchema = z.object({
+  /** Undefined: the default task (multi) or the cookbook's prompt (single). */
+  task: z.string().min(1).optional(),
+  workflow: z.enum(WORKFLOW_KINDS),
+  workspace: z.string().min(1).optional(),
+  detach: z.boolean(),
+  json: z.boolean(),
+  id: z
+    .string()
+    .regex(/^[\w.@:-]+$/, 'may contain letters, digits and . _ @ : - only')
+    .optional(),
+});
+export type StartRunOptions = z.infer<typeof StartRunOptionsSchema>;
+
+export const USAGE =
+  'Usage: npm run start-run -- [--task FILE] [--workflow multi|single] [--workspace DIR] [--id ID] [--detach] [--json]';
+
+export function parseStartRunArgs(argv: string[]): StartRunOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        task: { type: 'string', short: 't' },
+        workflow: { type: 'string', short: 'w' },
+        workspace: { type: 'string' },
+        id: { type: 'string' },
+        detach: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) throw new ConfigError(USAGE);
+  const parsed = StartRunOptionsSchema.safeParse({
+    task: values.task,
+    workflow: values.workflow ?? 'multi',
+    workspace: values.workspace,
+    detach: values.detach,
+    json: values.json,
+    id: values.id,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? 'arguments';
+    const detail = field === 'workflow' ? `unknown workflow "${values.workflow}" (use multi or single)` : issue?.message;
+    throw new ConfigError(`Invalid --${field}: ${detail}\n${USAGE}`);
+  }
+  return parsed.data;
+}
+
+/** Reads a task list; missing, unreadable, empty or oversized files are user errors. */
+export async function readTaskFile(file: string): Promise<string> {
+  let size: number;
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new ConfigError(`Task file ${file} is not a file`);
+    size = s.size;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`Task file ${file} not found`, { cause: err });
+  }
+  if (size > 64 * 1024) throw new ConfigError(`Task file ${file} is too large (${size} bytes; the limit is 64 KiB)`);
+  const text = await readFile(file, 'utf8');
+  if (text.includes('\u0000')) throw new ConfigError(`Task file ${file} is not a text file`);
+  if (text.trim().length === 0) throw new ConfigError(`Task file ${file} is empty`);
+  return text;
+}
+
+/** A user-chosen workspace must lie inside the workspace root (the worker checks again). */
+export function checkWorkspace(root: string, requested: string | undefined): string | undefined {
+  if (requested === undefined) return undefined;
+  const abs = path.resolve(requested);
+  const rel = path.relative(root, abs);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new ConfigError(`Workspace ${abs} is outside the allowed root ${root} (set WORKSPACE_ROOT to change it)`);
+  }
+  return abs;
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm run demo`: the main job in one command on a fresh machine. Uses the Temporal at TEMPORAL_ADDRESS (default
+ * localhost:7233) or starts the embedded dev server, runs a worker in-process, runs the multi-agent pipeline on the
+ * Bug Busters task list with the real model when OPENAI_API_KEY is set (else the scripted model, said loudly),
+ * and prints the Web UI link and the workspace.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { DEFAULT_TASK_FILE, readTaskFile } from './args';
+import { watchProgress } from './progress';
+import { loadSettings } from '../config/settings';
+import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../temporal/dev-server';
+import { startScriptedModel, type ScriptedModel } from '../scripted-model';
+import { SCRIPTED_BANNER } from '../runtime/banner';
+import { createAgentWorker } from '../runtime/worker';
+import { finishRun, startRun, webUiLink } from '../runtime/runs';
+import { ConfigError } from '../shared/errors';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      task: { type: 'string' },
+      exit: { type: 'boolean', default: false },
+      workflow: { type: 'string', default: 'multi' },
+    },
+  });
+  const started = Date.now();
+  const taskList = await readTaskFile(values.task ?? DEFAULT_TASK_FILE);
+  const address = process.env.TEMPORAL_ADDRESS || 'localhost:7233';
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const cleanups: (() => Promise<void>)[] = [];
+  let uiBase = process.env.TEMPORAL_UI_URL;
+  try {
+    if (await isTemporalReachable(address, 1500)) {
+      console.log(`Using the Temporal server at ${address}.`);
+      uiBase ??= address.startsWith('localhost:7233') || address.startsWith('127.0.0.1:7233') ? 'http://localhost:8233' : undefined;
+    } else {
+      if (process.env.TEMPORAL_ADDRESS) throw new ConfigError(`Cannot reach Temporal at ${address} (TEMPORAL_ADDRESS)`);
+      console.log('No Temporal server at localhost:7233: starting the embedded dev server (built from Go modules once)...');
+      await ensureTemporalCli({ log: (l: string) => console.log(`  ${l}`) });
+      const server = await startDevServer({
+        port: 7233,
+        uiPort: 8233,
+        dbFile: path.resolve('.temporal', 'dev-server.sqlite'),
+      });
+      cleanups.push(() => server.stop());
+      uiBase = server.uiUrl;
+      console.log(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl}`);
+    }
+
+    let scripted: ScriptedModel | undefined;
+    if (!process.env.OPENAI_API_KEY) {
+      scripted = await startScriptedModel();
+      cleanups.push(() => scripted!.close());
+      console.log(SCRIPTED_BANNER(scripted.baseUrl));
+    }
+    const settings = loadSettings(process.env, { scriptedBaseUrl: scripted?.baseUrl });
+
+    const connection = await NativeConnection.connect({ address });
+    cleanups.push(() => connection.close());
+    const agentWorker = await createAgentWorker({ connection, namespace, settings });
+    const running = agentWorker.run();
+    cleanups.push(async () => {
+      agentWorker.worker.shutdown();
+      await running;
+    });
+
+    const clientConnection = await Connection.connect({ address });
+    cleanups.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace });
+    const handle = await startRun(
+      client,
+      values.workflow === 'single'
+        ? { kind: 'single', input: {}, taskQueue: settings.taskQueue }
+        : { kind: 'multi', input: { taskList }, taskQueue: settings.taskQueue },
+    );
+    const link = webUiLink(uiBase, namespace, handle.workflowId);
+    console.log(`\nStarted ${handle.workflowId}${link ? `\nWeb UI: ${link}` : ''}\n`);
+    await watchProgress(handle, process.stdout.isTTY ? 'tty' : 'plain');
+    const outcome = await finishRun(handle, link);
+    const wall = ((Date.now() - started) / 1000).toFixed(1);
+    if (outcome.ok && outcome.result) {
+      console.log(`\nDemo completed in ${wall} s. Files in ${outcome.result.workspace}:`);
+      for (const f of outcome.result.files) console.log(`  ${f.path} (${f.size} bytes)`);
+      console.log(`\nPlay: open ${path.join(outcome.result.workspace, 'frontend', 'index.html')}`);
+      console.log(`API:  (cd ${path.join(outcome.result.workspace, 'backend')} && npm start), then bash tests/test.sh`);
+    } else {
+      console.log(`\nDemo run failed after ${wall} s: ${outcome.error ?? 'unknown error'}`);
+    }
+    if (scripted) console.log('(Produced by the SCRIPTED model: set OPENAI_API_KEY for a real LLM.)');
+    if (outcome.reportPaths) console.log(`Report: ${outcome.reportPaths.markdown}`);
+    if (link) console.log(`History: ${link}`);
+    if (!values.exit && process.stdout.isTTY && cleanups.length > 0 && uiBase) {
+      console.log('\nThe Web UI stays up: press Ctrl-C to stop.');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    return outcome.ok ? 0 : 1;
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    process.stderr.write(`demo: ${msg}\n`);
+    process.exit(2);
+  },
+);

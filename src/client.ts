@@ -1,0 +1,67 @@
+/**
+ * `npm run start-run`: starts a pipeline run on the worker's task queue, shows live progress until it ends,
+ * prints where the files are and the Web UI link, and writes run.json + REPORT.md into the workspace.
+ * Exit codes: 0 success, 1 the run failed, 2 bad input or unreachable Temporal (nothing started).
+ */
+import path from 'node:path';
+import { checkWorkspace, DEFAULT_TASK_FILE, parseStartRunArgs, readTaskFile } from './cli/args';
+import { watchProgress } from './cli/progress';
+import { connectClient, webUiBase } from './config/temporal-connection';
+import { ConfigError } from './shared/errors';
+import { finishRun, startRun, webUiLink, type RunRequest } from './runtime/runs';
+
+async function main(): Promise<number> {
+  const opts = parseStartRunArgs(process.argv.slice(2));
+  const workspaceRoot = path.resolve(process.env.WORKSPACE_ROOT ?? 'runs');
+  const workspace = checkWorkspace(workspaceRoot, opts.workspace);
+  const taskQueue = process.env.TASK_QUEUE || undefined;
+  let req: RunRequest;
+  if (opts.workflow === 'multi') {
+    const taskList = await readTaskFile(opts.task ?? DEFAULT_TASK_FILE);
+    req = { kind: 'multi', input: { taskList, workspace }, workflowId: opts.id, taskQueue };
+  } else {
+    const prompt = opts.task ? (await readTaskFile(opts.task)).trim() : undefined;
+    req = { kind: 'single', input: { prompt, workspace }, workflowId: opts.id, taskQueue };
+  }
+
+  const { client, namespace, address } = await connectClient();
+  try {
+    const handle = await startRun(client, req);
+    const link = webUiLink(webUiBase(address), namespace, handle.workflowId);
+    const say = (line: string) => (opts.json ? undefined : console.log(line));
+    say(`Started ${handle.workflowId} on ${address} (namespace ${namespace})`);
+    if (link) say(`Temporal Web UI: ${link}`);
+    if (opts.json) console.log(JSON.stringify({ type: 'started', workflowId: handle.workflowId, webUi: link }));
+    if (opts.detach) {
+      say(`Detached. Follow it in the Web UI, or later: npm run report -- ${handle.workflowId}`);
+      return 0;
+    }
+    await watchProgress(handle, opts.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
+    const outcome = await finishRun(handle, link);
+    if (opts.json) {
+      console.log(JSON.stringify({ type: 'finished', ok: outcome.ok, error: outcome.error, report: outcome.report }));
+    } else {
+      if (outcome.state?.scripted) say('Note: produced by the SCRIPTED model (offline stand-in), not a real LLM.');
+      if (outcome.ok && outcome.result) {
+        say(`\nRun completed. Files in ${outcome.result.workspace}:`);
+        for (const f of outcome.result.files) say(`  ${f.path} (${f.size} bytes)`);
+      } else {
+        say(`\nRun failed: ${outcome.error ?? 'unknown error'}`);
+      }
+      if (outcome.reportPaths) say(`Report: ${outcome.reportPaths.markdown}`);
+      if (link) say(`History: ${link}`);
+    }
+    return outcome.ok ? 0 : 1;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    process.stderr.write(`start-run: ${msg}\n`);
+    process.exit(2);
+  },
+);

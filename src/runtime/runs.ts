@@ -1,0 +1,94 @@
+/** Starting and following pipeline runs: shared by start-run, the demo, tests and benchmarks. */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { DEFAULT_TASK_QUEUE } from '../config/settings';
+import { projectName, slugify } from '../shared/naming';
+import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
+import type { MultiAgentInput, RunResult, RunState, SingleAgentInput } from '../shared/types';
+import { buildReport, writeReport, type RunReport } from '../report/run-report';
+
+export type RunRequest =
+  | { kind: 'multi'; input: MultiAgentInput; workflowId?: string; taskQueue?: string }
+  | { kind: 'single'; input: SingleAgentInput; workflowId?: string; taskQueue?: string };
+
+export function newWorkflowId(kind: 'multi' | 'single', title: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${kind}-${slugify(title)}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export async function startRun(client: Client, req: RunRequest): Promise<WorkflowHandle> {
+  const taskQueue = req.taskQueue ?? DEFAULT_TASK_QUEUE;
+  if (req.kind === 'multi') {
+    const name = projectName(req.input.taskList);
+    return client.workflow.start('multiAgentWorkflow', {
+      taskQueue,
+      workflowId: req.workflowId ?? newWorkflowId('multi', name),
+      args: [req.input],
+      staticSummary: `Multi-agent Codex pipeline: ${name}`,
+      staticDetails: `PM → Designer → Frontend ∥ Backend → Tester\n\nTask list:\n\n${req.input.taskList}`,
+    });
+  }
+  const prompt = req.input.prompt ?? DEFAULT_SINGLE_AGENT_PROMPT;
+  return client.workflow.start('singleAgentWorkflow', {
+    taskQueue,
+    workflowId: req.workflowId ?? newWorkflowId('single', 'game'),
+    args: [req.input],
+    staticSummary: `Single-agent Codex run: ${prompt.slice(0, 80)}`,
+    staticDetails: `Game Designer → Game Developer (Codex)\n\nPrompt: ${prompt}`,
+  });
+}
+
+export interface RunOutcome {
+  ok: boolean;
+  result?: RunResult;
+  state?: RunState;
+  error?: string;
+  report?: RunReport;
+  reportPaths?: { json: string; markdown: string };
+}
+
+/** Waits for a run, then writes its report into the workspace (when this machine can see it). */
+export async function finishRun(handle: WorkflowHandle, webUiUrl?: string): Promise<RunOutcome> {
+  let result: RunResult | undefined;
+  let error: string | undefined;
+  try {
+    result = (await handle.result()) as RunResult;
+  } catch (err) {
+    error = describeFailure(err);
+  }
+  let state = result?.state;
+  if (!state) {
+    try {
+      state = await handle.query<RunState>('progress');
+    } catch {
+      state = undefined;
+    }
+  }
+  const outcome: RunOutcome = { ok: result !== undefined, result, state, error };
+  if (state) {
+    const report = buildReport({ workflowId: handle.workflowId, state, files: result?.files, webUiUrl });
+    outcome.report = report;
+    const dir = state.workspace && existsSync(state.workspace) ? state.workspace : path.resolve('reports', handle.workflowId);
+    outcome.reportPaths = await writeReport(dir, report);
+  }
+  return outcome;
+}
+
+/** The failure chain in one line: "workflow failed: activity failed: 401 ...". */
+export function describeFailure(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  while (e instanceof Error && parts.length < 6) {
+    const type = (e as { type?: string }).type;
+    parts.push(type ? `${type}: ${e.message}` : e.message);
+    e = e.cause;
+  }
+  return parts.filter((p, i) => p !== parts[i - 1]).join(' <- ') || String(err);
+}
+
+export function webUiLink(uiBase: string | undefined, namespace: string, workflowId: string): string | undefined {
+  if (!uiBase) return undefined;
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
