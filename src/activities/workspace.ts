@@ -42,13 +42,19 @@ async function confined(workspace: string, relative: string): Promise<string> {
   if (path.isAbsolute(relative)) throw workspaceFailure(`Deliverable path ${relative} must be relative`);
   const full = path.resolve(workspace, relative);
   if (!isInside(workspace, full)) throw workspaceFailure(`Deliverable path ${relative} escapes the workspace`);
-  try {
-    const real = await realpath(full);
-    if (!isInside(await realpath(workspace), real)) {
-      throw workspaceFailure(`Deliverable path ${relative} links outside the workspace`);
+  // Follow symlinks on the longest existing prefix: a link inside the workspace must not lead out of it.
+  let existing = full;
+  for (;;) {
+    try {
+      const real = await realpath(existing);
+      if (!isInside(await realpath(workspace), real)) {
+        throw workspaceFailure(`Deliverable path ${relative} links outside the workspace`);
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existing === workspace) throw err;
+      existing = path.dirname(existing);
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   return full;
 }
