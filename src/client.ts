@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { checkWorkspace, DEFAULT_TASK_FILE, parseStartRunArgs, readTaskFile } from './cli/args';
 import { watchProgress } from './cli/progress';
-import { connectClient, webUiBase } from './config/temporal-connection';
+import { Client } from '@temporalio/client';
+import { clientConnectConfig, connectClient } from './config/temporal-connection';
 import { ConfigError } from './shared/errors';
-import { finishRun, startRun, webUiLink, type RunRequest } from './runtime/runs';
+import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from './runtime/runs';
 
 async function main(): Promise<number> {
   const opts = parseStartRunArgs(process.argv.slice(2));
@@ -24,7 +25,9 @@ async function main(): Promise<number> {
     req = { kind: 'single', input: { prompt, workspace }, workflowId: opts.id, taskQueue };
   }
 
-  const { client, namespace, address } = await connectClient();
+  const address = clientConnectConfig().connectionOptions.address;
+  const { connection, namespace } = await connectClient();
+  const client = new Client({ connection, namespace });
   try {
     const handle = await startRun(client, req);
     const link = webUiLink(webUiBase(address), namespace, handle.workflowId);
@@ -53,7 +56,7 @@ async function main(): Promise<number> {
     }
     return outcome.ok ? 0 : 1;
   } finally {
-    await client.connection.close();
+    await connection.close();
   }
 }
 

@@ -4,7 +4,7 @@
  * SCRIPTED_MODEL_URL) stands in for the LLM, and says so. Stops gracefully on SIGINT/SIGTERM.
  */
 import { loadSettings } from './config/settings';
-import { connectWorker } from './config/temporal-connection';
+import { connectWorker, describeTemporalTarget, workerConnectConfig } from './config/temporal-connection';
 import { createAgentWorker } from './runtime/worker';
 import { ConfigError } from './shared/errors';
 import { startScriptedModel, type ScriptedModel } from './scripted-model';
@@ -20,11 +20,12 @@ async function main(): Promise<void> {
   try {
     const settings = loadSettings(process.env, { scriptedBaseUrl });
     if (settings.model.scripted) console.log(SCRIPTED_BANNER(settings.model.baseUrl ?? ''));
-    const { connection, namespace, address } = await connectWorker();
+    const target = describeTemporalTarget(workerConnectConfig());
+    const { connection, namespace } = await connectWorker();
     const maxConcurrentActivities = process.env.WORKER_MAX_ACTIVITIES ? Number(process.env.WORKER_MAX_ACTIVITIES) : undefined;
     const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities });
     console.log(
-      `Worker ready: task queue "${settings.taskQueue}", namespace "${namespace}" at ${address}; ` +
+      `Worker ready: task queue "${settings.taskQueue}" on ${target}; ` +
         `model ${settings.model.scripted ? 'SCRIPTED' : settings.model.defaultModel}; workspaces under ${settings.workspaceRoot}. Ctrl-C stops it.`,
     );
     await agentWorker.run();

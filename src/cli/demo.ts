@@ -15,7 +15,7 @@ import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../tempo
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
 import { SCRIPTED_BANNER } from '../runtime/banner';
 import { createAgentWorker } from '../runtime/worker';
-import { finishRun, startRun, webUiLink } from '../runtime/runs';
+import { finishRun, startRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
 
 async function main(): Promise<number> {
@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   try {
     if (await isTemporalReachable(address, 1500)) {
       console.log(`Using the Temporal server at ${address}.`);
-      uiBase ??= address.startsWith('localhost:7233') || address.startsWith('127.0.0.1:7233') ? 'http://localhost:8233' : undefined;
+      uiBase ??= webUiBase(address);
     } else {
       if (process.env.TEMPORAL_ADDRESS) throw new ConfigError(`Cannot reach Temporal at ${address} (TEMPORAL_ADDRESS)`);
       console.log('No Temporal server at localhost:7233: starting the embedded dev server (built from Go modules once)...');

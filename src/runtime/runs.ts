@@ -92,3 +92,11 @@ export function webUiLink(uiBase: string | undefined, namespace: string, workflo
   if (!uiBase) return undefined;
   return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
+
+/** The Web UI next to a Temporal address: TEMPORAL_UI_URL, else the dev server's default for a local server. */
+export function webUiBase(address: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.TEMPORAL_UI_URL) return env.TEMPORAL_UI_URL;
+  const m = /^(localhost|127\.0\.0\.1):(\d+)$/.exec(address);
+  if (!m) return undefined;
+  return `http://${m[1]}:${Number(m[2]) + 1000}`;
+}

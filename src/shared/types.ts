@@ -82,6 +82,10 @@ export interface CodexCallInput {
    * the prompts already sent in that thread, oldest first.
    */
   threadHistory?: string[];
+  /** Replaces Codex's default instructions (`codex` only). */
+  baseInstructions?: string;
+  /** Injected as a developer message (`codex` only). */
+  developerInstructions?: string;
 }
 
 export interface CodexCallOutput {

@@ -104,7 +104,12 @@ async function answer(res: http.ServerResponse, action: StubAction, open: Set<ht
     type: 'response.completed',
     response: {
       id: `resp_${Math.random().toString(36).slice(2)}`,
-      usage: { input_tokens: 100, output_tokens: 20, total_tokens: 120, output_tokens_details: { reasoning_tokens: 5 } },
+      usage: {
+        input_tokens: 100,
+        output_tokens: 20,
+        total_tokens: 120,
+        output_tokens_details: { reasoning_tokens: 5 },
+      },
     },
   });
   res.end();
@@ -126,7 +131,12 @@ export function addFilePatch(path: string, content: string): StubItem {
 }
 
 export function execCommand(cmd: string, extra: Record<string, unknown> = {}): StubItem {
-  return { type: 'function_call', name: 'exec_command', call_id: nextCallId(), arguments: JSON.stringify({ cmd, ...extra }) };
+  return {
+    type: 'function_call',
+    name: 'exec_command',
+    call_id: nextCallId(),
+    arguments: JSON.stringify({ cmd, ...extra }),
+  };
 }
 
 /** Text of the user messages in a request's input, oldest first. */

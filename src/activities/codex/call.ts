@@ -1,0 +1,282 @@
+/**
+ * The Codex call activity: one `codex` or `codex-reply` tool call on the worker's shared Codex MCP server.
+ * Temporal owns retries (Codex's own are 0); the call heartbeats while Codex works, answers approval requests
+ * by a workspace policy, and continues a thread lost with an earlier Codex process in a new thread.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { Logger } from '@temporalio/common';
+import { z } from 'zod';
+import type { Settings } from '../../config/settings';
+import { ConfigError, CodexThreadLostError } from '../../shared/errors';
+import { MULTI_AGENT_ROLES, SINGLE_AGENT_ROLES } from '../../shared/roles';
+import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
+import { classifyCodexError, classifyTransportError, toApplicationFailure } from './errors';
+import { CallTracker } from './progress';
+import { approvalPolicy } from './approvals';
+import { CodexServer, type CodexToolRequest } from './server';
+
+export interface CodexActivityDeps {
+  settings: Settings;
+  /** The worker's shared Codex server; created lazily from the settings when omitted. */
+  server?: CodexServer;
+  /** Logger for the Codex process (stderr, restarts) when the server is created here. */
+  logger?: Logger;
+  /** Minimum gap between heartbeats. */
+  heartbeatEveryMs?: number;
+}
+
+const ROLES = [...MULTI_AGENT_ROLES, ...SINGLE_AGENT_ROLES] as const;
+
+export const CodexCallInputSchema = z
+  .object({
+    runId: z.string().min(1),
+    role: z.enum(ROLES),
+    label: z.string().min(1),
+    tool: z.enum(['codex', 'codex-reply']),
+    prompt: z.string().min(1),
+    threadId: z.string().min(1).optional(),
+    cwd: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path'),
+    approvalPolicy: z.enum(['never', 'on-request']),
+    sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']),
+    threadHistory: z.array(z.string()).optional(),
+    baseInstructions: z.string().min(1).optional(),
+    developerInstructions: z.string().min(1).optional(),
+  })
+  .refine((i) => i.tool !== 'codex-reply' || i.threadId !== undefined, {
+    message: 'codex-reply needs a threadId',
+    path: ['threadId'],
+  });
+
+/** Header names the scripted model (and any proxy) can route and count on. */
+export const CODEX_HEADERS = { kind: 'x-dca-kind', role: 'x-dca-role', run: 'x-dca-run' } as const;
+export const CODEX_PROVIDER_ID = 'durable';
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+export function createCodexActivities(deps: CodexActivityDeps) {
+  const { settings } = deps;
+  let server = deps.server;
+  const getServer = () => (server ??= new CodexServer({ settings, logger: deps.logger }));
+
+  return {
+    /** Runs one Codex tool call; failures leave as `ApplicationFailure`s typed by the error class. */
+    async codexCall(input: CodexCallInput): Promise<CodexCallOutput> {
+      try {
+        return await runCodexCall(input, settings, getServer(), deps.heartbeatEveryMs ?? 1_000);
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+  };
+}
+
+async function runCodexCall(
+  raw: CodexCallInput,
+  settings: Settings,
+  server: CodexServer,
+  heartbeatEveryMs: number,
+): Promise<CodexCallOutput> {
+  const ctx = Context.current();
+  const log = ctx.log;
+  const started = Date.now();
+  const input = parseInput(raw);
+  const sandbox = effectiveSandbox(input.sandbox, settings, (from, to) =>
+    log.warn('Codex sandbox downgraded', { label: input.label, requested: from, used: to }),
+  );
+  log.info('Codex call started', {
+    label: input.label,
+    role: input.role,
+    tool: input.tool,
+    threadId: input.threadId,
+    sandbox,
+    approvalPolicy: input.approvalPolicy,
+    attempt: ctx.info.attempt,
+  });
+
+  // An endpoint may echo the key in an error body; nothing Codex returns reaches logs or history with it.
+  const apiKey = settings.model.apiKey;
+  const redact = (text: string) => (apiKey ? text.split(apiKey).join('[redacted]') : text);
+  const tracker = new CallTracker(input.label, input.cwd, (details) => ctx.heartbeat(details), heartbeatEveryMs);
+  const policy = approvalPolicy(input.cwd, (decision) =>
+    log.info('Codex approval answered', { label: input.label, ...decision }),
+  );
+  const call = async (request: CodexToolRequest) => {
+    tracker.beginCall(request.name === 'codex-reply' ? input.threadId : undefined);
+    try {
+      const result = await server.callTool(
+        request,
+        { onEvent: (event) => tracker.onEvent(event), onElicitation: policy },
+        { timeoutMs: settings.codex.callTimeoutMs, signal: ctx.cancellationSignal },
+      );
+      const structured = (result.structuredContent ?? {}) as { threadId?: unknown; content?: unknown };
+      const text = redact(
+        typeof structured.content === 'string'
+          ? structured.content
+          : (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n'),
+      );
+      const threadId = typeof structured.threadId === 'string' ? structured.threadId : tracker.threadId;
+      return { isError: result.isError === true, text, threadId };
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      throw classifyTransportError(err, {
+        timeoutMs: settings.codex.callTimeoutMs,
+        pid: server.pid,
+        stderr: server.stderrTail(),
+      });
+    }
+  };
+
+  try {
+    let continuedFromThreadId: string | undefined;
+    let result = await call(toolRequest(input, input.prompt, sandbox, settings));
+    if (result.isError) {
+      const error = classifyCodexError(result.text, result.threadId);
+      if (!(error instanceof CodexThreadLostError && input.tool === 'codex-reply' && input.threadId)) throw error;
+      log.warn('Codex thread lost; continuing in a new thread', { label: input.label, lostThreadId: input.threadId });
+      continuedFromThreadId = input.threadId;
+      const prompt = continuationPrompt(input.threadId, input.threadHistory ?? [], input.prompt);
+      result = await call(toolRequest({ ...input, tool: 'codex' }, prompt, sandbox, settings));
+      if (result.isError) throw classifyCodexError(result.text, result.threadId);
+    }
+    if (!result.threadId) throw classifyCodexError('Codex returned no threadId');
+    const output: CodexCallOutput = {
+      threadId: result.threadId,
+      content: result.text,
+      continuedFromThreadId,
+      usage: tracker.usage(),
+      filesChanged: tracker.files(),
+      commandsRun: tracker.commands,
+      events: tracker.events,
+      durationMs: Date.now() - started,
+    };
+    log.info('Codex call finished', {
+      label: input.label,
+      threadId: output.threadId,
+      continuedFromThreadId,
+      durationMs: output.durationMs,
+      filesChanged: output.filesChanged,
+      commandsRun: output.commandsRun,
+      tokens: output.usage.total,
+      events: output.events,
+    });
+    return output;
+  } catch (err) {
+    log.warn('Codex call failed', {
+      label: input.label,
+      durationMs: Date.now() - started,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+    throw err;
+  } finally {
+    tracker.stop();
+  }
+}
+
+function parseInput(raw: CodexCallInput): CodexCallInput {
+  const parsed = CodexCallInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid Codex call input: ${issues}`);
+  }
+  if (!fs.existsSync(parsed.data.cwd)) {
+    throw new ConfigError(`Codex workspace ${parsed.data.cwd} does not exist on this worker`);
+  }
+  return parsed.data;
+}
+
+/**
+ * `danger-full-access` only when the worker allows it; otherwise the call is downgraded to `workspace-write`
+ * (not rejected): the request comes from a model, and the pipeline's work fits the workspace sandbox.
+ */
+export function effectiveSandbox(
+  requested: SandboxMode,
+  settings: Settings,
+  onDowngrade?: (from: SandboxMode, to: SandboxMode) => void,
+): SandboxMode {
+  if (requested !== 'danger-full-access' || settings.codex.allowDangerFullAccess) return requested;
+  onDowngrade?.(requested, 'workspace-write');
+  return 'workspace-write';
+}
+
+/** The per-call Codex config: provider from the model settings, no secret (env_key only names the variable). */
+export function codexConfig(input: Pick<CodexCallInput, 'role' | 'runId'>, sandbox: SandboxMode, settings: Settings) {
+  const realKey = !settings.model.scripted && settings.model.apiKey !== undefined;
+  const config: Record<string, unknown> = {
+    model_provider: CODEX_PROVIDER_ID,
+    model_providers: {
+      [CODEX_PROVIDER_ID]: {
+        name: settings.model.scripted ? 'durable-codex-agents (scripted model)' : 'durable-codex-agents',
+        base_url: settings.model.baseUrl ?? OPENAI_BASE_URL,
+        wire_api: 'responses',
+        // Temporal owns retries: one Codex retry loop (about 30 requests for one 500) would hide inside a call.
+        request_max_retries: 0,
+        stream_max_retries: 0,
+        ...(realKey ? { env_key: 'OPENAI_API_KEY' } : {}),
+        http_headers: {
+          [CODEX_HEADERS.kind]: 'codex',
+          [CODEX_HEADERS.role]: input.role,
+          [CODEX_HEADERS.run]: input.runId,
+        },
+      },
+    },
+  };
+  // Keeps /tmp out of the writable roots (the workspace itself stays writable wherever it is).
+  if (sandbox === 'workspace-write') config.sandbox_workspace_write = { exclude_slash_tmp: true };
+  return config;
+}
+
+function toolRequest(
+  input: CodexCallInput,
+  prompt: string,
+  sandbox: SandboxMode,
+  settings: Settings,
+): CodexToolRequest {
+  if (input.tool === 'codex-reply') {
+    return { name: 'codex-reply', arguments: { prompt, threadId: input.threadId } };
+  }
+  const args: Record<string, unknown> = {
+    prompt,
+    'approval-policy': input.approvalPolicy,
+    sandbox,
+    cwd: input.cwd,
+    config: codexConfig(input, sandbox, settings),
+  };
+  if (settings.codex.model) args.model = settings.codex.model;
+  if (input.baseInstructions) args['base-instructions'] = input.baseInstructions;
+  if (input.developerInstructions) args['developer-instructions'] = input.developerInstructions;
+  return { name: 'codex', arguments: args };
+}
+
+const HISTORY_PROMPT_MAX = 20_000;
+const HISTORY_TOTAL_MAX = 60_000;
+
+/** The prompt of the new thread that continues a lost one: what was asked before, then the new request. */
+export function continuationPrompt(lostThreadId: string, history: string[], prompt: string): string {
+  const kept: string[] = [];
+  let total = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const p = history[i] ?? '';
+    const text = p.length > HISTORY_PROMPT_MAX ? `${p.slice(0, HISTORY_PROMPT_MAX)}\n[... truncated]` : p;
+    if (total + text.length > HISTORY_TOTAL_MAX) break;
+    kept.unshift(text);
+    total += text.length;
+  }
+  const omitted = history.length - kept.length;
+  const lines = [
+    `This continues an earlier Codex session (thread ${lostThreadId}) that was lost when its Codex process stopped.`,
+    'The workspace may already contain partial work from that session: inspect the existing files before writing,',
+    'and update or complete them rather than starting over.',
+    '',
+  ];
+  if (history.length === 0) {
+    lines.push('The prompts of the earlier session were not recorded.');
+  } else {
+    lines.push(
+      `Prompts already sent in that session, oldest first${omitted ? ` (${omitted} older ones omitted)` : ''}:`,
+    );
+    kept.forEach((p, i) => lines.push('', `--- earlier prompt ${omitted + i + 1} ---`, p));
+  }
+  lines.push('', '--- new request ---', prompt);
+  return lines.join('\n');
+}

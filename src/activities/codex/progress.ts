@@ -1,0 +1,159 @@
+/**
+ * What one Codex call did, read from its `codex/event` notifications, and the heartbeats that report it.
+ * Heartbeats go out at most once per `everyMs`: on events, and on a timer while the model thinks silently.
+ */
+import path from 'node:path';
+import { ZERO_USAGE, type TokenUsage } from '../../shared/types';
+import type { CodexEvent } from './server';
+
+/** Small on purpose: heartbeat details are recorded by Temporal. */
+export interface CodexProgress {
+  label: string;
+  threadId?: string;
+  events: number;
+  lastEvent?: string;
+  tokens: number;
+  commands: number;
+  files: number;
+  elapsedMs: number;
+}
+
+interface CodexTokenUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  reasoning_output_tokens?: number;
+  total_tokens?: number;
+}
+
+export class CallTracker {
+  events = 0;
+  commands = 0;
+  lastEvent: string | undefined;
+  threadId: string | undefined;
+  private readonly changed = new Set<string>();
+  /** Usage of earlier tool calls of this activity (a lost thread continued in a new one). */
+  private settled: TokenUsage = { ...ZERO_USAGE };
+  /** Thread totals before and after this call: token_count events carry the thread's running total. */
+  private base: TokenUsage | undefined;
+  private latest: TokenUsage | undefined;
+  private readonly started = Date.now();
+  private lastBeat = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly label: string,
+    private readonly cwd: string,
+    private readonly heartbeat: (details: CodexProgress) => void,
+    private readonly everyMs: number,
+  ) {
+    this.beat();
+    this.timer = setInterval(() => this.maybeBeat(), everyMs);
+    this.timer.unref();
+  }
+
+  beginCall(threadId: string | undefined): void {
+    this.settled = this.usage();
+    this.base = undefined;
+    this.latest = undefined;
+    this.threadId = threadId;
+  }
+
+  onEvent(event: CodexEvent): void {
+    this.events += 1;
+    this.lastEvent = event.type;
+    switch (event.type) {
+      case 'session_configured':
+        if (typeof event.thread_id === 'string') this.threadId = event.thread_id;
+        break;
+      case 'token_count':
+        this.onTokenCount(event);
+        break;
+      case 'exec_command_begin':
+        this.commands += 1;
+        break;
+      case 'patch_apply_end':
+        if (event.success !== false) this.onPatch(event.changes);
+        break;
+    }
+    this.maybeBeat();
+  }
+
+  usage(): TokenUsage {
+    const delta = this.latest && this.base ? sub(this.latest, this.base) : ZERO_USAGE;
+    return add(this.settled, delta);
+  }
+
+  files(): string[] {
+    return [...this.changed].sort();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private onTokenCount(event: CodexEvent): void {
+    const info = event.info as { total_token_usage?: CodexTokenUsage; last_token_usage?: CodexTokenUsage } | null;
+    if (!info?.total_token_usage) return;
+    const total = fromCodex(info.total_token_usage);
+    // The first count of this call tells where the thread stood before it: its total minus this response.
+    this.base ??= info.last_token_usage ? sub(total, fromCodex(info.last_token_usage)) : { ...ZERO_USAGE };
+    this.latest = total;
+  }
+
+  private onPatch(changes: unknown): void {
+    if (!changes || typeof changes !== 'object') return;
+    for (const [file, change] of Object.entries(changes as Record<string, { move_path?: unknown }>)) {
+      this.changed.add(this.relative(file));
+      if (typeof change?.move_path === 'string') this.changed.add(this.relative(change.move_path));
+    }
+  }
+
+  /** Workspace-relative with forward slashes; a path outside the workspace stays absolute. */
+  private relative(file: string): string {
+    const abs = path.resolve(this.cwd, file);
+    const rel = path.relative(this.cwd, abs);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return abs;
+    return rel.split(path.sep).join('/');
+  }
+
+  private maybeBeat(): void {
+    if (Date.now() - this.lastBeat >= this.everyMs) this.beat();
+  }
+
+  private beat(): void {
+    this.lastBeat = Date.now();
+    this.heartbeat({
+      label: this.label,
+      threadId: this.threadId,
+      events: this.events,
+      lastEvent: this.lastEvent,
+      tokens: this.usage().total,
+      commands: this.commands,
+      files: this.changed.size,
+      elapsedMs: this.lastBeat - this.started,
+    });
+  }
+}
+
+function fromCodex(u: CodexTokenUsage): TokenUsage {
+  return {
+    input: u.input_tokens ?? 0,
+    output: u.output_tokens ?? 0,
+    reasoning: u.reasoning_output_tokens ?? 0,
+    total: u.total_tokens ?? 0,
+  };
+}
+
+const add = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
+  input: a.input + b.input,
+  output: a.output + b.output,
+  reasoning: a.reasoning + b.reasoning,
+  total: a.total + b.total,
+});
+
+const sub = (a: TokenUsage, b: TokenUsage): TokenUsage => ({
+  input: Math.max(0, a.input - b.input),
+  output: Math.max(0, a.output - b.output),
+  reasoning: Math.max(0, a.reasoning - b.reasoning),
+  total: Math.max(0, a.total - b.total),
+});

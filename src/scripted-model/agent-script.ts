@@ -1,0 +1,150 @@
+/**
+ * The script every agent role plays. One request = one model turn; what to answer follows from the conversation:
+ *   brief (agentBrief)                  -> function_call `codex` with a prompt naming the files to write
+ *   function_call_output from Codex     -> final assistant message summarising the files
+ *   missingDeliverablesMessage          -> function_call `codex-reply` (same thread) for exactly the missing files
+ *   an "Error: ..." tool output         -> one more `codex` call, then give up with a message
+ * The Game Designer answers with a fixed 3-sentence brief.
+ */
+import { DELIVERABLES_HEADER, EXISTING_FILES_HEADER, MISSING_HEADER } from '../shared/prompts';
+import { ROLE_SPECS, type Role } from '../shared/roles';
+import { codexPrompt, parseCodexPrompt } from './codex-prompt';
+import { optionalFits } from './content';
+import type { Draft } from './responses';
+import {
+  extractTaskList,
+  isMessage,
+  isRecord,
+  joinAnd,
+  messageText,
+  parseFileLines,
+  projectName,
+  type FileLine,
+  type Item,
+} from './text';
+
+export const GAME_DESIGNER_BRIEF =
+  '"Star Catcher" is a single-page game where golden stars fall from the top of the screen and the player ' +
+  'moves a basket with the arrow keys or the mouse to catch them. Each caught star scores one point, each ' +
+  'missed star costs one of three lives, and the stars fall a little faster every ten points. Show the score ' +
+  'and lives above the play area and end with a "Game over" message and a Restart button, all in one ' +
+  'index.html with plain HTML, CSS and JavaScript.';
+
+export interface AgentRequest {
+  role: Role | undefined;
+  input: readonly Item[];
+  /** Names of the function tools offered. */
+  tools: readonly string[];
+}
+
+/** Bound on "Error:" tool outputs in a row before the agent stops retrying. */
+const MAX_TOOL_ERRORS = 2;
+
+export function agentScript(req: AgentRequest): Draft[] {
+  const { role, input } = req;
+  if (role === undefined) return [say('Scripted model: no script for this request (no agent role recognised).')];
+  if (role === 'game_designer') return [say(GAME_DESIGNER_BRIEF)];
+  const title = ROLE_SPECS[role].title;
+  if (!req.tools.includes('codex')) return [say(`${title}: I cannot write files without the codex tool.`)];
+
+  const briefText = input.filter((i) => isMessage(i, 'user')).map(messageText)[0] ?? '';
+  const taskList = extractTaskList(briefText) ?? briefText;
+  const existing = parseFileLines(briefText, EXISTING_FILES_HEADER).map((f) => f.path);
+  const plan = plannedFiles(role, briefText, taskList);
+  const last = input[input.length - 1];
+  const lastUserAt = findLastIndex(input, (i) => isMessage(i, 'user'));
+
+  if (last?.type === 'function_call_output') {
+    const output = String(last.output ?? '');
+    const call = input.find((i) => i.type === 'function_call' && i.call_id === last.call_id);
+    const asked = parseCodexPrompt(parseArgs(call).prompt ?? '')?.files ?? plan;
+    if (output.startsWith('Error:')) {
+      const errors = input
+        .slice(lastUserAt + 1)
+        .filter((i) => i.type === 'function_call_output' && String(i.output ?? '').startsWith('Error:'));
+      if (errors.length >= MAX_TOOL_ERRORS) return [say(`${title}: Codex kept failing (${output}). Stopping here.`)];
+      return [codexCall({ roleTitle: title, taskList, files: asked, existing })];
+    }
+    return [say(summary(role, asked, output, taskList))];
+  }
+
+  const lastUser = lastUserAt >= 0 ? messageText(input[lastUserAt] ?? {}) : '';
+  if (lastUser.includes(MISSING_HEADER)) {
+    const missing = parseFileLines(lastUser, MISSING_HEADER).map(
+      (m): FileLine => plan.find((p) => p.path === m.path) ?? { path: m.path, required: true, purpose: '' },
+    );
+    const prompt = codexPrompt({ roleTitle: title, taskList, files: missing, missingOnly: true });
+    const threadId = latestThreadId(input);
+    if (threadId && req.tools.includes('codex-reply')) {
+      return [{ type: 'function_call', name: 'codex-reply', arguments: JSON.stringify({ threadId, prompt }) }];
+    }
+    return [codexCall({ roleTitle: title, taskList, files: missing, existing, missingOnly: true })];
+  }
+  return [codexCall({ roleTitle: title, taskList, files: plan, existing })];
+}
+
+/** Required deliverables plus the optional ones that fit the task (a wireframe if asked, game.js for games). */
+function plannedFiles(role: Role, briefText: string, taskList: string): FileLine[] {
+  const listed = parseFileLines(briefText, DELIVERABLES_HEADER);
+  const all = listed.length > 0 ? listed : ROLE_SPECS[role].deliverables.map((d) => ({ ...d }));
+  return all.filter((f) => f.required || optionalFits(f.path, taskList));
+}
+
+function codexCall(p: Parameters<typeof codexPrompt>[0]): Draft {
+  const existing = p.existing?.filter((f) => f.endsWith('.md'));
+  const args = { prompt: codexPrompt({ ...p, existing }), 'approval-policy': 'never', sandbox: 'workspace-write' };
+  return { type: 'function_call', name: 'codex', arguments: JSON.stringify(args) };
+}
+
+const say = (text: string): Draft => ({ type: 'message', text });
+
+function summary(role: Role, files: readonly FileLine[], codexOutput: string, taskList: string): string {
+  const { title } = ROLE_SPECS[role];
+  const thread = parseCodexOutput(codexOutput).threadId;
+  const where = thread ? ` (Codex thread ${thread})` : '';
+  const paths = joinAnd(files.map((f) => f.path));
+  if (role === 'game_developer') {
+    return `${title}: built ${projectName(taskList)} in ${paths}${where}. Open it in a browser to play.`;
+  }
+  return `${title}: asked Codex to write ${paths}${where}. Codex reports the files are written and checked.`;
+}
+
+function parseCodexOutput(text: string): { threadId?: string; content?: string } {
+  try {
+    const json: unknown = JSON.parse(text);
+    if (isRecord(json)) {
+      return {
+        threadId: typeof json.threadId === 'string' ? json.threadId : undefined,
+        content: typeof json.content === 'string' ? json.content : undefined,
+      };
+    }
+  } catch {
+    // not JSON: an error text or a plain answer
+  }
+  return {};
+}
+
+function parseArgs(call: Item | undefined): { prompt?: string } {
+  try {
+    const json: unknown = JSON.parse(String(call?.arguments ?? ''));
+    return isRecord(json) && typeof json.prompt === 'string' ? { prompt: json.prompt } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The thread of the most recent successful Codex output in the conversation. */
+function latestThreadId(input: readonly Item[]): string | undefined {
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i];
+    if (item?.type !== 'function_call_output') continue;
+    const id = parseCodexOutput(String(item.output ?? '')).threadId;
+    if (id) return id;
+  }
+  return undefined;
+}
+
+function findLastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i] as T)) return i;
+  return -1;
+}

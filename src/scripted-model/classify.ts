@@ -1,0 +1,69 @@
+/**
+ * Who is calling: an agent (our model-turn activity) or Codex, for which role and which run.
+ * Our code says so in headers (x-dca-kind, x-dca-role, x-dca-run); without them the request is sniffed.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { ROLE_SPECS, type Role } from '../shared/roles';
+import { isMessage, messageText, type Item } from './text';
+
+export type CallerKind = 'agent' | 'codex';
+
+export interface Caller {
+  kind: CallerKind;
+  role: Role | undefined;
+  run: string;
+  /** Codex's thread id (its `thread-id` header or `prompt_cache_key`), when the caller is Codex. */
+  thread?: string;
+}
+
+export const UNKNOWN_RUN = 'unknown';
+
+const ROLES = Object.keys(ROLE_SPECS) as Role[];
+const isRole = (x: string | undefined): x is Role => x !== undefined && (ROLES as string[]).includes(x);
+
+const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = h[name];
+  return (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
+};
+
+/** Codex's own base instructions ("You are GPT-5.2 running in the Codex CLI, ...") or its client headers. */
+function looksLikeCodex(h: IncomingHttpHeaders, instructions: string): boolean {
+  return (
+    /running in the Codex CLI|You are Codex/i.test(instructions) ||
+    /^codex_/.test(header(h, 'originator') ?? '') ||
+    /^codex_/.test(header(h, 'user-agent') ?? '')
+  );
+}
+
+/** A role from the agent instructions (their first line is unique per role) or a `Role: <title>` line. */
+function sniffRole(instructions: string, input: readonly Item[]): Role | undefined {
+  const byInstructions = ROLES.find((r) => {
+    const first = ROLE_SPECS[r].instructions.split('\n')[0] ?? '';
+    return first !== '' && instructions.startsWith(first);
+  });
+  if (byInstructions) return byInstructions;
+  for (const item of input) {
+    if (!isMessage(item, 'user')) continue;
+    const m = /^Role: (.+)$/m.exec(messageText(item));
+    const role = m && ROLES.find((r) => ROLE_SPECS[r].title === m[1]?.trim());
+    if (role) return role;
+  }
+  return undefined;
+}
+
+export function classify(h: IncomingHttpHeaders, body: Record<string, unknown>, input: readonly Item[]): Caller {
+  const instructions = typeof body.instructions === 'string' ? body.instructions : '';
+  const declared = header(h, 'x-dca-kind');
+  const kind: CallerKind =
+    declared === 'agent' || declared === 'codex' ? declared : looksLikeCodex(h, instructions) ? 'codex' : 'agent';
+  const declaredRole = header(h, 'x-dca-role');
+  // Codex's own instructions say nothing about our roles: only its input (our prompt) can.
+  const role = isRole(declaredRole)
+    ? declaredRole
+    : sniffRole(kind === 'codex' ? '' : instructions, input);
+  const thread =
+    kind === 'codex'
+      ? (header(h, 'thread-id') ?? (typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : undefined))
+      : undefined;
+  return { kind, role, run: header(h, 'x-dca-run') ?? UNKNOWN_RUN, thread };
+}

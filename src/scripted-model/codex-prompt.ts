@@ -1,0 +1,61 @@
+/**
+ * The prompt the scripted agents send to Codex, and how the scripted Codex reads it back.
+ * Both sides live in this module so the layout can change in one place.
+ */
+import { TASK_LIST_HEADER } from '../shared/prompts';
+import { extractTaskList, parseFileLines, projectName, type FileLine } from './text';
+
+export const CODEX_FILES_HEADER = 'Write exactly these files (paths relative to the current directory):';
+
+export interface CodexPromptInput {
+  roleTitle: string;
+  taskList: string;
+  files: readonly FileLine[];
+  /** Files earlier roles wrote, so Codex knows what to read first. */
+  existing?: readonly string[];
+  /** Set when asking again for files a gate found missing. */
+  missingOnly?: boolean;
+}
+
+export function codexPrompt(p: CodexPromptInput): string {
+  const lines = [`Role: ${p.roleTitle}`, `Project: ${projectName(p.taskList)}`, ''];
+  if (p.missingOnly) {
+    lines.push('These files are still missing from the workspace. Write them now, exactly as planned.', '');
+  }
+  lines.push(TASK_LIST_HEADER, '<<<', p.taskList.trim(), '>>>', '');
+  if (p.existing && p.existing.length > 0) {
+    lines.push('Read these files from earlier roles first:', ...p.existing.map((f) => `- ${f}`), '');
+  }
+  lines.push(CODEX_FILES_HEADER);
+  for (const f of p.files) {
+    lines.push(`- ${f.path} (${f.required ? 'required' : 'optional'})${f.purpose ? `: ${f.purpose}` : ''}`);
+  }
+  lines.push(
+    '',
+    'Keep every file small and readable, stay within the task list, and create no other files.',
+    'Verify the files exist, then reply with the list of files you wrote.',
+  );
+  return lines.join('\n');
+}
+
+export interface ParsedCodexPrompt {
+  taskList: string;
+  files: FileLine[];
+}
+
+/**
+ * Reads a prompt back. `history` is every user text in the Codex thread, oldest first: a continued thread
+ * (codex-reply, or a new thread seeded with a lost one's prompts) may carry the task list in an earlier message.
+ */
+export function parseCodexPrompt(prompt: string, history: readonly string[] = []): ParsedCodexPrompt | undefined {
+  const files = parseFileLines(prompt, CODEX_FILES_HEADER);
+  if (files.length === 0) return undefined;
+  const taskList =
+    extractTaskList(prompt) ??
+    [...history]
+      .reverse()
+      .map(extractTaskList)
+      .find((t) => t !== undefined) ??
+    '';
+  return { taskList, files };
+}

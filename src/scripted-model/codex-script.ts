@@ -1,0 +1,96 @@
+/**
+ * The script the scripted model plays for Codex itself. Codex sends the whole thread each time, so the step
+ * follows from the input: after our prompt (the last user message Codex did not generate), count the tool outputs.
+ *   step i < files  -> `apply_patch` "*** Add File" for file i (Codex 0.153.4 overwrites an existing file with it)
+ *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c)
+ *   then            -> a final assistant message listing the files
+ */
+import { fileContent } from './content';
+import { parseCodexPrompt, type ParsedCodexPrompt } from './codex-prompt';
+import type { Draft } from './responses';
+import { isMessage, isToolOutput, messageText, type Item } from './text';
+
+export interface CodexTurn {
+  /** Our prompt: the latest user message that is not context Codex added itself. */
+  prompt: string;
+  parsed?: ParsedCodexPrompt;
+  /** Tool outputs after the prompt: 0 on the turn's first request. */
+  step: number;
+}
+
+/** User messages Codex adds itself start with a tag (<environment_context>, <user_instructions>) or AGENTS.md. */
+const isCodexContext = (text: string): boolean => /^\s*(<[a-z_]+>|# AGENTS\.md)/.test(text);
+
+export function readCodexTurn(input: readonly Item[]): CodexTurn {
+  const prompts: { at: number; text: string }[] = [];
+  input.forEach((item, at) => {
+    if (!isMessage(item, 'user')) return;
+    const text = messageText(item);
+    if (!isCodexContext(text)) prompts.push({ at, text });
+  });
+  const last = prompts[prompts.length - 1];
+  if (!last) return { prompt: '', step: 0 };
+  const history = prompts.slice(0, -1).map((p) => p.text);
+  return {
+    prompt: last.text,
+    parsed: parseCodexPrompt(last.text, history),
+    step: input.slice(last.at + 1).filter(isToolOutput).length,
+  };
+}
+
+/** The file an `omit-deliverable` fault drops: the last required one. */
+export function omittableFile(turn: CodexTurn): string | undefined {
+  return turn.parsed?.files.filter((f) => f.required).pop()?.path;
+}
+
+export interface CodexAction {
+  draft: Draft;
+  /** True when this answer ends Codex's turn (no tool call). */
+  final: boolean;
+  /** For logs: "apply_patch REQUIREMENTS.md", "exec_command", "message". */
+  label: string;
+}
+
+export function codexScript(turn: CodexTurn, omitted: ReadonlySet<string> = new Set()): CodexAction {
+  const parsed = turn.parsed;
+  if (!parsed) {
+    const text =
+      'Scripted Codex: this prompt names no files to write, so nothing was done. ' +
+      '(The scripted model only writes the files listed in a prompt from the scripted agents.)';
+    return { draft: { type: 'message', text }, final: true, label: 'message' };
+  }
+  const files = parsed.files.map((f) => f.path).filter((p) => !omitted.has(p));
+  const contents = files.map((p) => ensureNewline(fileContent(p, { taskList: parsed.taskList })));
+  if (turn.step < files.length) {
+    const file = files[turn.step] ?? '';
+    const input = addFilePatch(file, contents[turn.step] ?? '');
+    return { draft: { type: 'custom_tool_call', name: 'apply_patch', input }, final: false, label: `apply_patch ${file}` };
+  }
+  if (turn.step === files.length && files.length > 0) {
+    const args = JSON.stringify({ cmd: verifyCommand(files), yield_time_ms: 10_000 });
+    return { draft: { type: 'function_call', name: 'exec_command', arguments: args }, final: false, label: 'exec_command' };
+  }
+  const lines = files.map((f, i) => `- ${f} (${Buffer.byteLength(contents[i] ?? '')} bytes)`);
+  const text = [`Wrote ${files.length} file(s):`, ...lines, '', 'Checked them with a syntax check and `wc -c`.'].join(
+    '\n',
+  );
+  return { draft: { type: 'message', text }, final: true, label: 'message' };
+}
+
+export function addFilePatch(file: string, content: string): string {
+  const lines = content.endsWith('\n') ? content.slice(0, -1).split('\n') : content.split('\n');
+  return `*** Begin Patch\n*** Add File: ${file}\n${lines.map((l) => `+${l}`).join('\n')}\n*** End Patch\n`;
+}
+
+const ensureNewline = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function verifyCommand(files: readonly string[]): string {
+  const checks = [
+    ...files.filter((f) => /\.(c|m)?js$/.test(f)).map((f) => `node --check ${shellQuote(f)}`),
+    ...files.filter((f) => f.endsWith('.sh')).map((f) => `bash -n ${shellQuote(f)}`),
+    `wc -c ${files.map(shellQuote).join(' ')}`,
+  ];
+  return checks.join(' && ');
+}

@@ -1,0 +1,299 @@
+/**
+ * The scripted model's HTTP server (node:http only): `POST /v1/responses` for agents and Codex, plus a control
+ * API (`/_scripted/stats|faults|latency|reset`) for other processes. Every answer carries `x-scripted-model: true`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { agentScript } from './agent-script';
+import { classify, type Caller } from './classify';
+import { codexScript, omittableFile, readCodexTurn } from './codex-script';
+import {
+  FaultBook,
+  FaultRuleSchema,
+  FaultRulesBodySchema,
+  type FaultDecision,
+  type FaultRule,
+  type FaultRuleState,
+} from './faults';
+import { buildResponse, errorBody, sseFrame, streamEvents, type Draft, type ResponseObject } from './responses';
+import { StatsBook, fingerprint, type RequestLogEntry, type ScriptedStats } from './stats';
+import { isMessage, isRecord, sha256, type Item } from './text';
+
+export interface Latency {
+  /** Added to every agent model turn. */
+  agentMs?: number;
+  /** Added to every request Codex makes (one Codex tool call makes several: one per file, a check, a summary). */
+  codexMs?: number;
+}
+
+export interface ScriptedModelOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  faults?: FaultRule[];
+  latency?: Latency;
+  log?: (line: string) => void;
+}
+
+export interface ScriptedModel {
+  /** The Responses base URL, e.g. http://127.0.0.1:4010/v1 (give it to the openai client and to Codex). */
+  baseUrl: string;
+  port: number;
+  setFaults(rules: FaultRule[]): void;
+  faults(): FaultRuleState[];
+  setLatency(latency: Latency): void;
+  stats(): ScriptedStats;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+export const SCRIPTED_HEADER = 'x-scripted-model';
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MODEL = 'scripted-model';
+
+const RequestSchema = z
+  .object({
+    model: z.string().optional(),
+    instructions: z.string().nullish(),
+    input: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]),
+    tools: z.array(z.unknown()).optional(),
+    stream: z.boolean().nullish(),
+  })
+  .loose();
+
+const LatencySchema = z.object({
+  agentMs: z.number().int().nonnegative().optional(),
+  codexMs: z.number().int().nonnegative().optional(),
+});
+
+export async function startScriptedModel(options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
+  const faults = new FaultBook();
+  faults.set(options.faults ?? []);
+  const stats = new StatsBook();
+  let latency: Required<Latency> = { agentMs: 0, codexMs: 0, ...options.latency };
+  /** Codex turns whose `omit-deliverable` fault fired: turn key -> the skipped path. */
+  const omissions = new Map<string, string>();
+  const log = options.log ?? (() => undefined);
+
+  const server = http.createServer((req, res) => {
+    res.setHeader(SCRIPTED_HEADER, 'true');
+    route(req, res).catch((err: unknown) => {
+      log(`[scripted] internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent) sendJson(res, 500, errorBody(500, `Scripted model failed: ${String(err)}`));
+      else res.destroy();
+    });
+  });
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path.startsWith('/_scripted/')) return control(req, res, path.slice('/_scripted/'.length));
+    if (req.method === 'POST' && path.endsWith('/responses')) return responses(req, res);
+    if (req.method === 'GET' && (path === '/' || path === '/v1' || path === '/v1/')) {
+      return sendJson(res, 200, { scripted: true, note: 'SCRIPTED model: plays a fixed script, not a real LLM' });
+    }
+    sendJson(res, 404, errorBody(404, `No route ${req.method ?? ''} ${path} on the scripted model`));
+  }
+
+  async function control(req: http.IncomingMessage, res: http.ServerResponse, what: string): Promise<void> {
+    if (req.method === 'GET' && what === 'stats') return sendJson(res, 200, stats.snapshot());
+    if (req.method === 'GET' && what === 'faults') return sendJson(res, 200, faults.list());
+    if (req.method === 'GET' && what === 'latency') return sendJson(res, 200, latency);
+    if (req.method !== 'POST') return sendJson(res, 405, errorBody(405, 'Use GET stats|faults|latency or POST'));
+    const body = await readJson(req);
+    if (what === 'reset') {
+      stats.reset();
+      return sendJson(res, 200, { ok: true });
+    }
+    const schema = what === 'faults' ? FaultRulesBodySchema : what === 'latency' ? LatencySchema : undefined;
+    if (!schema) return sendJson(res, 404, errorBody(404, `Unknown control ${what}`));
+    const parsed = schema.safeParse(body.ok ? body.value : undefined);
+    if (!parsed.success) return sendJson(res, 400, errorBody(400, `Invalid ${what}: ${parsed.error.message}`));
+    if (what === 'faults') {
+      faults.set(parsed.data as FaultRule[]);
+      return sendJson(res, 200, faults.list());
+    }
+    latency = { ...latency, ...(parsed.data as Latency) };
+    sendJson(res, 200, latency);
+  }
+
+  async function responses(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const raw = await readJson(req);
+    const parsed = RequestSchema.safeParse(raw.ok ? raw.value : undefined);
+    if (!parsed.success) {
+      return sendJson(res, 400, errorBody(400, raw.ok ? `Invalid request: ${parsed.error.message}` : raw.error));
+    }
+    const body = parsed.data as Record<string, unknown> & z.infer<typeof RequestSchema>;
+    const input: Item[] =
+      typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
+    const caller = classify(req.headers, body, input);
+    const codexTurn = caller.kind === 'codex' ? readCodexTurn(input) : undefined;
+    const turn = codexTurn
+      ? codexTurn.step + 1
+      : 1 + input.filter((i) => i.type === 'function_call' || isMessage(i, 'assistant')).length;
+    const fp = fingerprint(caller, input);
+    const decision = faults.decide({ kind: caller.kind, role: caller.role, run: caller.run, turn });
+    const stream = body.stream === true;
+    const entry = stats.start({
+      kind: caller.kind,
+      role: caller.role ?? null,
+      run: caller.run,
+      turn,
+      thread: caller.thread ?? null,
+      fingerprint: fp,
+      stream,
+      final: false,
+      answer: null,
+      responseId: null,
+      faults: decision.fired,
+    });
+
+    // A client that gives up (timeout, abort) ends the wait; the entry records status 0.
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+      if (entry.durationMs === null) stats.finish(entry, res.writableFinished ? res.statusCode : 0, false);
+    });
+
+    const delay = (caller.kind === 'agent' ? latency.agentMs : latency.codexMs) + decision.extraLatencyMs;
+    await sleep(delay, gone.signal);
+    if (gone.signal.aborted) return logLine(entry, 'client went away');
+
+    const failure = decision.failure;
+    if (failure === 'hang') {
+      logLine(entry, 'hang (fault)');
+      return; // never answer: the 'close' handler records the client giving up
+    }
+    if (typeof failure === 'object') {
+      const headers: Record<string, string> = {};
+      if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
+      const message = failure.message ?? `Scripted fault: HTTP ${failure.status}`;
+      sendJson(res, failure.status, errorBody(failure.status, message), headers);
+      stats.finish(entry, failure.status, false);
+      return logLine(entry, `fault status ${failure.status}`);
+    }
+
+    const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
+    const response = buildResponse({ seed: fp, model: body.model ?? DEFAULT_MODEL, drafts, request: body, createdAt: Date.now() });
+    entry.answer = label;
+    entry.final = final;
+    entry.responseId = response.id;
+    const broken = failure === 'broken-stream';
+    if (stream) await sendStream(res, response, broken);
+    else await sendResponseJson(res, response, broken);
+    stats.finish(entry, 200, !broken);
+    logLine(entry, broken ? `${label} (broken stream fault)` : label);
+  }
+
+  function script(
+    caller: Caller,
+    body: Record<string, unknown>,
+    input: Item[],
+    codexTurn: ReturnType<typeof readCodexTurn> | undefined,
+    decision: FaultDecision,
+  ): { drafts: Draft[]; final: boolean; label: string } {
+    if (codexTurn) {
+      const key = `${caller.thread ?? caller.run}|${sha256(codexTurn.prompt)}`;
+      const skip = decision.omitDeliverable && codexTurn.step === 0 ? omittableFile(codexTurn) : undefined;
+      if (skip) omissions.set(key, skip);
+      const omitted = omissions.get(key);
+      const action = codexScript(codexTurn, new Set(omitted ? [omitted] : []));
+      return { drafts: [action.draft], final: action.final, label: action.label };
+    }
+    const tools = (Array.isArray(body.tools) ? body.tools : [])
+      .map((t: unknown) => (isRecord(t) && typeof t.name === 'string' ? t.name : ''))
+      .filter((n) => n !== '');
+    const drafts = agentScript({ role: caller.role, input, tools });
+    const final = drafts.every((d) => d.type === 'message');
+    const label = drafts.map((d) => (d.type === 'message' ? 'message' : `${d.type} ${d.name}`)).join(', ');
+    return { drafts, final, label };
+  }
+
+  function logLine(e: RequestLogEntry, what: string): void {
+    const faultsNote = e.faults.length > 0 ? ` faults=[${e.faults.join(', ')}]` : '';
+    log(`[scripted] #${e.seq} ${e.kind} ${e.role ?? '?'} run=${e.run} turn=${e.turn} -> ${what}${faultsNote}`);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    baseUrl: `http://${host}:${address.port}/v1`,
+    port: address.port,
+    setFaults: (rules) => faults.set(z.array(FaultRuleSchema).parse(rules)),
+    faults: () => faults.list(),
+    setLatency: (l) => {
+      latency = { ...latency, ...LatencySchema.parse(l) };
+    },
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** A JSON answer; `broken` sends half the body and cuts the connection. */
+function sendResponseJson(res: http.ServerResponse, r: ResponseObject, broken: boolean): Promise<void> {
+  if (!broken) {
+    sendJson(res, 200, r);
+    return Promise.resolve();
+  }
+  const text = Buffer.from(JSON.stringify(r));
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': text.length });
+  return new Promise((resolve) => res.write(text.subarray(0, text.length >> 1), () => (res.destroy(), resolve())));
+}
+
+/** An SSE answer; `broken` stops before `response.completed` and cuts the connection. */
+function sendStream(res: http.ServerResponse, r: ResponseObject, broken: boolean): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const frames = streamEvents(r, !broken).map(sseFrame).join('');
+  return new Promise((resolve) => {
+    if (!broken) return res.end(frames, () => resolve());
+    res.write(frames, () => (res.destroy(), resolve()));
+  });
+}
+
+type ReadResult = { ok: true; value: unknown } | { ok: false; error: string };
+
+async function readJson(req: http.IncomingMessage): Promise<ReadResult> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return { ok: false, error: 'Request body too large' };
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: 'Request body is not valid JSON' };
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
