@@ -202,6 +202,21 @@ void describe('codexCall on the real codex binary', () => {
     assert.equal(typeof end.meta?.durationMs, 'number');
   });
 
+  void it('passes base-instructions and developer-instructions to Codex', async () => {
+    stub.setResponder(toolThenMessage());
+    const n0 = stub.requests.length;
+    const r = await run(
+      callInput(workspace(), {
+        baseInstructions: 'BASE: you are a careful coder',
+        developerInstructions: 'DEV: small files',
+      }),
+    );
+    assert.equal(r.error, undefined, String(r.error));
+    const req = stub.requests[n0]!;
+    assert.equal(req.body.instructions, 'BASE: you are a careful coder');
+    assert.ok(JSON.stringify(req.body.input).includes('DEV: small files'));
+  });
+
   void it('keeps /tmp read-only under workspace-write (exclude_slash_tmp) while the workspace stays writable', async () => {
     const cwd = workspace();
     const outside = path.join(os.tmpdir(), `dca-outside-${process.pid}-${Date.now()}`);
@@ -402,7 +417,7 @@ void describe('codexCall on the real codex binary', () => {
     const f = failure(r);
     assert.equal(f.type, 'TransientServiceError');
     assert.equal(f.nonRetryable, false);
-    assert.match(f.message, /exited during the call/);
+    assert.match(f.message, new RegExp(`process \\(pid ${pid}\\) exited during the call`));
     assert.equal((f.cause?.cause as { code?: number } | undefined)?.code, -32000, 'MCP ConnectionClosed kept as cause');
 
     stub.setResponder(toolThenMessage(() => [addFilePatch('after.txt', 'ok')]));
@@ -590,7 +605,7 @@ void describe('codexCall with the scripted model (real files through real Codex)
     { name: '401', effect: { status: 401 }, type: 'CodexFatalError', nonRetryable: true },
   ] as const;
   for (const f of faults) {
-    void it(`fault ${f.name} -> ${f.type}, then the retry succeeds`, async () => {
+    void it(`fault ${f.name} -> ${f.type} (fires once: the next attempt succeeds)`, async () => {
       const cwd = workspace();
       const input = scriptedInput(cwd, { prompt: prompt('Designer', 'design/design_spec.md') });
       model.setFaults([{ kind: 'codex', run: input.runId, effect: f.effect }]);
@@ -624,6 +639,10 @@ void describe('codex call helpers', () => {
     assert.ok(classifyCodexError('unexpected status 403 Forbidden: x') instanceof CodexFatalError);
     assert.ok(classifyCodexError('Missing environment variable: `OPENAI_API_KEY`.') instanceof CodexFatalError);
     assert.ok(classifyCodexError('{"error":{"message":"bad"}}') instanceof CodexFatalError);
+    assert.ok(
+      classifyCodexError('Failed to parse configuration for Codex tool: unknown field `profile`') instanceof
+        CodexFatalError,
+    );
   });
 
   void it('builds a continuation prompt that keeps the newest history within bounds', () => {

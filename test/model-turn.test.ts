@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createModelActivities } from '../src/activities/model-turn';
 import { loadSettings } from '../src/config/settings';
-import type { ModelTurnInput } from '../src/shared/types';
+import type { ModelTurnInput, ModelTurnOutput } from '../src/shared/types';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 let handler: Handler = () => undefined;
@@ -92,7 +92,7 @@ describe('modelTurn', () => {
         ]),
       );
     };
-    const out = await new MockActivityEnvironment().run(activity(), input);
+    const out = (await new MockActivityEnvironment().run(activity(), input)) as ModelTurnOutput;
     assert.equal(seen?.headers['x-dca-role'], 'frontend');
     assert.equal(seen?.headers['x-dca-kind'], 'agent');
     assert.equal(seen?.headers['authorization'], `Bearer ${SECRET}`);
@@ -121,7 +121,7 @@ describe('modelTurn', () => {
           { type: 'function_call', id: 'fc_4', call_id: 'c4', name: 'shell', arguments: '{}' },
         ]),
       );
-    const out = await new MockActivityEnvironment().run(activity(), input);
+    const out = (await new MockActivityEnvironment().run(activity(), input)) as ModelTurnOutput;
     assert.match(out.codexCalls[0]?.error ?? '', /outside the workspace/);
     assert.match(out.codexCalls[1]?.error ?? '', /not valid JSON/);
     assert.match(out.codexCalls[2]?.error ?? '', /Unknown tool "shell"/);
@@ -134,7 +134,7 @@ describe('modelTurn', () => {
           { type: 'message', id: 'm1', role: 'assistant', content: [{ type: 'output_text', text: 'All done.', annotations: [] }] },
         ]),
       );
-    const final = await new MockActivityEnvironment().run(activity(), input);
+    const final = (await new MockActivityEnvironment().run(activity(), input)) as ModelTurnOutput;
     assert.equal(final.finalText, 'All done.');
     assert.equal(final.codexCalls.length, 0);
   });

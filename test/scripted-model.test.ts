@@ -77,7 +77,9 @@ async function turn(role: Role, run: string, input: Item[], extra: { stream?: bo
     { headers: headers(role, run) },
   );
   // The activity passes output items back without `status`.
-  const items = response.output.map(({ status: _s, ...rest }: Record<string, unknown>) => rest as Item);
+  const items = (response.output as unknown as Record<string, unknown>[]).map(
+    ({ status: _s, ...rest }) => rest as Item,
+  );
   return { response, items };
 }
 
@@ -89,7 +91,7 @@ const output = (callId: unknown, threadId: string, content = 'Wrote the files.')
 });
 const args = (item: Item | undefined) => JSON.parse(String(item?.arguments)) as Record<string, string>;
 
-describe('scripted agents', () => {
+void describe('scripted agents', () => {
   const cases: { role: Role; files: string[] }[] = [
     { role: 'project_manager', files: ['REQUIREMENTS.md', 'TEST.md', 'AGENT_TASKS.md'] },
     { role: 'designer', files: ['design/design_spec.md', 'design/wireframe.md'] },
@@ -98,7 +100,7 @@ describe('scripted agents', () => {
     { role: 'tester', files: ['tests/TEST_PLAN.md', 'tests/test.sh'] },
   ];
   for (const { role, files } of cases) {
-    it(`${role}: codex call naming its files, then a summary; missing files -> codex-reply`, async () => {
+    void it(`${role}: codex call naming its files, then a summary; missing files -> codex-reply`, async () => {
       const run = `agent-${role}`;
       const conversation: Item[] = [user(agentBrief(role, BUG_BUSTERS, []))];
 
@@ -154,7 +156,7 @@ describe('scripted agents', () => {
     });
   }
 
-  it('game designer answers with a 3-sentence brief; game developer builds index.html from it', async () => {
+  void it('game designer answers with a 3-sentence brief; game developer builds index.html from it', async () => {
     const d = await turn('game_designer', 'single', [user(DEFAULT_SINGLE_AGENT_PROMPT)]);
     assert.equal(d.response.output_text, GAME_DESIGNER_BRIEF);
     assert.equal(GAME_DESIGNER_BRIEF.split(/(?<=\.)\s+(?=[A-Z"])/).length, 3);
@@ -169,18 +171,26 @@ describe('scripted agents', () => {
     );
   });
 
-  it('a tool error gets one more codex call, then a message', async () => {
+  void it('a tool error gets one more codex call, then a message', async () => {
     const conversation: Item[] = [user(agentBrief('backend', BUG_BUSTERS, []))];
     const t1 = await turn('backend', 'errors', conversation);
-    conversation.push(...t1.items, { type: 'function_call_output', call_id: t1.items[0]?.call_id, output: 'Error: boom' });
+    conversation.push(...t1.items, {
+      type: 'function_call_output',
+      call_id: t1.items[0]?.call_id,
+      output: 'Error: boom',
+    });
     const t2 = await turn('backend', 'errors', conversation);
     assert.equal(t2.items[0]?.name, 'codex');
-    conversation.push(...t2.items, { type: 'function_call_output', call_id: t2.items[0]?.call_id, output: 'Error: boom' });
+    conversation.push(...t2.items, {
+      type: 'function_call_output',
+      call_id: t2.items[0]?.call_id,
+      output: 'Error: boom',
+    });
     const t3 = await turn('backend', 'errors', conversation);
     assert.equal(t3.items[0]?.type, 'message');
   });
 
-  it('is deterministic: the same input gives the same output and ids', async () => {
+  void it('is deterministic: the same input gives the same output and ids', async () => {
     const input = [user(agentBrief('designer', BUG_BUSTERS, []))];
     const a = await turn('designer', 'det', input);
     const b = await turn('designer', 'det', input);
@@ -191,7 +201,7 @@ describe('scripted agents', () => {
     assert.equal(args(other.items[0]).prompt, args(a.items[0]).prompt);
   });
 
-  it('streams SSE events ending in response.completed', async () => {
+  void it('streams SSE events ending in response.completed', async () => {
     const stream = await client.responses.create(
       {
         model: 'scripted-gpt-5',
@@ -218,7 +228,7 @@ describe('scripted agents', () => {
     assert.ok(model.stats().requests[0]?.stream);
   });
 
-  it('sniffs kind and role when the headers are missing', async () => {
+  void it('sniffs kind and role when the headers are missing', async () => {
     const bare = new OpenAI({ apiKey: 'x', baseURL: model.baseUrl, maxRetries: 0 });
     const r = await bare.responses.create({
       model: 'm',
@@ -234,11 +244,13 @@ describe('scripted agents', () => {
   });
 });
 
-describe('faults', () => {
+void describe('faults', () => {
   const brief = () => [user(agentBrief('project_manager', BUG_BUSTERS, []))];
 
-  it('429 with Retry-After, fired `times` times', async () => {
-    model.setFaults([{ kind: 'agent', role: 'project_manager', times: 2, effect: { status: 429, retryAfterSeconds: 7 } }]);
+  void it('429 with Retry-After, fired `times` times', async () => {
+    model.setFaults([
+      { kind: 'agent', role: 'project_manager', times: 2, effect: { status: 429, retryAfterSeconds: 7 } },
+    ]);
     for (let i = 0; i < 2; i++) {
       const err = await turn('project_manager', 'f429', brief()).catch((e: unknown) => e);
       assert.ok(err instanceof OpenAI.RateLimitError, String(err));
@@ -260,7 +272,7 @@ describe('faults', () => {
     assert.equal(model.faults()[0]?.fired, 2);
   });
 
-  it('500 and 401 on a given turn and run only', async () => {
+  void it('500 and 401 on a given turn and run only', async () => {
     model.setFaults([
       { run: 'f500', turn: 2, effect: { status: 500 } },
       { run: 'f401', effect: { status: 401, message: 'Incorrect API key provided' } },
@@ -272,7 +284,7 @@ describe('faults', () => {
     await assert.rejects(turn('designer', 'f401', brief()), (e: unknown) => e instanceof OpenAI.AuthenticationError);
   });
 
-  it('broken stream: JSON cut mid-body, SSE without response.completed', async () => {
+  void it('broken stream: JSON cut mid-body, SSE without response.completed', async () => {
     model.setFaults([{ kind: 'agent', times: 2, effect: 'broken-stream' }]);
     await assert.rejects(turn('backend', 'broken', brief()));
     const stream = await client.responses.create(
@@ -289,7 +301,7 @@ describe('faults', () => {
     assert.ok(model.stats().requests.every((r) => !r.completed && r.status === 200));
   });
 
-  it('hang until the client times out', async () => {
+  void it('hang until the client times out', async () => {
     model.setFaults([{ effect: 'hang' }]);
     const impatient = new OpenAI({ apiKey: 'x', baseURL: model.baseUrl, maxRetries: 0, timeout: 300 });
     const started = Date.now();
@@ -305,7 +317,7 @@ describe('faults', () => {
     assert.deepEqual(entry?.faults, ['hang']);
   });
 
-  it('latency: global per agent turn plus a latency fault', async () => {
+  void it('latency: global per agent turn plus a latency fault', async () => {
     model.setLatency({ agentMs: 150 });
     model.setFaults([{ kind: 'agent', effect: { latencyMs: 200 } }]);
     let started = Date.now();
@@ -318,8 +330,8 @@ describe('faults', () => {
   });
 });
 
-describe('stats and fingerprints', () => {
-  it('equal calls share a fingerprint; repeatedCompletions finds them', async () => {
+void describe('stats and fingerprints', () => {
+  void it('equal calls share a fingerprint; repeatedCompletions finds them', async () => {
     const input = [user(agentBrief('frontend', BUG_BUSTERS, []))];
     await turn('frontend', 'fp', input);
     await turn('frontend', 'fp', input);
@@ -336,7 +348,7 @@ describe('stats and fingerprints', () => {
     assert.equal(s.scripted, true);
   });
 
-  it('control API over HTTP: faults, latency, stats, reset', async () => {
+  void it('control API over HTTP: faults, latency, stats, reset', async () => {
     const root = model.baseUrl.replace(/\/v1$/, '');
     const post = (p: string, body: unknown) =>
       fetch(`${root}/_scripted/${p}`, { method: 'POST', body: JSON.stringify(body) });
@@ -354,8 +366,8 @@ describe('stats and fingerprints', () => {
   });
 });
 
-describe('codex script (without the binary)', () => {
-  it('one apply_patch per file, one check, then a message; omitted files are skipped', () => {
+void describe('codex script (without the binary)', () => {
+  void it('one apply_patch per file, one check, then a message; omitted files are skipped', () => {
     const prompt = [
       'Role: Backend Developer',
       'Task list:',
@@ -380,8 +392,39 @@ describe('codex script (without the binary)', () => {
       if (action.final) break;
       input.push({ type: 'function_call', call_id: `c${i}` }, { type: 'function_call_output', call_id: `c${i}` });
     }
-    assert.deepEqual(labels, ['apply_patch backend/package.json', 'apply_patch backend/server.js', 'exec_command', 'message']);
+    assert.deepEqual(labels, [
+      'apply_patch backend/package.json',
+      'apply_patch backend/server.js',
+      'exec_command',
+      'message',
+    ]);
     const first = codexScript(readCodexTurn(input.slice(0, 3)), new Set(['backend/package.json']));
     assert.equal(first.label, 'apply_patch backend/server.js');
+  });
+
+  it('reads the newest request of a continued thread (earlier prompts quoted before it)', () => {
+    const files = (...paths: string[]) => paths.map((p) => `- ${p} (required)`).join('\n');
+    const older = `Task list:\n<<<\nold task\n>>>\n\n${CODEX_FILES_HEADER}\n${files('a.md', 'b.md')}\n`;
+    const newer = `Task list:\n<<<\nnew task\n>>>\n\n${CODEX_FILES_HEADER}\n${files('b.md')}\n\nThen reply.`;
+    const continued = `This continues an earlier Codex session.\n--- earlier prompt 1 ---\n${older}\n--- new request ---\n${newer}`;
+    assert.deepEqual(parseCodexPrompt(continued), {
+      taskList: 'new task',
+      files: [{ path: 'b.md', required: true, purpose: '' }],
+    });
+    // codex-reply in the same thread: the new prompt follows the earlier turn; the task list may come from history.
+    const reply = `${CODEX_FILES_HEADER}\n${files('b.md')}\n`;
+    const turn = readCodexTurn([
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: older }] },
+      { type: 'custom_tool_call', call_id: 'c1' },
+      { type: 'custom_tool_call_output', call_id: 'c1' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: reply }] },
+    ]);
+    assert.equal(turn.step, 0);
+    assert.equal(turn.parsed?.taskList, 'old task');
+    assert.deepEqual(
+      turn.parsed?.files.map((f) => f.path),
+      ['b.md'],
+    );
   });
 });

@@ -10,6 +10,7 @@ import { createWorkspaceActivities, resolveWorkspace } from '../src/activities/w
 import { checkWorkspace, parseStartRunArgs, readTaskFile } from '../src/cli/args';
 import { ConfigError } from '../src/shared/errors';
 import { projectName } from '../src/shared/naming';
+import type { GateResult } from '../src/shared/types';
 
 let root: string;
 before(async () => {
@@ -35,7 +36,7 @@ describe('workspace activities', () => {
     await writeFile(path.join(ws, 'TEST.md'), '');
     await writeFile(path.join(ws, 'design', 'wireframe.md'), 'wire');
     const acts = createWorkspaceActivities({ workspaceRoot: root });
-    const res = await new MockActivityEnvironment().run(acts.checkDeliverables, {
+    const res: GateResult = await new MockActivityEnvironment().run(acts.checkDeliverables, {
       workspace: ws,
       gate: 'PM',
       required: ['REQUIREMENTS.md', 'TEST.md', 'AGENT_TASKS.md'],

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       `  Faults:  POST ${root}/_scripted/faults   (JSON array of rules)`,
       `  Latency: POST ${root}/_scripted/latency  {"agentMs":0,"codexMs":0}`,
       `  Reset:   POST ${root}/_scripted/reset`,
+      `  Use it from a worker: SCRIPTED_MODEL_URL=${model.baseUrl} npm run worker`,
       '  Ctrl+C to stop.',
     ].join('\n'),
   );

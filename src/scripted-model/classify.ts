@@ -58,9 +58,7 @@ export function classify(h: IncomingHttpHeaders, body: Record<string, unknown>, 
     declared === 'agent' || declared === 'codex' ? declared : looksLikeCodex(h, instructions) ? 'codex' : 'agent';
   const declaredRole = header(h, 'x-dca-role');
   // Codex's own instructions say nothing about our roles: only its input (our prompt) can.
-  const role = isRole(declaredRole)
-    ? declaredRole
-    : sniffRole(kind === 'codex' ? '' : instructions, input);
+  const role = isRole(declaredRole) ? declaredRole : sniffRole(kind === 'codex' ? '' : instructions, input);
   const thread =
     kind === 'codex'
       ? (header(h, 'thread-id') ?? (typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : undefined))

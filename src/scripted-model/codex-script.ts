@@ -64,11 +64,19 @@ export function codexScript(turn: CodexTurn, omitted: ReadonlySet<string> = new 
   if (turn.step < files.length) {
     const file = files[turn.step] ?? '';
     const input = addFilePatch(file, contents[turn.step] ?? '');
-    return { draft: { type: 'custom_tool_call', name: 'apply_patch', input }, final: false, label: `apply_patch ${file}` };
+    return {
+      draft: { type: 'custom_tool_call', name: 'apply_patch', input },
+      final: false,
+      label: `apply_patch ${file}`,
+    };
   }
   if (turn.step === files.length && files.length > 0) {
     const args = JSON.stringify({ cmd: verifyCommand(files), yield_time_ms: 10_000 });
-    return { draft: { type: 'function_call', name: 'exec_command', arguments: args }, final: false, label: 'exec_command' };
+    return {
+      draft: { type: 'function_call', name: 'exec_command', arguments: args },
+      final: false,
+      label: 'exec_command',
+    };
   }
   const lines = files.map((f, i) => `- ${f} (${Buffer.byteLength(contents[i] ?? '')} bytes)`);
   const text = [`Wrote ${files.length} file(s):`, ...lines, '', 'Checked them with a syntax check and `wc -c`.'].join(

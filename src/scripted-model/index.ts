@@ -9,13 +9,7 @@ export {
   type ScriptedModel,
   type ScriptedModelOptions,
 } from './server';
-export {
-  FaultRuleSchema,
-  FaultRulesBodySchema,
-  type FaultEffect,
-  type FaultRule,
-  type FaultRuleState,
-} from './faults';
+export { FaultRuleSchema, FaultRulesBodySchema, type FaultEffect, type FaultRule, type FaultRuleState } from './faults';
 export { fingerprint, repeatedCompletions, type RequestLogEntry, type ScriptedStats } from './stats';
 export { GAME_DESIGNER_BRIEF } from './agent-script';
 export { CODEX_FILES_HEADER, codexPrompt, parseCodexPrompt } from './codex-prompt';

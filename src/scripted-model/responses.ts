@@ -146,7 +146,11 @@ export function streamEvents(r: ResponseObject, complete = true): SseEvent[] {
     if (item.type === 'message') {
       const text = (item.content as { text: string }[])[0]?.text ?? '';
       const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
-      events.push({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', content: [] } });
+      events.push({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, status: 'in_progress', content: [] },
+      });
       events.push({ type: 'response.content_part.added', ...base, content_index: 0, part });
       for (const delta of chunks(text)) {
         events.push({ type: 'response.output_text.delta', ...base, content_index: 0, delta, logprobs: [] });
@@ -155,7 +159,11 @@ export function streamEvents(r: ResponseObject, complete = true): SseEvent[] {
       events.push({ type: 'response.content_part.done', ...base, content_index: 0, part: { ...part, text } });
     } else if (item.type === 'function_call') {
       const args = String(item.arguments);
-      events.push({ type: 'response.output_item.added', output_index, item: { ...item, status: 'in_progress', arguments: '' } });
+      events.push({
+        type: 'response.output_item.added',
+        output_index,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      });
       for (const delta of chunks(args)) events.push({ type: 'response.function_call_arguments.delta', ...base, delta });
       events.push({ type: 'response.function_call_arguments.done', ...base, name: item.name, arguments: args });
     } else {

@@ -175,7 +175,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     }
 
     const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
-    const response = buildResponse({ seed: fp, model: body.model ?? DEFAULT_MODEL, drafts, request: body, createdAt: Date.now() });
+    const response = buildResponse({
+      seed: fp,
+      model: body.model ?? DEFAULT_MODEL,
+      drafts,
+      request: body,
+      createdAt: Date.now(),
+    });
     entry.answer = label;
     entry.final = final;
     entry.responseId = response.id;

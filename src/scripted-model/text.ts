@@ -48,7 +48,10 @@ export function parseFileLines(text: string, header: string): FileLine[] {
   const at = text.lastIndexOf(header);
   if (at < 0) return [];
   const out: FileLine[] = [];
-  for (const line of text.slice(at + header.length).split('\n').slice(1)) {
+  for (const line of text
+    .slice(at + header.length)
+    .split('\n')
+    .slice(1)) {
     const m = /^\s*-\s+([^\s:]+):?(.*)$/.exec(line);
     if (!m) {
       if (line.trim() === '' && out.length > 0) break;

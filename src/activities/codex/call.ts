@@ -121,7 +121,7 @@ async function runCodexCall(
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw classifyTransportError(err, {
         timeoutMs: settings.codex.callTimeoutMs,
-        pid: server.pid,
+        pid: server.lastPid,
         stderr: server.stderrTail(),
       });
     }

@@ -11,7 +11,7 @@ import { AgentSystemError, CodexFatalError, CodexThreadLostError, TransientServi
 
 const FATAL_PATTERNS: RegExp[] = [
   /Missing environment variable/i,
-  /Failed to load Codex configuration/i,
+  /Failed to (load|parse) (Codex )?configuration/i,
   /invalid_request_error|invalid_api_key|Incorrect API key/i,
   /insufficient_quota|Quota exceeded/i,
   /context window|context_length_exceeded/i,

@@ -106,6 +106,8 @@ interface InFlight {
 
 export class CodexServer {
   private connection: Connection | undefined;
+  /** The latest process, alive or not: its pid and stderr explain a call it failed. */
+  private latest: Connection | undefined;
   private starting: Promise<Connection> | undefined;
   private closed = false;
   private readonly byKey = new Map<string, InFlight>();
@@ -160,9 +162,14 @@ export class CodexServer {
     }
   }
 
-  /** The last lines Codex wrote on stderr (for error messages when the process died). */
+  /** The pid of the latest codex process, even after it exited. */
+  get lastPid(): number | undefined {
+    return this.latest?.pid;
+  }
+
+  /** The last lines the latest codex process wrote on stderr (for error messages when it died). */
   stderrTail(): string[] {
-    return [...(this.connection?.stderrTail ?? [])];
+    return [...(this.latest?.stderrTail ?? [])];
   }
 
   async close(): Promise<void> {
@@ -173,7 +180,8 @@ export class CodexServer {
   }
 
   private async connect(): Promise<Connection> {
-    if (this.closed) throw new ConfigError('The Codex server was closed');
+    // Retryable: the worker is shutting down, and another worker can take the call.
+    if (this.closed) throw new TransientServiceError('The Codex server of this worker is shut down');
     if (this.connection?.alive) return this.connection;
     this.starting ??= this.start().finally(() => {
       this.starting = undefined;
@@ -233,10 +241,11 @@ export class CodexServer {
     if (this.closed) {
       conn.alive = false;
       await conn.client.close();
-      throw new ConfigError('The Codex server was closed');
+      throw new TransientServiceError('The Codex server of this worker is shut down');
     }
     this.restarts += 1;
     this.connection = conn;
+    this.latest = conn;
     log.info('codex mcp-server started', {
       pid: conn.pid,
       startMs: Date.now() - started,

@@ -20,6 +20,13 @@ const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const ROLE_ORDER: readonly MultiAgentRole[] = ['designer', 'frontend', 'backend', 'tester'];
+const TASK_TITLES: Record<MultiAgentRole, string> = {
+  project_manager: 'Requirements',
+  designer: 'One-page UI/UX spec',
+  frontend: 'Page and logic',
+  backend: 'Minimal API',
+  tester: 'Test plan and script',
+};
 
 function deliverablesOf(role: MultiAgentRole, taskList: string): string[] {
   return ROLE_SPECS[role].deliverables
@@ -55,7 +62,7 @@ ${bullets(facts.constraints, 'Keep every file small and readable.')}
 const testMd: Generator = (c) => {
   const sections = ROLE_ORDER.map((role) => {
     const owner = ROLE_SPECS[role].title.split(' ')[0] ?? role;
-    return `## [${owner}] ${ROLE_SPECS[role].title}
+    return `## [${owner}] ${TASK_TITLES[role]}
 - Deliverables: ${deliverablesOf(role, c.taskList).join(', ')}.
 - Acceptance criteria:
 ${criteria(c.facts, role)
@@ -155,7 +162,8 @@ const stylesCss: Generator = () => `body {
   margin: 0 auto;
   max-width: 720px;
   padding: 16px;
-  font: 16px system-ui, sans-serif;
+  font-family: system-ui, sans-serif;
+  font-size: 16px;
   color: #1f2933;
   background: #f5f7fa;
 }
@@ -165,7 +173,9 @@ const stylesCss: Generator = () => `body {
 }
 `;
 
-const mainJs: Generator = ({ facts }) => `// ${facts.name}: page logic. The backend is optional; the page works without it.
+const mainJs: Generator = ({
+  facts,
+}) => `// ${facts.name}: page logic. The backend is optional; the page works without it.
 const API_BASE = 'http://localhost:3000';
 const statusEl = document.getElementById('status');
 
@@ -193,7 +203,9 @@ const packageJson: Generator = ({ facts }) =>
     2,
   ) + '\n';
 
-const serverJs: Generator = ({ facts }) => `// ${facts.name} API: GET /health${facts.collections.map((p) => `, GET/POST ${p}`).join('')}. Built-ins only, memory storage.
+const serverJs: Generator = ({
+  facts,
+}) => `// ${facts.name} API: GET /health${facts.collections.map((p) => `, GET/POST ${p}`).join('')}. Built-ins only, memory storage.
 const http = require('node:http');
 
 const PORT = Number(process.env.PORT) || 3000;

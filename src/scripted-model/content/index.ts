@@ -71,7 +71,11 @@ export function fileContent(filePath: string, req: FileRequest): string {
 
 function singleAgentGame(name: string, brief: string): string {
   const title = name.replace(/[<>&"]/g, '');
-  const comment = brief.replace(/^design brief:\s*/i, '').replace(/\s+/g, ' ').replace(/--/g, '-').trim();
+  const comment = brief
+    .replace(/^design brief:\s*/i, '')
+    .replace(/\s+/g, ' ')
+    .replace(/--/g, '-')
+    .trim();
   return (template('single-agent/index.html') ?? '')
     .replace(/\{\{TITLE\}\}/g, () => title)
     .replace(/\{\{BRIEF\}\}/g, () => comment.replace(/[<>]/g, ''));

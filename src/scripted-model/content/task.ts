@@ -22,7 +22,11 @@ export function taskFacts(taskList: string): TaskFacts {
   const name = projectName(taskList);
   return {
     name,
-    slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'project',
+    slug:
+      name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || 'project',
     goal: firstLine.replace(/^\s*goal\s*:\s*/i, '').trim() || `Build ${name}.`,
     features: features.length > 0 ? features : taskList.split('\n').filter((l) => l.trim() !== ''),
     constraints: pick(/constraint/i),
@@ -43,7 +47,10 @@ function bulletSections(text: string): Map<string, string[]> {
       list.push(bullet[1].trim());
       sections.set(heading, list);
     } else if (/:\s*$/.test(line) || /^#+\s/.test(line)) {
-      heading = line.replace(/^#+\s*/, '').replace(/:\s*$/, '').trim();
+      heading = line
+        .replace(/^#+\s*/, '')
+        .replace(/:\s*$/, '')
+        .trim();
     }
   }
   return sections;
@@ -52,7 +59,9 @@ function bulletSections(text: string): Map<string, string[]> {
 /** Paths named with an HTTP method, e.g. "GET/POST /sessions", other than /health. */
 function collectionRoutes(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\b(?:GET|POST|PUT|PATCH|DELETE)(?:\/(?:GET|POST|PUT|PATCH|DELETE))*\s+(\/[A-Za-z0-9_-]+)/g)) {
+  for (const m of text.matchAll(
+    /\b(?:GET|POST|PUT|PATCH|DELETE)(?:\/(?:GET|POST|PUT|PATCH|DELETE))*\s+(\/[A-Za-z0-9_-]+)/g,
+  )) {
     if (m[1] && m[1] !== '/health') out.add(m[1]);
   }
   return [...out];
