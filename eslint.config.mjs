@@ -2,7 +2,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'stream', 'util', 'events', 'url', 'worker_threads', 'process', 'readline', 'timers', 'zlib', 'dns', 'tls'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'stream',
+  'util',
+  'events',
+  'url',
+  'worker_threads',
+  'process',
+  'readline',
+  'timers',
+  'zlib',
+  'dns',
+  'tls',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'runs/**', 'src/scripted-model/templates/**'] },
@@ -17,7 +37,11 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         // node:test's describe/it return promises the runner itself awaits.
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -31,13 +55,19 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'Workflows may not use Node builtins.' })),
+            ...nodeBuiltins
+              .flatMap((m) => [m, `node:${m}`])
+              .map((name) => ({ name, message: 'Workflows may not use Node builtins.' })),
             { name: 'openai', message: 'Model calls belong in activities.' },
           ],
           patterns: [
             { group: ['@modelcontextprotocol/*'], message: 'Codex calls belong in activities.' },
             { group: ['node:*'], message: 'Workflows may not use Node builtins.' },
-            { group: ['../activities/*', '../activities'], allowTypeImports: true, message: 'Import activities as types only.' },
+            {
+              group: ['../activities/*', '../activities'],
+              allowTypeImports: true,
+              message: 'Import activities as types only.',
+            },
           ],
         },
       ],

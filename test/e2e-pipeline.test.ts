@@ -71,7 +71,10 @@ describe('multi-agent pipeline (scripted model, real Codex, real Temporal)', () 
     const fe = codex.find((a) => activityRole(a) === 'frontend');
     const be = codex.find((a) => activityRole(a) === 'backend');
     assert.ok(fe && be);
-    assert.ok(overlaps(fe, be), `frontend ${fe.startedAt}-${fe.endedAt} overlaps backend ${be.startedAt}-${be.endedAt}`);
+    assert.ok(
+      overlaps(fe, be),
+      `frontend ${fe.startedAt}-${fe.endedAt} overlaps backend ${be.startedAt}-${be.endedAt}`,
+    );
     assert.equal(fe.summary, 'Frontend Developer: Codex call 1', 'activity summaries show in the history');
     // The designer started only after the PM's gate passed.
     const gates = history.activities.filter((a) => a.type === 'checkDeliverables');

@@ -6,18 +6,33 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { connectClient, connectWorker } from '../src/config/temporal-connection';
+import {
+  connectClient,
+  connectWorker,
+  describeTemporalTarget,
+  workerConnectConfig,
+} from '../src/config/temporal-connection';
 import { ConfigError } from '../src/shared/errors';
-import { findFreePort, isTemporalReachable } from '../src/temporal/dev-server';
+import { findFreePort, isTemporalReachable, startDevServer } from '../src/temporal/dev-server';
 import * as activities from './fixtures/activities/greeting';
 import type { greetingWorkflow } from './fixtures/workflows/greeting';
 import { startTestTemporal, type TestTemporal } from './helpers/temporal';
 
 const WORKFLOWS = path.join(__dirname, 'fixtures', 'workflows');
 const quietLogger = new DefaultLogger('WARN');
+// Worker state changes are INFO noise here; the expected nondeterminism warning during replay still shows.
+Runtime.install({ logger: quietLogger });
 
 function bundle(file: string): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: path.join(WORKFLOWS, file), logger: quietLogger });
@@ -75,10 +90,11 @@ describe('foundation: a real Temporal dev server', () => {
 
     it('fails replay against a changed workflow with a DeterminismViolationError', async () => {
       const changed = await bundle('greeting-changed.ts');
-      await assert.rejects(
-        Worker.runReplayHistory({ workflowBundle: changed }, history, workflowId),
-        DeterminismViolationError,
-      );
+      await assert.rejects(Worker.runReplayHistory({ workflowBundle: changed }, history, workflowId), (err) => {
+        assert.ok(err instanceof DeterminismViolationError, `DeterminismViolationError, got ${String(err)}`);
+        assert.match(err.message, /Nondeterminism/);
+        return true;
+      });
     });
   });
 
@@ -89,6 +105,65 @@ describe('foundation: a real Temporal dev server', () => {
     await client.connection.close();
     const worker = await connectWorker({ env });
     await worker.connection.close();
+  });
+});
+
+describe('the dev server on its own', () => {
+  it('keeps workflows in its SQLite file across a restart', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'dca-foundation-'));
+    const options = { port: await findFreePort(), headless: true, dbFile: path.join(dir, 'db.sqlite') };
+    const workflowId = `persisted-${randomUUID()}`;
+    try {
+      let server = await startDevServer(options);
+      let connection = await Connection.connect({ address: server.address });
+      // No worker: the run simply stays open, which is all this test needs.
+      await new Client({ connection }).workflow.start('greetingWorkflow', {
+        taskQueue: 'nobody-polls',
+        workflowId,
+        args: [{ name: 'again' }],
+      });
+      await connection.close();
+      await server.stop();
+
+      server = await startDevServer(options);
+      connection = await Connection.connect({ address: server.address });
+      const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
+      assert.equal(description.status.name, 'RUNNING');
+      await connection.close();
+      await server.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a port that is already taken, instead of talking to the other server', async () => {
+    const t = await startTestTemporal();
+    try {
+      const port = Number(t.address.split(':')[1]);
+      await assert.rejects(startDevServer({ port, headless: true }), (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port} is in use`));
+        return true;
+      });
+    } finally {
+      await t.teardown();
+    }
+  });
+});
+
+describe('connection settings', () => {
+  it('default to localhost:7233 and namespace default, and never show the API key', () => {
+    const target = workerConnectConfig({ env: { TEMPORAL_CONFIG_FILE: noConfigFile() } });
+    assert.equal(target.connectionOptions.address, 'localhost:7233');
+    assert.equal(target.namespace, 'default');
+    const cloud = workerConnectConfig({
+      env: {
+        TEMPORAL_ADDRESS: 'x.tmprl.cloud:7233',
+        TEMPORAL_API_KEY: 'sk-secret-123',
+        TEMPORAL_CONFIG_FILE: noConfigFile(),
+      },
+    });
+    assert.equal(describeTemporalTarget(cloud), 'x.tmprl.cloud:7233 (namespace default, TLS, API key)');
   });
 });
 
@@ -106,7 +181,11 @@ describe('when no Temporal is running', () => {
   ] as const) {
     it(`the ${name} connection helper says where it looked and what to do, without the API key`, async () => {
       const address = `127.0.0.1:${await findFreePort()}`;
-      const env = { TEMPORAL_ADDRESS: address, TEMPORAL_API_KEY: 'sk-secret-123', TEMPORAL_CONFIG_FILE: noConfigFile() };
+      const env = {
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_API_KEY: 'sk-secret-123',
+        TEMPORAL_CONFIG_FILE: noConfigFile(),
+      };
       await assert.rejects(connect({ env }), (err: Error) => {
         assert.ok(err instanceof ConfigError, `ConfigError, got ${err.name}`);
         assert.match(err.message, new RegExp(`^Cannot reach Temporal at ${address}: .*ECONNREFUSED`));

@@ -33,7 +33,11 @@ after(() => {
 });
 
 function activity(timeoutMs = 5_000) {
-  const settings = loadSettings({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: baseUrl, MODEL_TIMEOUT_MS: String(timeoutMs) });
+  const settings = loadSettings({
+    OPENAI_API_KEY: SECRET,
+    OPENAI_BASE_URL: baseUrl,
+    MODEL_TIMEOUT_MS: String(timeoutMs),
+  });
   return createModelActivities({ settings }).modelTurn;
 }
 
@@ -116,7 +120,13 @@ describe('modelTurn', () => {
         res,
         200,
         okResponse([
-          { type: 'function_call', id: 'fc_2', call_id: 'c2', name: 'codex', arguments: '{"prompt": "x", "cwd": "../../etc"}' },
+          {
+            type: 'function_call',
+            id: 'fc_2',
+            call_id: 'c2',
+            name: 'codex',
+            arguments: '{"prompt": "x", "cwd": "../../etc"}',
+          },
           { type: 'function_call', id: 'fc_3', call_id: 'c3', name: 'codex-reply', arguments: 'not json' },
           { type: 'function_call', id: 'fc_4', call_id: 'c4', name: 'shell', arguments: '{}' },
         ]),
@@ -131,7 +141,12 @@ describe('modelTurn', () => {
         res,
         200,
         okResponse([
-          { type: 'message', id: 'm1', role: 'assistant', content: [{ type: 'output_text', text: 'All done.', annotations: [] }] },
+          {
+            type: 'message',
+            id: 'm1',
+            role: 'assistant',
+            content: [{ type: 'output_text', text: 'All done.', annotations: [] }],
+          },
         ]),
       );
     const final = (await new MockActivityEnvironment().run(activity(), input)) as ModelTurnOutput;
@@ -189,7 +204,9 @@ describe('modelTurn', () => {
 
   it('treats an unreachable endpoint as transient', async () => {
     const settings = loadSettings({ OPENAI_API_KEY: SECRET, OPENAI_BASE_URL: 'http://127.0.0.1:1/v1' });
-    const failure = await failureOf(new MockActivityEnvironment().run(createModelActivities({ settings }).modelTurn, input));
+    const failure = await failureOf(
+      new MockActivityEnvironment().run(createModelActivities({ settings }).modelTurn, input),
+    );
     assert.equal(failure.type, 'TransientServiceError');
   });
 });

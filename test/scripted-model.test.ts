@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import {
   CODEX_FILES_HEADER,
+  codexPrompt,
   GAME_DESIGNER_BRIEF,
   parseCodexPrompt,
   repeatedCompletions,
@@ -57,7 +58,7 @@ before(async () => {
 after(() => model.close());
 beforeEach(() => {
   model.setFaults([]);
-  model.setLatency({ agentMs: 0, codexMs: 0 });
+  model.setLatency({ agentMs: 0, codexMs: 0, codexCallMs: 0 });
   model.resetStats();
 });
 
@@ -328,6 +329,35 @@ void describe('faults', () => {
     const ms = Date.now() - started;
     assert.ok(ms >= 140 && ms < 340, `only the global delay (${ms} ms)`);
   });
+
+  void it('latency per Codex call: once on its first request, on top of the per-request latency', async () => {
+    model.setLatency({ codexMs: 20, codexCallMs: 300 });
+    const prompt = codexPrompt({
+      roleTitle: 'Tester',
+      taskList: BUG_BUSTERS,
+      files: [{ path: 'tests/TEST_PLAN.md', required: true, purpose: '' }],
+    });
+    const codexRequest = async (input: Item[]) => {
+      const started = Date.now();
+      await client.responses.create(
+        { model: 'gpt-5.2-codex', input: input as unknown as OpenAI.Responses.ResponseInput, store: false },
+        { headers: { 'x-dca-kind': 'codex', 'x-dca-role': 'tester', 'x-dca-run': 'call-latency' } },
+      );
+      return Date.now() - started;
+    };
+    const first = await codexRequest([user(prompt)]);
+    const patched = { type: 'custom_tool_call_output', call_id: 'c1', output: 'Success.' };
+    const second = await codexRequest([user(prompt), patched]);
+    assert.ok(first >= 310, `first request pays both delays (${first} ms)`);
+    assert.ok(second >= 15 && second < 300, `a later request only the per-request delay (${second} ms)`);
+    assert.deepEqual(
+      model.stats().requests.map((r) => [r.kind, r.turn]),
+      [
+        ['codex', 1],
+        ['codex', 2],
+      ],
+    );
+  });
 });
 
 void describe('stats and fingerprints', () => {
@@ -362,7 +392,7 @@ void describe('stats and fingerprints', () => {
     assert.equal(res.headers.get('x-scripted-model'), 'true');
     assert.equal((await post('reset', {})).status, 200);
     assert.equal(model.stats().totals.requests, 0);
-    assert.deepEqual(await (await fetch(`${root}/_scripted/latency`)).json(), { agentMs: 0, codexMs: 5 });
+    assert.deepEqual(await (await fetch(`${root}/_scripted/latency`)).json(), { agentMs: 0, codexMs: 5, codexCallMs: 0 });
   });
 });
 

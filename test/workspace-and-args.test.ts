@@ -23,7 +23,10 @@ describe('workspace activities', () => {
     const acts = createWorkspaceActivities({ workspaceRoot: root });
     const dir = await new MockActivityEnvironment().run(acts.createWorkspace, { workflowId: 'wf-1' });
     assert.equal(dir, path.join(root, 'wf-1'));
-    assert.throws(() => resolveWorkspace(root, { workflowId: 'wf', requested: '../elsewhere' }), /outside the allowed root/);
+    assert.throws(
+      () => resolveWorkspace(root, { workflowId: 'wf', requested: '../elsewhere' }),
+      /outside the allowed root/,
+    );
     assert.throws(() => resolveWorkspace(root, { workflowId: 'wf', requested: '/etc' }), /outside the allowed root/);
     assert.throws(() => resolveWorkspace(root, { workflowId: '../x' }), /cannot name a directory/);
     assert.equal(resolveWorkspace(root, { workflowId: 'wf', requested: 'mine' }), path.join(root, 'mine'));
@@ -60,7 +63,12 @@ describe('workspace activities', () => {
     const acts = createWorkspaceActivities({ workspaceRoot: root });
     for (const bad of ['../outside.md', '/etc/passwd', 'link/x.md']) {
       await assert.rejects(
-        new MockActivityEnvironment().run(acts.checkDeliverables, { workspace: ws, gate: 'g', required: [bad], optional: [] }),
+        new MockActivityEnvironment().run(acts.checkDeliverables, {
+          workspace: ws,
+          gate: 'g',
+          required: [bad],
+          optional: [],
+        }),
         (err: unknown) => err instanceof ApplicationFailure && err.type === 'WorkspaceError' && err.nonRetryable,
       );
     }
@@ -74,7 +82,10 @@ describe('start-run arguments', () => {
     assert.equal(o.workflow, 'single');
     assert.equal(o.detach, true);
     assert.throws(() => parseStartRunArgs(['--workflow', 'triple']), /unknown workflow "triple"/);
-    assert.throws(() => parseStartRunArgs(['--bogus']), (e: unknown) => e instanceof ConfigError && /Usage/.test(e.message));
+    assert.throws(
+      () => parseStartRunArgs(['--bogus']),
+      (e: unknown) => e instanceof ConfigError && /Usage/.test(e.message),
+    );
     assert.throws(() => parseStartRunArgs(['--id', 'a/b']), /Invalid --id/);
   });
 

@@ -16,7 +16,9 @@ export function toApplicationFailure(err: unknown): unknown {
 }
 
 /** Wraps an activity so every typed error leaves it as an ApplicationFailure. */
-export function withFailureConversion<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function withFailureConversion<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     try {
       return await fn(...args);

@@ -91,8 +91,9 @@ export function createModelActivities(deps: ModelActivityDeps) {
     const model = input.model ?? ms.defaultModel;
     const effort: ReasoningEffort | undefined = input.reasoningEffort;
     const started = Date.now();
-    // Keep the activity visibly alive while the model thinks; start-to-close bounds a hung call.
-    const beat = setInterval(() => heartbeat({ waitingMs: Date.now() - started }), 5_000);
+    // Keep the activity visibly alive while the model thinks, well within the heartbeat timeout (a short one
+    // must not kill a slow but live turn); start-to-close bounds a hung call.
+    const beat = setInterval(() => heartbeat({ waitingMs: Date.now() - started }), heartbeatEveryMs(ctx.info));
     ctx.log.info('model turn started', { role: input.role, turn: input.turn, model, scripted: ms.scripted });
     try {
       const response = await client.responses.create(
@@ -102,7 +103,9 @@ export function createModelActivities(deps: ModelActivityDeps) {
           input: input.input as unknown as OpenAI.Responses.ResponseInput,
           tools: toolsFor(input.tools, ms.scripted),
           store: false,
-          ...(effort && supportsReasoning(model) ? { reasoning: { effort }, include: ['reasoning.encrypted_content'] } : {}),
+          ...(effort && supportsReasoning(model)
+            ? { reasoning: { effort }, include: ['reasoning.encrypted_content'] }
+            : {}),
         },
         {
           signal: ctx.cancellationSignal,
@@ -128,7 +131,17 @@ export function createModelActivities(deps: ModelActivityDeps) {
   return { modelTurn: withFailureConversion(modelTurn) };
 }
 
-export function parseResponse(response: OpenAI.Responses.Response, durationMs: number, scripted: boolean): ModelTurnOutput {
+/** A third of the heartbeat timeout, at most 5 s. */
+export function heartbeatEveryMs(info: { heartbeatTimeoutMs?: number }): number {
+  const timeout = info.heartbeatTimeoutMs;
+  return timeout ? Math.max(100, Math.min(5_000, Math.floor(timeout / 3))) : 5_000;
+}
+
+export function parseResponse(
+  response: OpenAI.Responses.Response,
+  durationMs: number,
+  scripted: boolean,
+): ModelTurnOutput {
   const items = response.output as unknown as ConversationItem[];
   const codexCalls: CodexToolCall[] = [];
   const texts: string[] = [];
@@ -180,7 +193,11 @@ export function parseToolCall(callId: string, name: string, rawArgs: string): Co
     if (!parsed.success) return { ...base, tool: name, error: `Invalid codex arguments: ${parsed.error.message}` };
     const cwd = parsed.data.cwd;
     if (cwd !== undefined && !isInsideWorkspace(cwd)) {
-      return { ...base, tool: name, error: `cwd "${cwd}" is outside the workspace; omit cwd, Codex runs in the workspace.` };
+      return {
+        ...base,
+        tool: name,
+        error: `cwd "${cwd}" is outside the workspace; omit cwd, Codex runs in the workspace.`,
+      };
     }
     return { ...base, tool: name, prompt: parsed.data.prompt };
   }
@@ -207,7 +224,9 @@ const RETRYABLE_STATUS = new Set([408, 409, 429]);
 export function classifyModelError(err: unknown): unknown {
   if (err instanceof OpenAI.APIUserAbortError) return err;
   if (err instanceof OpenAI.APIConnectionError) {
-    return new TransientServiceError(`Model endpoint unreachable or timed out: ${err.message}`, undefined, { cause: err });
+    return new TransientServiceError(`Model endpoint unreachable or timed out: ${err.message}`, undefined, {
+      cause: err,
+    });
   }
   if (err instanceof OpenAI.APIError) {
     const status = err.status;
@@ -234,9 +253,14 @@ export function classifyModelError(err: unknown): unknown {
     if (status === 404) {
       return new ModelRequestError(`Model or endpoint not found (404): ${detail}`, status, { cause: err });
     }
-    return new ModelRequestError(`The model endpoint rejected the request (${status}): ${detail}`, status, { cause: err });
+    return new ModelRequestError(`The model endpoint rejected the request (${status}): ${detail}`, status, {
+      cause: err,
+    });
   }
-  if (err instanceof SyntaxError || (err instanceof Error && /terminated|socket|ECONNRESET|premature/i.test(err.message))) {
+  if (
+    err instanceof SyntaxError ||
+    (err instanceof Error && /terminated|socket|ECONNRESET|premature/i.test(err.message))
+  ) {
     return new TransientServiceError(`Model response broke off: ${err.message}`, undefined, { cause: err });
   }
   if (err instanceof OpenAI.OpenAIError) return new ConfigError(`Model client error: ${err.message}`, { cause: err });

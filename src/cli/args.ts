@@ -58,7 +58,8 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') ?? 'arguments';
-    const detail = field === 'workflow' ? `unknown workflow "${values.workflow}" (use multi or single)` : issue?.message;
+    const detail =
+      field === 'workflow' ? `unknown workflow "${values.workflow}" (use multi or single)` : issue?.message;
     throw new ConfigError(`Invalid --${field}: ${detail}\n${USAGE}`);
   }
   return parsed.data;

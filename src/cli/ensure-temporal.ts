@@ -5,7 +5,9 @@ import { ensureTemporalCli, formatDuration, TEMPORAL_CLI_VERSION } from '../temp
 const started = Date.now();
 ensureTemporalCli({ log: (line) => console.log(line) }).then(
   (executable) => {
-    console.log(`Temporal CLI ${TEMPORAL_CLI_VERSION}: ${executable} (ready in ${formatDuration(Date.now() - started)})`);
+    console.log(
+      `Temporal CLI ${TEMPORAL_CLI_VERSION}: ${executable} (ready in ${formatDuration(Date.now() - started)})`,
+    );
   },
   (err: unknown) => {
     console.error(err instanceof AgentSystemError ? err.message : err);

@@ -111,7 +111,9 @@ async function main(): Promise<number> {
   });
   if (signal === undefined) {
     const { code, signal: killedBy } = await server.exited;
-    console.error(`The Temporal dev server stopped on its own (code ${code}, signal ${killedBy}):\n${server.recentOutput()}`);
+    console.error(
+      `The Temporal dev server stopped on its own (code ${code}, signal ${killedBy}):\n${server.recentOutput()}`,
+    );
     return 1;
   }
   console.log(`\n${signal}: stopping the Temporal dev server...`);

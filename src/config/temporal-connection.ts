@@ -29,7 +29,10 @@ export interface TemporalTarget<O> {
 export function workerConnectConfig(options: TemporalConfigOptions = {}): TemporalTarget<NativeConnectionOptions> {
   const loaded = load(options);
   return {
-    connectionOptions: { ...loaded.connectionOptions, address: loaded.connectionOptions.address || DEFAULT_TEMPORAL_ADDRESS },
+    connectionOptions: {
+      ...loaded.connectionOptions,
+      address: loaded.connectionOptions.address || DEFAULT_TEMPORAL_ADDRESS,
+    },
     namespace: loaded.namespace || DEFAULT_TEMPORAL_NAMESPACE,
   };
 }
@@ -76,7 +79,10 @@ export function describeTemporalTarget(target: TemporalTarget<ConnectionOptions 
 
 function load(options: TemporalConfigOptions): { connectionOptions: NativeConnectionOptions; namespace?: string } {
   try {
-    return loadClientConnectConfig({ profile: options.profile, overrideEnvVars: definedOnly(options.env ?? process.env) });
+    return loadClientConnectConfig({
+      profile: options.profile,
+      overrideEnvVars: definedOnly(options.env ?? process.env),
+    });
   } catch (err) {
     throw new ConfigError(`Invalid Temporal connection settings: ${errorChainText(err)}`, { cause: err });
   }

@@ -25,6 +25,11 @@ export interface Latency {
   agentMs?: number;
   /** Added to every request Codex makes (one Codex tool call makes several: one per file, a check, a summary). */
   codexMs?: number;
+  /**
+   * Added once per Codex tool call, on its first request (a retried call pays it again): the latency of one Codex
+   * turn as a whole, whatever the number of requests it makes.
+   */
+  codexCallMs?: number;
 }
 
 export interface ScriptedModelOptions {
@@ -66,13 +71,14 @@ const RequestSchema = z
 const LatencySchema = z.object({
   agentMs: z.number().int().nonnegative().optional(),
   codexMs: z.number().int().nonnegative().optional(),
+  codexCallMs: z.number().int().nonnegative().optional(),
 });
 
 export async function startScriptedModel(options: ScriptedModelOptions = {}): Promise<ScriptedModel> {
   const faults = new FaultBook();
   faults.set(options.faults ?? []);
   const stats = new StatsBook();
-  let latency: Required<Latency> = { agentMs: 0, codexMs: 0, ...options.latency };
+  let latency: Required<Latency> = { agentMs: 0, codexMs: 0, codexCallMs: 0, ...options.latency };
   /** Codex turns whose `omit-deliverable` fault fired: turn key -> the skipped path. */
   const omissions = new Map<string, string>();
   const log = options.log ?? (() => undefined);
@@ -156,7 +162,9 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       if (entry.durationMs === null) stats.finish(entry, res.writableFinished ? res.statusCode : 0, false);
     });
 
-    const delay = (caller.kind === 'agent' ? latency.agentMs : latency.codexMs) + decision.extraLatencyMs;
+    const base =
+      caller.kind === 'agent' ? latency.agentMs : latency.codexMs + (codexTurn?.step === 0 ? latency.codexCallMs : 0);
+    const delay = base + decision.extraLatencyMs;
     await sleep(delay, gone.signal);
     if (gone.signal.aborted) return logLine(entry, 'client went away');
 

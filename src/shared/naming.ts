@@ -6,7 +6,10 @@ export function projectName(taskList: string): string {
   if (quoted?.[1]) return quoted[1].trim();
   const goal = /^\s*goal:\s*(.+)$/im.exec(taskList);
   const first = goal?.[1] ?? taskList.trim().split('\n')[0] ?? 'project';
-  return first.replace(/^#+\s*/, '').trim().slice(0, 60);
+  return first
+    .replace(/^#+\s*/, '')
+    .trim()
+    .slice(0, 60);
 }
 
 export function slugify(text: string): string {

@@ -72,7 +72,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   // If another server already holds the port, our readiness probe would happily talk to it instead.
   for (const p of uiPort === undefined ? [port] : [port, uiPort]) {
-    if (await isTcpOpen(ip, p, 500)) throw new ConfigError(`Cannot start the Temporal dev server: ${ip}:${p} is in use`);
+    if (await isTcpOpen(ip, p, 500))
+      throw new ConfigError(`Cannot start the Temporal dev server: ${ip}:${p} is in use`);
   }
   if (options.dbFile) await fs.mkdir(path.dirname(path.resolve(options.dbFile)), { recursive: true });
   if (options.logFile) await fs.mkdir(path.dirname(path.resolve(options.logFile)), { recursive: true });
@@ -110,7 +111,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     (stopping ??= (async () => {
       if (exitInfo || child.pid === undefined) return;
       signalGroup(child.pid, 'SIGTERM');
-      const graceful = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+      // A cancelled timer, not a bare sleep: a pending sleep would keep the process alive for the whole grace.
+      const grace = new AbortController();
+      const graceful = await Promise.race([
+        exited.then(() => true),
+        sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
+      ]);
+      grace.abort();
       if (!graceful) signalGroup(child.pid, 'SIGKILL');
       await exited;
     })());

@@ -120,7 +120,11 @@ async function runCodexCall(
   call: CodexToolCall,
   threads: ThreadBook,
 ): Promise<ConversationItem> {
-  const output = (text: string): ConversationItem => ({ type: 'function_call_output', call_id: call.callId, output: text });
+  const output = (text: string): ConversationItem => ({
+    type: 'function_call_output',
+    call_id: call.callId,
+    output: text,
+  });
   if (call.error) return output(`Error: ${call.error}`);
   const label = `${step.title}: Codex call ${step.codexCalls.length + 1}`;
   const threadId = call.threadId ? threads.resolve(call.threadId) : undefined;

@@ -36,7 +36,8 @@ export interface TestTemporal {
 
 export async function startTestTemporal(options: TestTemporalOptions = {}): Promise<TestTemporal> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dca-temporal-'));
-  const removeDir = (): Promise<void> => (options.keepDir ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
+  const removeDir = (): Promise<void> =>
+    options.keepDir ? Promise.resolve() : rm(dir, { recursive: true, force: true });
   let server: DevServer | undefined;
   try {
     const started = Date.now();
