@@ -39,19 +39,20 @@ async function main(): Promise<number> {
       say(`Detached. Follow it in the Web UI, or later: npm run report -- ${handle.workflowId}`);
       return 0;
     }
-    await watchProgress(handle, opts.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain');
+    await watchProgress(handle, { mode: opts.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain' });
     const outcome = await finishRun(handle, link);
     if (opts.json) {
       console.log(JSON.stringify({ type: 'finished', ok: outcome.ok, error: outcome.error, report: outcome.report }));
     } else {
-      if (outcome.state?.scripted) say('Note: produced by the SCRIPTED model (offline stand-in), not a real LLM.');
+      if (outcome.report?.scripted) say('Note: produced by the SCRIPTED model (offline stand-in), not a real LLM.');
       if (outcome.ok && outcome.result) {
         say(`\nRun completed. Files in ${outcome.result.workspace}:`);
         for (const f of outcome.result.files) say(`  ${f.path} (${f.size} bytes)`);
       } else {
         say(`\nRun failed: ${outcome.error ?? 'unknown error'}`);
       }
-      if (outcome.reportPaths) say(`Report: ${outcome.reportPaths.markdown}`);
+      if (outcome.reportPaths) say(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
+      if (outcome.reportError) say(`No report: ${outcome.reportError}`);
       if (link) say(`History: ${link}`);
     }
     return outcome.ok ? 0 : 1;

@@ -9,8 +9,12 @@ import { createAgentWorker } from './runtime/worker';
 import { ConfigError } from './shared/errors';
 import { startScriptedModel, type ScriptedModel } from './scripted-model';
 import { SCRIPTED_BANNER } from './runtime/banner';
+import { installLogging, loggingConfigFromEnv } from './runtime/logging';
+import { tracingConfigFromEnv } from './runtime/telemetry';
 
 async function main(): Promise<void> {
+  installLogging(loggingConfigFromEnv(process.env));
+  const tracing = tracingConfigFromEnv(process.env);
   let scripted: ScriptedModel | undefined;
   let scriptedBaseUrl = process.env.SCRIPTED_MODEL_URL || undefined;
   if (!process.env.OPENAI_API_KEY && !scriptedBaseUrl) {
@@ -23,7 +27,8 @@ async function main(): Promise<void> {
     const target = describeTemporalTarget(workerConnectConfig());
     const { connection, namespace } = await connectWorker();
     const maxConcurrentActivities = process.env.WORKER_MAX_ACTIVITIES ? Number(process.env.WORKER_MAX_ACTIVITIES) : undefined;
-    const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities });
+    const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities, tracing });
+    if (tracing) console.log(`Tracing: OpenTelemetry spans to ${tracing.tracesUrl} as "${tracing.serviceName}".`);
     console.log(
       `Worker ready: task queue "${settings.taskQueue}" on ${target}; ` +
         `model ${settings.model.scripted ? 'SCRIPTED' : settings.model.defaultModel}; workspaces under ${settings.workspaceRoot}. Ctrl-C stops it.`,

@@ -15,6 +15,8 @@ import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../tempo
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
 import { SCRIPTED_BANNER } from '../runtime/banner';
 import { createAgentWorker } from '../runtime/worker';
+import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
+import { tracingConfigFromEnv } from '../runtime/telemetry';
 import { finishRun, startRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
 
@@ -26,6 +28,8 @@ async function main(): Promise<number> {
       workflow: { type: 'string', default: 'multi' },
     },
   });
+  // The live progress view is the demo's output; worker logs stay at WARN unless LOG_LEVEL asks for more.
+  installLogging(loggingConfigFromEnv(process.env, 'WARN'));
   const started = Date.now();
   const taskList = await readTaskFile(values.task ?? DEFAULT_TASK_FILE);
   const address = process.env.TEMPORAL_ADDRESS || 'localhost:7233';
@@ -60,7 +64,12 @@ async function main(): Promise<number> {
 
     const connection = await NativeConnection.connect({ address });
     cleanups.push(() => connection.close());
-    const agentWorker = await createAgentWorker({ connection, namespace, settings });
+    const agentWorker = await createAgentWorker({
+      connection,
+      namespace,
+      settings,
+      tracing: tracingConfigFromEnv(process.env),
+    });
     const running = agentWorker.run();
     cleanups.push(async () => {
       agentWorker.worker.shutdown();
@@ -78,7 +87,7 @@ async function main(): Promise<number> {
     );
     const link = webUiLink(uiBase, namespace, handle.workflowId);
     console.log(`\nStarted ${handle.workflowId}${link ? `\nWeb UI: ${link}` : ''}\n`);
-    await watchProgress(handle, process.stdout.isTTY ? 'tty' : 'plain');
+    await watchProgress(handle, { mode: process.stdout.isTTY ? 'tty' : 'plain' });
     const outcome = await finishRun(handle, link);
     const wall = ((Date.now() - started) / 1000).toFixed(1);
     if (outcome.ok && outcome.result) {
@@ -90,7 +99,7 @@ async function main(): Promise<number> {
       console.log(`\nDemo run failed after ${wall} s: ${outcome.error ?? 'unknown error'}`);
     }
     if (scripted) console.log('(Produced by the SCRIPTED model: set OPENAI_API_KEY for a real LLM.)');
-    if (outcome.reportPaths) console.log(`Report: ${outcome.reportPaths.markdown}`);
+    if (outcome.reportPaths) console.log(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
     if (link) console.log(`History: ${link}`);
     if (!values.exit && process.stdout.isTTY && cleanups.length > 0 && uiBase) {
       console.log('\nThe Web UI stays up: press Ctrl-C to stop.');

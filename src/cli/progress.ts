@@ -1,99 +1,158 @@
 /**
- * Live progress of a run, from the workflow's `progress` query plus the pending activities Temporal reports
- * (which show retries in flight). A redrawn table on a terminal, plain changed lines otherwise, JSON with --json.
+ * Live progress of a run for start-run and the demo: every interval, the workflow's `progress` query plus
+ * `describe()`'s pending activities (attempt, last failure, Codex heartbeats). Pending activities are placed with
+ * their role by their heartbeat label, else by their activityId in the recorded history. Output: a redrawn block on
+ * a terminal, changed lines in plain logs, JSON lines with --json. Rendering is pure, in ./progress-render.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { RunState, StepState } from '../shared/types';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { z } from 'zod';
+import { readHistory } from '../report/history';
+import { ownerRole, roleOfLabel } from '../report/payloads';
+import type { Role } from '../shared/roles';
+import type { RunState } from '../shared/types';
+import {
+  jsonEvent,
+  plainLines,
+  renderBlock,
+  roleProgress,
+  type PendingActivity,
+  type PlainState,
+  type ProgressSnapshot,
+  type WorkflowStatus,
+} from './progress-render';
 
-export interface PendingInfo {
-  summary?: string;
-  activityType: string;
-  attempt: number;
-  lastFailure?: string;
-}
-
-export interface ProgressSnapshot {
-  state: RunState;
-  pending: PendingInfo[];
-  at: number;
-}
+export * from './progress-render';
 
 export type ProgressMode = 'tty' | 'plain' | 'json';
 
-export async function snapshot(handle: WorkflowHandle): Promise<ProgressSnapshot | undefined> {
+type RawPending = temporal.api.workflow.v1.IPendingActivityInfo;
+
+/** Which role and label each activity id has, read from the history when an unknown id shows up. */
+export class ActivityDirectory {
+  private readonly known = new Map<string, { role?: Role; label?: string }>();
+
+  constructor(private readonly handle: WorkflowHandle) {}
+
+  async lookup(ids: string[]): Promise<Map<string, { role?: Role; label?: string }>> {
+    if (ids.some((id) => !this.known.has(id))) {
+      const history = readHistory(await this.handle.fetchHistory());
+      for (const a of history.activities) this.known.set(a.activityId, { role: ownerRole(a), label: a.summary });
+    }
+    return this.known;
+  }
+}
+
+const HeartbeatSchema = z.object({ label: z.string().optional(), tokens: z.number().optional() });
+
+function heartbeatOf(p: RawPending): z.infer<typeof HeartbeatSchema> {
+  const first = p.heartbeatDetails?.payloads?.[0];
+  if (!first) return {};
   try {
-    const [state, desc] = await Promise.all([handle.query<RunState>('progress'), handle.describe()]);
-    const raw = desc.raw.pendingActivities ?? [];
-    const pending = raw.map((p) => ({
-      activityType: p.activityType?.name ?? '?',
-      attempt: p.attempt ?? 1,
-      lastFailure: p.lastFailure?.message ?? undefined,
-      summary: undefined,
-    }));
-    return { state, pending, at: Date.now() };
+    return HeartbeatSchema.safeParse(defaultPayloadConverter.fromPayload(first as never)).data ?? {};
   } catch {
-    // The workflow may not have run its first task yet, or the worker is restarting: try again next tick.
-    return undefined;
+    return {};
   }
 }
 
-const fmtTokens = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : String(n));
-const fmtSecs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-
-export function stepLine(step: StepState, now: number, pending: PendingInfo[], running: boolean): string {
-  let status: string = step.status;
-  if (step.status === 'running') {
-    const retry = pending.find((p) => p.attempt > 1);
-    if (retry && running) status = `retrying (attempt ${retry.attempt})`;
-    else if (step.attempts > 1) status = `running (asked again: ${step.missing.join(', ')})`;
-  }
-  const elapsed = step.startedAt ? fmtSecs((step.endedAt ?? now) - step.startedAt) : '-';
-  const tokens = step.modelUsage.total + step.codexUsage.total;
-  const err = step.status === 'failed' && step.error ? `  ${step.error}` : '';
-  return `${step.title.padEnd(20)} ${status.padEnd(24)} ${elapsed.padStart(7)}  codex ${String(step.codexCalls.length).padStart(2)}  tokens ${fmtTokens(tokens).padStart(6)}${err}`;
+function failureText(f: temporal.api.failure.v1.IFailure | null | undefined): string | undefined {
+  if (!f?.message) return undefined;
+  const type = f.applicationFailureInfo?.type;
+  return type ? `${type}: ${f.message}` : f.message;
 }
 
-export function renderSnapshot(s: ProgressSnapshot): string[] {
-  const now = s.state.endedAt ?? s.at;
-  const runningSteps = s.state.steps.filter((x) => x.status === 'running');
-  return s.state.steps.map((step) =>
-    stepLine(step, now, runningSteps.length === 1 && step.status === 'running' ? s.pending : [], runningSteps.length === 1),
-  );
+const PENDING_STATE: Record<number, PendingActivity['state']> = { 1: 'scheduled', 2: 'started', 3: 'cancel-requested' };
+const STATUS: Record<string, WorkflowStatus> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed-out',
+  CONTINUED_AS_NEW: 'continued',
+};
+
+/** One look at the run. Undefined when Temporal cannot describe it (yet). */
+export async function takeSnapshot(
+  handle: WorkflowHandle,
+  directory: ActivityDirectory,
+  fallbackState?: RunState,
+): Promise<ProgressSnapshot | undefined> {
+  const [state, desc] = await Promise.all([
+    // No worker polling means no answer: give up on the query quickly and show what describe() knows.
+    withTimeout(handle.query<RunState>('progress'), 3_000).catch(() => undefined),
+    handle.describe().catch(() => undefined),
+  ]);
+  if (!desc) return undefined;
+  const raw = desc.raw.pendingActivities ?? [];
+  const ids = raw.map((p) => p.activityId ?? '');
+  const dir = raw.length ? await directory.lookup(ids).catch(() => new Map<string, { role?: Role; label?: string }>()) : new Map();
+  const pending = raw.map((p, i): PendingActivity => {
+    const beat = heartbeatOf(p);
+    const known = dir.get(ids[i] ?? '');
+    const label = beat.label ?? known?.label;
+    return {
+      activityId: ids[i] ?? '',
+      activityType: p.activityType?.name ?? '?',
+      state: PENDING_STATE[Number(p.state ?? 0)] ?? 'scheduled',
+      attempt: p.attempt ?? 1,
+      lastFailure: failureText(p.lastFailure),
+      label,
+      liveTokens: beat.tokens,
+      role: roleOfLabel(label) ?? known?.role,
+    };
+  });
+  return {
+    workflowId: handle.workflowId,
+    at: Date.now(),
+    status: STATUS[desc.status.name] ?? 'unknown',
+    state: state ?? fallbackState,
+    pending,
+  };
+}
+
+export interface WatchOptions {
+  mode: ProgressMode;
+  out?: NodeJS.WritableStream;
+  intervalMs?: number;
 }
 
 /** Prints progress until the workflow closes. Returns the last snapshot seen. */
-export async function watchProgress(
-  handle: WorkflowHandle,
-  mode: ProgressMode,
-  out: NodeJS.WritableStream = process.stdout,
-  intervalMs = 1000,
-): Promise<ProgressSnapshot | undefined> {
-  let last: ProgressSnapshot | undefined;
-  let printed: string[] = [];
-  let drawn = 0;
+export async function watchProgress(handle: WorkflowHandle, o: WatchOptions): Promise<ProgressSnapshot | undefined> {
+  const out = o.out ?? process.stdout;
+  const directory = new ActivityDirectory(handle);
+  const columns = (out as { columns?: number }).columns ?? 200;
+  let finalState: RunState | undefined;
   const done = handle.result().then(
-    () => true,
+    (r: unknown) => {
+      finalState = (r as { state?: RunState } | undefined)?.state;
+      return true;
+    },
     () => true,
   );
+  let last: ProgressSnapshot | undefined;
+  let plain: PlainState = { rows: [] };
+  let drawn = 0;
+  let lastJson = '';
   for (;;) {
-    const finished = await Promise.race([done, sleep(intervalMs).then(() => false)]);
-    const snap = await snapshot(handle);
+    const finished = await Promise.race([done, sleep(o.intervalMs ?? 1000).then(() => false)]);
+    const snap = await takeSnapshot(handle, directory, finished ? finalState : undefined);
     if (snap) {
       last = snap;
-      const lines = renderSnapshot(snap);
-      if (mode === 'json') {
-        out.write(JSON.stringify({ type: 'progress', at: snap.at, state: snap.state, pending: snap.pending }) + '\n');
-      } else if (mode === 'tty') {
+      if (o.mode === 'json') {
+        const key = JSON.stringify([snap.status, roleProgress(snap).map(({ elapsedMs: _, ...r }) => r)]);
+        if (key !== lastJson) out.write(jsonEvent(snap) + "\n");
+        lastJson = key;
+      } else if (o.mode === 'tty') {
+        const lines = renderBlock(snap, columns);
         if (drawn > 0) out.write(`\x1b[${drawn}A`);
         for (const l of lines) out.write(`\x1b[2K${l}\n`);
         drawn = lines.length;
       } else {
-        // Plain logs: print a role's line only when its status or counts change.
-        const key = (l: string) => l.replace(/\s+\d+\.\ds\s+/, ' ');
-        lines.forEach((l, i) => {
-          if (key(l) !== key(printed[i] ?? '')) out.write(`${l}\n`);
-        });
-        printed = lines;
+        const r = plainLines(plain, snap);
+        for (const l of r.lines) out.write(`${l}\n`);
+        plain = r.next;
       }
     }
     if (finished) return last;
@@ -101,3 +160,9 @@ export async function watchProgress(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

@@ -28,6 +28,8 @@ export interface ActivityRecord {
 
 export interface WorkflowRecord {
   workflowType?: string;
+  /** The static summary the run was started with (shown in the Web UI). */
+  summary?: string;
   startedAt?: number;
   endedAt?: number;
   status: 'running' | 'completed' | 'failed' | 'terminated' | 'cancelled' | 'timed-out' | 'continued';
@@ -67,6 +69,8 @@ export function readHistory(history: History): WorkflowRecord {
     if (e.workflowExecutionStartedEventAttributes) {
       const a = e.workflowExecutionStartedEventAttributes;
       rec.workflowType = a.workflowType?.name ?? undefined;
+      const summary = e.userMetadata?.summary ? decode([e.userMetadata.summary]) : undefined;
+      if (typeof summary === 'string') rec.summary = summary;
       rec.startedAt = at;
       rec.input = decode(a.input?.payloads);
     } else if (e.activityTaskScheduledEventAttributes) {

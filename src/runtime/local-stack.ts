@@ -10,6 +10,8 @@ import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/
 import { loadSettings, type Settings } from '../config/settings';
 import { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from '../scripted-model';
 import { findFreePort, startDevServer, type DevServer } from '../temporal/dev-server';
+import { installLogging, loggingConfigFromEnv } from './logging';
+import { tracingConfigFromEnv } from './telemetry';
 import { createAgentWorker, type AgentWorker } from './worker';
 
 export interface LocalStackOptions {
@@ -18,7 +20,7 @@ export interface LocalStackOptions {
   /** Serve the Web UI on this port (default: headless). */
   uiPort?: number;
   scripted?: ScriptedModelOptions;
-  /** Extra environment for settings (e.g. CODEX_CALL_TIMEOUT_MS). */
+  /** Extra environment for settings (e.g. CODEX_CALL_TIMEOUT_MS) and tracing (OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: NodeJS.ProcessEnv;
   workflowBundle?: WorkflowBundleWithSourceMap;
   maxConcurrentActivities?: number;
@@ -46,6 +48,8 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
+  // Tests and benchmarks stay quiet unless LOG_LEVEL asks otherwise (first installer wins; see ./logging).
+  installLogging(loggingConfigFromEnv(process.env, 'WARN'));
   const dir = await mkdtemp(path.join(tmpdir(), 'dca-stack-'));
   const dbFile = path.join(dir, 'temporal.sqlite');
   const workspaceRoot = path.join(dir, 'runs');
@@ -75,6 +79,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       settings,
       workflowBundle: o.workflowBundle,
       maxConcurrentActivities: o.maxConcurrentActivities,
+      tracing: tracingConfigFromEnv(env),
     });
     workerRun = worker.run();
   }

@@ -1,13 +1,11 @@
 /** Starting and following pipeline runs: shared by start-run, the demo, tests and benchmarks. */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../config/settings';
 import { projectName, slugify } from '../shared/naming';
 import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
 import type { MultiAgentInput, RunResult, RunState, SingleAgentInput } from '../shared/types';
-import { buildReport, writeReport, type RunReport } from '../report/run-report';
+import { reportDir, reportFromHistory, writeReport, type ReportPaths, type RunReport } from '../report/run-report';
 
 export type RunRequest =
   | { kind: 'multi'; input: MultiAgentInput; workflowId?: string; taskQueue?: string }
@@ -43,13 +41,19 @@ export async function startRun(client: Client, req: RunRequest): Promise<Workflo
 export interface RunOutcome {
   ok: boolean;
   result?: RunResult;
+  /** The final state, from the result (a failed run has none: its report says what happened). */
   state?: RunState;
   error?: string;
   report?: RunReport;
-  reportPaths?: { json: string; markdown: string };
+  reportPaths?: ReportPaths;
+  /** Why no report was written, if none was. */
+  reportError?: string;
 }
 
-/** Waits for a run, then writes its report into the workspace (when this machine can see it). */
+/**
+ * Waits for a run, then writes its report (REPORT.md, timeline.svg, run.json), built from the recorded history, into
+ * the workspace when this machine can see it (else into `reports/<workflowId>`).
+ */
 export async function finishRun(handle: WorkflowHandle, webUiUrl?: string): Promise<RunOutcome> {
   let result: RunResult | undefined;
   let error: string | undefined;
@@ -58,20 +62,13 @@ export async function finishRun(handle: WorkflowHandle, webUiUrl?: string): Prom
   } catch (err) {
     error = describeFailure(err);
   }
-  let state = result?.state;
-  if (!state) {
-    try {
-      state = await handle.query<RunState>('progress');
-    } catch {
-      state = undefined;
-    }
-  }
-  const outcome: RunOutcome = { ok: result !== undefined, result, state, error };
-  if (state) {
-    const report = buildReport({ workflowId: handle.workflowId, state, files: result?.files, webUiUrl });
+  const outcome: RunOutcome = { ok: result !== undefined, result, state: result?.state, error };
+  try {
+    const report = await reportFromHistory(handle, webUiUrl);
     outcome.report = report;
-    const dir = state.workspace && existsSync(state.workspace) ? state.workspace : path.resolve('reports', handle.workflowId);
-    outcome.reportPaths = await writeReport(dir, report);
+    outcome.reportPaths = await writeReport(reportDir(report), report);
+  } catch (err) {
+    outcome.reportError = describeFailure(err);
   }
   return outcome;
 }

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSo
 import type { Settings } from '../config/settings';
 import { createActivities } from '../activities';
 import { CodexServer } from '../activities/codex/server';
+import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 
 export interface AgentWorkerOptions {
   connection: NativeConnection;
@@ -15,38 +16,56 @@ export interface AgentWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Activity slots. Each Codex call holds one for its whole duration. */
   maxConcurrentActivities?: number;
+  /** OpenTelemetry tracing of workflows and activities; off when absent (see ./telemetry). */
+  tracing?: TracingConfig;
 }
 
 export interface AgentWorker {
   worker: Worker;
   codexServer: CodexServer;
-  /** Runs until shutdown, then closes the Codex server. */
+  tracing?: WorkerTracing;
+  /** Runs until shutdown, then closes the Codex server and flushes traces. */
   run(): Promise<void>;
 }
 
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+export async function bundleWorkflows(workflowInterceptorModules: string[] = []): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules,
+    logger: quietBundlerLogger,
+  });
 }
 
 export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWorker> {
+  const tracing = o.tracing ? await loadWorkerTracing(o.tracing) : undefined;
+  // Traced workflows need the tracing interceptors inside their bundle, so a pre-built bundle cannot be reused.
+  const workflowBundle = tracing
+    ? await bundleWorkflows(tracing.workflowInterceptorModules)
+    : (o.workflowBundle ?? (await bundleWorkflows()));
   const codexServer = new CodexServer({ settings: o.settings });
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.settings.taskQueue,
-    workflowBundle: o.workflowBundle ?? (await bundleWorkflows()),
+    workflowBundle,
     activities: createActivities({ settings: o.settings, codexServer }),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 50,
     shutdownGraceTime: '5s',
+    ...(tracing && { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks }),
+  }).catch(async (err: unknown) => {
+    await tracing?.shutdown();
+    throw err;
   });
   return {
     worker,
     codexServer,
+    tracing,
     async run() {
       try {
         await worker.run();
       } finally {
         await codexServer.close();
+        await tracing?.shutdown();
       }
     },
   };

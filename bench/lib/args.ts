@@ -1,0 +1,75 @@
+/** `npm run bench` flags, parsed and validated once. */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const SCENARIOS = ['overhead', 'parallel', 'resume', 'concurrency'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const USAGE = `Usage: npm run bench -- [options]
+  Benchmarks the pipeline on the real Temporal dev server and the real Codex binary, with the SCRIPTED model
+  (a fixed script with injected latency, not an LLM) standing in for the agents' model and Codex's model.
+
+  --turn-ms MS            latency of one agent model turn (default 2000)
+  --codex-ms MS           latency of one Codex call, added once on its first model request (default 2000)
+  --codex-request-ms MS   extra latency on EVERY model request Codex makes (default 0)
+  --runs N                measured runs per variant for overhead and parallel (default 3)
+  --concurrency LIST      runs started at once on one worker, e.g. 10,50,100 (default 1,10)
+  --only LIST             scenarios among ${SCENARIOS.join(',')} (default all)
+  --heartbeat-ms MS       activity heartbeat timeout in the resume scenario (default 3000)
+  --max-activities N      activity slots of the concurrency worker (default: the worker's own default)
+  --json                  print the results as JSON on stdout (tables go to stderr)`;
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+export const BenchOptionsSchema = z.object({
+  turnMs: z.coerce.number().int().nonnegative(),
+  codexMs: z.coerce.number().int().nonnegative(),
+  codexRequestMs: z.coerce.number().int().nonnegative(),
+  runs: z.coerce.number().int().min(1).max(50),
+  concurrency: z.array(z.coerce.number().int().min(1).max(1000)).min(1),
+  only: z.array(z.enum(SCENARIOS)).min(1),
+  heartbeatMs: z.coerce.number().int().min(1000),
+  maxActivities: z.coerce.number().int().min(1).optional(),
+  json: z.boolean(),
+});
+export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
+
+/** Undefined when --help was asked. Throws a readable error on bad flags. */
+export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'turn-ms': { type: 'string', default: '2000' },
+      'codex-ms': { type: 'string', default: '2000' },
+      'codex-request-ms': { type: 'string', default: '0' },
+      runs: { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '1,10' },
+      only: { type: 'string', default: SCENARIOS.join(',') },
+      'heartbeat-ms': { type: 'string', default: '3000' },
+      'max-activities': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const parsed = BenchOptionsSchema.safeParse({
+    turnMs: values['turn-ms'],
+    codexMs: values['codex-ms'],
+    codexRequestMs: values['codex-request-ms'],
+    runs: values.runs,
+    concurrency: list(values.concurrency),
+    only: list(values.only),
+    heartbeatMs: values['heartbeat-ms'],
+    maxActivities: values['max-activities'],
+    json: values.json,
+  });
+  if (!parsed.success) {
+    throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,160 @@
+/**
+ * Rendering of live progress: pure functions from a snapshot (the workflow's `progress` query plus the pending
+ * activities Temporal reports) to one line per role. The I/O that takes snapshots lives in ./progress.
+ */
+import type { Role } from '../shared/roles';
+import type { RunState, StepState } from '../shared/types';
+
+export interface PendingActivity {
+  activityId: string;
+  activityType: string;
+  state: 'scheduled' | 'started' | 'cancel-requested';
+  attempt: number;
+  /** Why the previous attempt failed. */
+  lastFailure?: string;
+  /** Its summary or heartbeat label, e.g. "Frontend Developer: Codex call 2". */
+  label?: string;
+  /** Tokens an in-flight Codex call has spent so far (from its heartbeats). */
+  liveTokens?: number;
+  role?: Role;
+}
+
+export type WorkflowStatus =
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'terminated'
+  | 'timed-out'
+  | 'continued'
+  | 'unknown';
+
+export interface ProgressSnapshot {
+  workflowId: string;
+  at: number;
+  status: WorkflowStatus;
+  /** Undefined until a worker has answered the query (e.g. no worker is polling yet). */
+  state?: RunState;
+  pending: PendingActivity[];
+}
+
+export type RoleState = 'waiting' | 'running' | 'retrying' | 'done' | 'failed';
+
+export interface RoleProgress {
+  role: Role;
+  title: string;
+  state: RoleState;
+  /** The attempt of the activity Temporal is retrying. */
+  attempt?: number;
+  /** 2+ once missing deliverables were asked again. */
+  round: number;
+  elapsedMs?: number;
+  codexCalls: number;
+  /** Model plus Codex tokens, including those of Codex calls still running. */
+  tokens: number;
+  /** What the role is doing, or why it retries or failed. */
+  note?: string;
+}
+
+export function roleProgress(s: ProgressSnapshot): RoleProgress[] {
+  if (!s.state) return [];
+  const running = s.state.steps.filter((x) => x.status === 'running');
+  // A pending activity nobody could place belongs to the only running role, if there is just one.
+  const fallback = running.length === 1 ? running[0]?.role : undefined;
+  return s.state.steps.map((step) => {
+    const mine = s.pending.filter((p) => (p.role ?? fallback) === step.role);
+    return stepProgress(step, mine, s.state?.endedAt ?? s.at);
+  });
+}
+
+function stepProgress(step: StepState, pending: PendingActivity[], now: number): RoleProgress {
+  const live = pending.reduce((n, p) => n + (p.liveTokens ?? 0), 0);
+  const base: RoleProgress = {
+    role: step.role,
+    title: step.title,
+    state: step.status,
+    round: Math.max(1, step.attempts),
+    elapsedMs: step.startedAt !== undefined ? (step.endedAt ?? now) - step.startedAt : undefined,
+    codexCalls: step.codexCalls.length,
+    tokens: step.modelUsage.total + step.codexUsage.total + (step.status === 'running' ? live : 0),
+  };
+  if (step.status === 'failed') return { ...base, note: step.error };
+  if (step.status !== 'running') return base;
+  const retrying = pending.filter((p) => p.attempt > 1).sort((a, b) => b.attempt - a.attempt)[0];
+  if (retrying) return { ...base, state: 'retrying', attempt: retrying.attempt, note: retrying.lastFailure };
+  const doing = pending.map((p) => shortLabel(p.label, step.title) ?? p.activityType).join(', ');
+  const asked = step.attempts > 1 && step.missing.length ? `asked again for ${step.missing.join(', ')}` : '';
+  return { ...base, note: [asked, doing].filter(Boolean).join('; ') || undefined };
+}
+
+const shortLabel = (label: string | undefined, title: string) =>
+  label?.startsWith(`${title}: `) ? label.slice(title.length + 2) : label;
+
+export function stateLabel(p: RoleProgress): string {
+  if (p.state === 'retrying') return `retrying (attempt ${p.attempt ?? '?'})`;
+  if (p.state === 'running' && p.round > 1) return `running (round ${p.round})`;
+  return p.state;
+}
+
+export const fmtTokens = (n: number): string =>
+  n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+export const fmtSecs = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`);
+
+/** `Designer            retrying (attempt 2)    1.0s  codex  0  tokens    412  TransientServiceError: …` */
+export function formatRole(p: RoleProgress): string {
+  const note = p.note ? `  ${oneLine(p.note, 100)}` : '';
+  return (
+    `${p.title.padEnd(19)} ${stateLabel(p).padEnd(21)} ${fmtSecs(p.elapsedMs).padStart(7)}  ` +
+    `codex ${String(p.codexCalls).padStart(2)}  tokens ${fmtTokens(p.tokens).padStart(6)}${note}`
+  );
+}
+
+export function headerLine(s: ProgressSnapshot, rows: RoleProgress[]): string {
+  const elapsed = s.state ? (s.state.endedAt ?? s.at) - s.state.startedAt : undefined;
+  if (!s.state) return `${s.workflowId}: ${s.status}, waiting for a worker to pick the run up`;
+  const done = rows.filter((r) => r.state === 'done').length;
+  const calls = rows.reduce((n, r) => n + r.codexCalls, 0);
+  const tokens = rows.reduce((n, r) => n + r.tokens, 0);
+  return `${s.workflowId}: ${s.status} ${fmtSecs(elapsed)}, ${done}/${rows.length} roles done, ${calls} Codex calls, ${fmtTokens(tokens)} tokens`;
+}
+
+/** The redrawn block for a terminal: a header and one line per role, cut to the terminal's width. */
+export function renderBlock(s: ProgressSnapshot, columns = 200): string[] {
+  const rows = roleProgress(s);
+  return [headerLine(s, rows), ...rows.map((r) => `  ${formatRole(r)}`)].map((l) => cut(l, columns));
+}
+
+/** What identifies a visible change (elapsed time and token counts tick on their own). */
+const changeKey = (p: RoleProgress) => `${p.state}|${p.attempt ?? ''}|${p.round}|${p.codexCalls}`;
+
+export interface PlainState {
+  rows: RoleProgress[];
+  status?: WorkflowStatus;
+}
+
+/** Line-by-line output for logs: a line per role whose state changed, and one when the run closes. */
+export function plainLines(prev: PlainState, s: ProgressSnapshot): { lines: string[]; next: PlainState } {
+  const rows = roleProgress(s);
+  const stamp = `[${fmtSecs(s.state ? (s.state.endedAt ?? s.at) - s.state.startedAt : 0).padStart(7)}]`;
+  const lines: string[] = [];
+  rows.forEach((r) => {
+    const before = prev.rows.find((x) => x.role === r.role);
+    if (!before || changeKey(before) !== changeKey(r)) lines.push(`${stamp} ${formatRole(r)}`);
+  });
+  if (s.status !== 'running' && s.status !== prev.status && s.state) lines.push(`${stamp} ${headerLine(s, rows)}`);
+  return { lines, next: { rows: rows.length ? rows : prev.rows, status: s.status } };
+}
+
+/** One JSON line for machines. */
+export function jsonEvent(s: ProgressSnapshot): string {
+  const rows = roleProgress(s);
+  const elapsedMs = s.state ? (s.state.endedAt ?? s.at) - s.state.startedAt : undefined;
+  return JSON.stringify({ type: 'progress', workflowId: s.workflowId, at: s.at, status: s.status, elapsedMs, roles: rows });
+}
+
+function oneLine(t: string, max: number): string {
+  const s = t.replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+const cut = (line: string, columns: number) => (line.length > columns ? `${line.slice(0, Math.max(1, columns - 1))}…` : line);

@@ -1,0 +1,130 @@
+/**
+ * The run report's data: what `run.json` holds and what REPORT.md and timeline.svg are rendered from.
+ * Times are epoch milliseconds; every field comes from the workflow's recorded history.
+ */
+import type { Role } from '../shared/roles';
+import type { CodexToolName, FileRecord, TokenUsage } from '../shared/types';
+import type { ActivityRecord, WorkflowRecord } from './history';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type SpanKind = 'model' | 'codex' | 'gate' | 'setup';
+
+/** One activity as the report shows it. Temporal records the start of the last attempt only. */
+export interface ReportSpan {
+  activityId: string;
+  kind: SpanKind;
+  label: string;
+  scheduledAt: number;
+  /** Start of the attempt that closed the activity; earlier attempts and their backoff lie before it. */
+  startedAt?: number;
+  endedAt?: number;
+  attempts: number;
+  status: ActivityRecord['status'];
+  /** Why the previous attempt failed (Temporal keeps the last such failure). */
+  retryReason?: string;
+  failure?: string;
+}
+
+export interface ReportModelTurn extends ReportSpan {
+  kind: 'model';
+  turn: number;
+  model?: string;
+  usage: TokenUsage;
+  /** How many Codex calls the model asked for in this turn. */
+  codexCallsRequested: number;
+  finalText?: string;
+}
+
+export interface ReportCodexCall extends ReportSpan {
+  kind: 'codex';
+  tool: CodexToolName;
+  prompt: string;
+  /** The thread the call ran in; for `codex-reply`, `requestedThreadId` is the thread the model named. */
+  threadId?: string;
+  requestedThreadId?: string;
+  continuedFromThreadId?: string;
+  filesChanged: string[];
+  usage: TokenUsage;
+  commandsRun?: number;
+  events?: number;
+}
+
+export interface ReportGate extends ReportSpan {
+  kind: 'gate';
+  present: FileRecord[];
+  missing: string[];
+}
+
+export interface ReportRetry {
+  label: string;
+  /** 'activity': Temporal retried a failed attempt. 'deliverables': the agent was asked again for missing files. */
+  kind: 'activity' | 'deliverables';
+  attempts: number;
+  reason: string;
+}
+
+export type ReportStepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped';
+
+export interface ReportStep {
+  role: Role;
+  title: string;
+  status: ReportStepStatus;
+  startedAt?: number;
+  endedAt?: number;
+  durationMs?: number;
+  /** Rounds of work on the deliverables: 1 + the times missing files were asked again. */
+  attempts: number;
+  instructions?: string;
+  /** The messages the workflow sent the agent: its brief, then any request for missing files. */
+  prompts: string[];
+  modelTurns: ReportModelTurn[];
+  codexCalls: ReportCodexCall[];
+  gates: ReportGate[];
+  /** The role's deliverables as its last gate found them. */
+  files: FileRecord[];
+  missing: string[];
+  retries: ReportRetry[];
+  modelUsage: TokenUsage;
+  codexUsage: TokenUsage;
+  finalText?: string;
+  error?: string;
+}
+
+export interface ReportTotals {
+  modelTurns: number;
+  codexCalls: number;
+  activityRetries: number;
+  deliverableRetries: number;
+  modelTokens: TokenUsage;
+  codexTokens: TokenUsage;
+  /** Model plus Codex tokens. */
+  tokens: number;
+}
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  workflowId: string;
+  runId?: string;
+  workflowType?: string;
+  summary?: string;
+  status: WorkflowRecord['status'];
+  /** True when any model turn was answered by the scripted model rather than a real LLM. */
+  scripted: boolean;
+  models: string[];
+  /** The task list (multi-agent) or prompt (single-agent) the run started with. */
+  task?: string;
+  workspace?: string;
+  webUiUrl?: string;
+  startedAt: number;
+  endedAt?: number;
+  durationMs?: number;
+  error?: string;
+  steps: ReportStep[];
+  /** Workspace creation and the final listing: not part of any role. */
+  setup: ReportSpan[];
+  files: FileRecord[];
+  totals: ReportTotals;
+  historyEvents: number;
+  generatedAt: number;
+}

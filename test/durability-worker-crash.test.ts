@@ -1,0 +1,208 @@
+/**
+ * Worker crashes on real parts: the worker runs as a child process (`src/worker.ts`) against the real Temporal dev
+ * server, drives the real Codex binary, and is SIGKILLed (with its codex child) at chosen points of a multi-agent
+ * run; a new worker finishes the run. The scripted model's request log proves that no model call or Codex call whose
+ * activity had completed ran again (a call in flight at the kill may run once more).
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import type { FaultRule } from '../src/scripted-model';
+import {
+  CRASH_TUNING,
+  WorkerFleet,
+  codexInFlightAfter,
+  describeRedo,
+  inFlight,
+  isAlive,
+  runWithKills,
+  stepStatus,
+  type CrashRunOutcome,
+  type KillPoint,
+} from './helpers/crash';
+
+let stack: LocalStack;
+let fleet: WorkerFleet;
+let taskList: string;
+
+before(async () => {
+  taskList = await readFile(path.join(__dirname, '..', 'tasks', 'bug-busters.md'), 'utf8');
+  // Latency keeps each call in flight long enough to be killed there.
+  stack = await startLocalStack({ inProcessWorker: false, scripted: { latency: { agentMs: 500, codexMs: 200 } } });
+  fleet = new WorkerFleet(stack);
+});
+after(async () => {
+  await fleet?.stopAll();
+  await stack?.stop();
+});
+
+const codexCallsInProgress = (o: Parameters<KillPoint['when']>[0], role: string) => {
+  const mine = o.requests.filter((r) => r.kind === 'codex' && r.role === role);
+  return mine.length > 0 && !mine.some((r) => r.completed && r.answer === 'message');
+};
+
+const POINTS: Record<string, KillPoint> = {
+  pmModelTurn: {
+    name: 'pm-model-turn',
+    description: "during the Project Manager's first model turn",
+    when: (o) => inFlight(o, 'agent', 'project_manager').length > 0,
+  },
+  pmCodexMidCall: {
+    name: 'pm-codex-mid-call',
+    description: "mid Codex call: the PM's first file written, Codex's next model request in flight",
+    when: (o) => codexInFlightAfter(o, 'project_manager', /^apply_patch/),
+  },
+  pmGatePassed: {
+    name: 'between-steps',
+    description: "right after the PM's gate passed, at the handoff to the Designer",
+    needs: { history: true },
+    when: (o) => (o.history?.activities ?? []).some((a) => a.type === 'checkDeliverables' && a.status === 'completed'),
+  },
+  designerCodexEnd: {
+    name: 'designer-codex-after-command',
+    description: "Designer's Codex call after its check command ran, the last model request in flight",
+    when: (o) => codexInFlightAfter(o, 'designer', /^exec_command/),
+  },
+  parallelCodex: {
+    name: 'parallel-codex-calls',
+    description: 'both branches (Frontend and Backend) in the middle of their Codex calls',
+    when: (o) => codexCallsInProgress(o, 'frontend') && codexCallsInProgress(o, 'backend'),
+  },
+  testerFinalTurn: {
+    name: 'tester-final-turn',
+    description: "during the Tester's last model turn (after its Codex call)",
+    when: (o) => inFlight(o, 'agent', 'tester').some((r) => r.turn >= 2),
+  },
+  parallelModelTurns: {
+    name: 'parallel-model-turns',
+    description: 'both branches in their first model turn',
+    when: (o) => inFlight(o, 'agent', 'frontend').length > 0 && inFlight(o, 'agent', 'backend').length > 0,
+  },
+  oneBranchDone: {
+    name: 'one-branch-done',
+    description: 'Backend done, Frontend still in its Codex call',
+    needs: { progress: true },
+    when: (o) => stepStatus(o, 'backend')?.status === 'done' && inFlight(o, 'codex', 'frontend').length > 0,
+  },
+  testerCodexStart: {
+    name: 'tester-codex-first-request',
+    description: "at the start of the Tester's Codex call",
+    when: (o) => inFlight(o, 'codex', 'tester').length > 0,
+  },
+  doubleKill: {
+    name: 'replacement-killed',
+    description: "Tester's first model turn in flight; the replacement worker is killed too as soon as it polls",
+    when: (o) => inFlight(o, 'agent', 'tester').some((r) => r.turn === 1),
+    options: { killReplacement: true },
+  },
+  reaskAfterGate: {
+    name: 'gate-reask',
+    description: "Backend's gate found server.js missing; the re-request model turn in flight",
+    needs: { progress: true },
+    when: (o) => (stepStatus(o, 'backend')?.attempts ?? 0) >= 2 && inFlight(o, 'agent', 'backend').length > 0,
+  },
+  codexReplyLost: {
+    name: 'codex-reply-thread-lost',
+    description: "during the Backend's codex-reply (its thread dies with the codex process)",
+    needs: { progress: true },
+    when: (o) =>
+      (stepStatus(o, 'backend')?.codexCalls.length ?? 0) >= 2 && inFlight(o, 'codex', 'backend').length > 0,
+  },
+  noStickyReset: {
+    name: 'pm-model-turn-no-sticky-reset',
+    description: "during the PM's first model turn, recovering without any help from the harness",
+    when: (o) => inFlight(o, 'agent', 'project_manager').length > 0,
+    options: { resetSticky: false },
+  },
+};
+
+const counts = (o: CrashRunOutcome, type: string) => o.history.activities.filter((a) => a.type === type).length;
+
+function assertRecovered(t: TestContext, o: CrashRunOutcome, expected: { modelTurns: number; codexCalls: number }) {
+  for (const k of o.kills) {
+    t.diagnostic(
+      `${k.point}: killed worker with codex ${k.codexPids.join(',') || '-'}; in flight: ${k.inFlight.join('; ') || 'none'}; ` +
+        `new worker ready after ${k.restartMs} ms`,
+    );
+  }
+  t.diagnostic(`${o.workflowId}: ${o.ok ? 'completed' : 'FAILED'} in ${o.durationMs} ms\n${describeRedo(o.redo)}`);
+  assert.equal(o.ok, true, o.error);
+  assert.deepEqual(o.missed, [], 'every kill point was reached before the run ended');
+  assert.deepEqual(o.missingFiles, [], 'every deliverable is on disk');
+  for (const k of o.kills) for (const pid of k.codexPids) assert.equal(isAlive(pid), false, `codex ${pid} is gone`);
+  assert.deepEqual(o.redo.redone, [], 'no call whose activity had completed ran again');
+  assert.deepEqual(o.redo.excessive, [], 'a call in flight at a kill ran at most once more per kill');
+  assert.equal(counts(o, 'modelTurn'), expected.modelTurns, 'no extra model turns were scheduled');
+  assert.equal(counts(o, 'codexCall'), expected.codexCalls, 'no extra Codex calls were scheduled');
+  assert.ok(
+    o.result?.state.steps.every((s) => s.status === 'done'),
+    'every step is done',
+  );
+}
+
+async function crashRun(name: string, points: KillPoint[], faults: FaultRule[] = []) {
+  const workflowId = `crash-${name}-${Date.now()}`;
+  stack.scripted.setFaults(faults.map((f) => ({ ...f, run: workflowId })));
+  try {
+    return await runWithKills(stack, fleet, {
+      workflowId,
+      input: { taskList, tuning: CRASH_TUNING },
+      points,
+    });
+  } finally {
+    stack.scripted.setFaults([]);
+  }
+}
+
+describe('the worker is SIGKILLed mid-run and a new worker finishes the run, redoing no finished call', () => {
+  it('kills during model turns, mid Codex call, at a handoff, in the parallel branches', async (t) => {
+    const o = await crashRun('a', [
+      POINTS.pmModelTurn!,
+      POINTS.pmCodexMidCall!,
+      POINTS.pmGatePassed!,
+      POINTS.designerCodexEnd!,
+      POINTS.parallelCodex!,
+      POINTS.testerFinalTurn!,
+    ]);
+    assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
+    for (const k of o.kills.filter((k) => k.point !== 'between-steps')) {
+      assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
+    }
+    for (const k of o.kills.filter((k) => /codex/.test(k.point))) {
+      assert.ok(k.codexPids.length > 0, `${k.point}: the worker's codex process was killed with it`);
+    }
+    // The Codex calls killed mid-way were retried: the history shows a second attempt after a heartbeat timeout.
+    const pmCodex = o.history.activities.find((a) => a.summary === 'Project Manager: Codex call 1');
+    assert.ok((pmCodex?.attempt ?? 0) >= 2, 'the PM Codex call ran a second attempt');
+    assert.match(pmCodex?.lastFailure ?? '', /heartbeat/i);
+  });
+
+  it('kills in the parallel model turns, with one branch done, at the Tester, and kills the replacement too', async (t) => {
+    // Frontend's Codex is slower here, so Backend finishes first.
+    const o = await crashRun(
+      'b',
+      [POINTS.parallelModelTurns!, POINTS.oneBranchDone!, POINTS.doubleKill!, POINTS.testerCodexStart!],
+      [{ kind: 'codex', role: 'frontend', times: 'always', effect: { latencyMs: 500 } }],
+    );
+    assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
+    for (const k of o.kills) assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
+  });
+
+  it('kills at a gate re-request and during codex-reply: the lost Codex thread continues in a new thread', async (t) => {
+    const o = await crashRun(
+      'c',
+      [POINTS.noStickyReset!, POINTS.reaskAfterGate!, POINTS.codexReplyLost!],
+      [{ kind: 'codex', role: 'backend', times: 1, effect: 'omit-deliverable' }],
+    );
+    assertRecovered(t, o, { modelTurns: 12, codexCalls: 6 });
+    const backend = o.result?.state.steps.find((s) => s.role === 'backend');
+    assert.equal(backend?.attempts, 2);
+    const [first, reply] = backend?.codexCalls ?? [];
+    assert.equal(reply?.tool, 'codex-reply');
+    assert.ok(first?.threadId && reply?.threadId);
+    assert.equal(reply.continuedFromThreadId, first.threadId, 'the lost thread was continued in a new one');
+    assert.notEqual(reply.threadId, first.threadId);
+  });
+});

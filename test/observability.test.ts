@@ -1,0 +1,169 @@
+/**
+ * Observability: one Runtime logger (levels, JSON lines, no console noise from activities) and optional
+ * OpenTelemetry tracing (nothing loaded when off; spans exported when on; an unreachable collector harmless).
+ * Real Temporal dev server, real Codex, scripted model. The Runtime logger is per process, so it is installed here
+ * first, at INFO in JSON, and captured.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError } from '../src/shared/errors';
+import { formatJsonLine, formatTextLine, installLogging, loggingConfigFromEnv } from '../src/runtime/logging';
+import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { finishRun, startRun } from '../src/runtime/runs';
+import { tracingConfigFromEnv } from '../src/runtime/telemetry';
+import { findFreePort } from '../src/temporal/dev-server';
+
+const logLines: string[] = [];
+const otelModules = () => Object.keys(require.cache).filter((k) => /[\\/](@opentelemetry|interceptors-opentelemetry)[\\/]/.test(k));
+
+before(() => {
+  assert.equal(installLogging({ level: 'INFO', format: 'json' }, (l) => logLines.push(l)), true);
+  assert.equal(installLogging({ level: 'WARN', format: 'text' }), false, 'the first installer wins');
+});
+
+async function runSingle(stack: LocalStack, id: string) {
+  const handle = await startRun(stack.client, {
+    kind: 'single',
+    input: { tuning: { retryInitialIntervalMs: 200 } },
+    workflowId: id,
+    taskQueue: stack.taskQueue,
+  });
+  return finishRun(handle);
+}
+
+describe('logging settings', () => {
+  it('reads LOG_LEVEL and LOG_FORMAT, with a default level per entrypoint', () => {
+    assert.deepEqual(loggingConfigFromEnv({}), { level: 'INFO', format: 'text' });
+    assert.deepEqual(loggingConfigFromEnv({}, 'WARN'), { level: 'WARN', format: 'text' });
+    assert.deepEqual(loggingConfigFromEnv({ LOG_LEVEL: 'debug', LOG_FORMAT: 'JSON' }, 'WARN'), { level: 'DEBUG', format: 'json' });
+    assert.throws(() => loggingConfigFromEnv({ LOG_LEVEL: 'loud' }), (e: unknown) => e instanceof ConfigError && /LOG_LEVEL/.test(e.message));
+  });
+
+  it('formats one line per entry, with errors as their cause chain', () => {
+    const err = new Error('outer', { cause: Object.assign(new Error('inner'), { type: 'TransientServiceError' }) });
+    const entry = { level: 'WARN' as const, message: 'Activity failed', timestampNanos: 1_700_000_000_000_000_000n, meta: { error: err, attempt: 2, big: 5n } };
+    assert.deepEqual(JSON.parse(formatJsonLine(entry)), {
+      time: '2023-11-14T22:13:20.000Z',
+      level: 'WARN',
+      message: 'Activity failed',
+      error: 'Error: outer <- TransientServiceError: inner',
+      attempt: 2,
+      big: '5',
+    });
+    assert.equal(
+      formatTextLine(entry),
+      '2023-11-14T22:13:20.000Z [WARN] Activity failed {"error":"Error: outer <- TransientServiceError: inner","attempt":2,"big":"5"}',
+    );
+  });
+});
+
+describe('tracing settings', () => {
+  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT, and validated when set', () => {
+    assert.equal(tracingConfigFromEnv({}), undefined);
+    assert.deepEqual(tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }), {
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'durable-codex-agents-worker',
+    });
+    assert.equal(
+      tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://x/traces', OTEL_SERVICE_NAME: 'w' })?.tracesUrl,
+      'https://x/traces',
+    );
+    assert.throws(() => tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), ConfigError);
+  });
+});
+
+describe('a worker without tracing', () => {
+  let stack: LocalStack;
+  before(async () => (stack = await startLocalStack()));
+  after(() => stack?.stop());
+
+  it('logs through the Runtime logger only (JSON lines, workflow context), and loads nothing from OpenTelemetry', async () => {
+    const noise: string[] = [];
+    const stdout = process.stdout.write.bind(process.stdout);
+    const stderr = process.stderr.write.bind(process.stderr);
+    // The test runner itself talks to its parent in binary chunks on stdout; console output is text.
+    const capture = (chunk: unknown) => (typeof chunk === 'string' && noise.push(chunk), true);
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+    let outcome;
+    try {
+      outcome = await runSingle(stack, `obs-plain-${Date.now()}`);
+    } finally {
+      process.stdout.write = stdout;
+      process.stderr.write = stderr;
+    }
+    assert.equal(outcome.ok, true, outcome.error);
+    assert.deepEqual(noise, [], 'nothing written to the console during the run');
+    const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const turn = entries.find((e) => e.message === 'model turn started');
+    assert.ok(turn, 'activity logs reach the Runtime logger');
+    assert.equal(turn.level, 'INFO');
+    assert.match(String(turn.workflowId), /^obs-plain-/, 'with the activity context attached');
+    assert.deepEqual(otelModules(), []);
+  });
+});
+
+describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  let collector: Server;
+  let collectorUrl: string;
+  const posts: { path: string; body: string }[] = [];
+  before(async () => {
+    collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        posts.push({ path: req.url ?? '', body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => collector.close(() => r())));
+
+  it('exports workflow and activity spans of one trace to the collector', async () => {
+    const stack = await startLocalStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl } });
+    let outcome;
+    try {
+      assert.equal(stack.worker?.tracing?.config.tracesUrl, `${collectorUrl}/v1/traces`);
+      outcome = await runSingle(stack, `obs-traced-${Date.now()}`);
+    } finally {
+      await stack.stop(); // flushes the span processor
+    }
+    assert.equal(outcome.ok, true, outcome.error);
+    assert.ok(otelModules().length > 0);
+    assert.ok(posts.length > 0 && posts.every((p) => p.path === '/v1/traces'));
+    const spans = posts.flatMap((p) => spansOf(p.body));
+    const run = spans.find((s) => s.name === 'RunWorkflow:singleAgentWorkflow');
+    const codex = spans.find((s) => s.name === 'RunActivity:codexCall');
+    assert.ok(run && codex, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
+    assert.equal(codex.traceId, run.traceId, 'the activity span belongs to the workflow trace');
+  });
+
+  it('keeps running when the collector is unreachable', async () => {
+    const closedPort = await findFreePort();
+    const stack = await startLocalStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}` } });
+    let outcome;
+    const stopStarted = { at: 0 };
+    try {
+      outcome = await runSingle(stack, `obs-unreachable-${Date.now()}`);
+    } finally {
+      stopStarted.at = Date.now();
+      await stack.stop();
+    }
+    assert.equal(outcome.ok, true, outcome.error);
+    assert.ok(Date.now() - stopStarted.at < 15_000, 'shutdown is not held up by the exporter');
+  });
+});
+
+interface OtlpSpan {
+  name: string;
+  traceId: string;
+}
+
+function spansOf(body: string): OtlpSpan[] {
+  const json = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
+  return (json.resourceSpans ?? []).flatMap((r) => (r.scopeSpans ?? []).flatMap((s) => s.spans ?? []));
+}
