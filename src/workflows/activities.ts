@@ -12,6 +12,7 @@ export interface ActivityProxies {
   listWorkspace: ReturnType<typeof proxyActivities<Activities>>['listWorkspace'];
   modelOptions: ActivityOptions;
   codexOptions: ActivityOptions;
+  fileOptions: ActivityOptions;
 }
 
 export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
@@ -48,5 +49,6 @@ export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
     listWorkspace: files.listWorkspace,
     modelOptions,
     codexOptions,
+    fileOptions,
   };
 }

@@ -48,7 +48,10 @@ export async function runAgent(ctx: AgentContext, role: Role, firstMessage: stri
     for (;;) {
       step.finalText = await converse(ctx, step, conversation, threads);
       if (spec.deliverables.length === 0) break;
-      const gate = await ctx.acts.checkDeliverables({ workspace: ctx.workspace, gate: spec.title, required, optional });
+      const gate = await ctx.acts.checkDeliverables.executeWithOptions(
+        { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (attempt ${step.attempts})` },
+        [{ workspace: ctx.workspace, gate: spec.title, required, optional }],
+      );
       step.files = gate.present;
       step.missing = gate.missing;
       if (gate.missing.length === 0) break;

@@ -21,7 +21,10 @@ export async function multiAgentWorkflow(input: MultiAgentInput): Promise<RunRes
   const acts = activityProxies(input.tuning);
   const { workflowId } = workflowInfo();
   try {
-    const workspace = await acts.createWorkspace({ workflowId, requested: input.workspace });
+    const workspace = await acts.createWorkspace.executeWithOptions(
+      { ...acts.fileOptions, summary: 'Create workspace' },
+      [{ workflowId, requested: input.workspace }],
+    );
     state.workspace = workspace;
     const ctx: AgentContext = {
       runId: workflowId,
@@ -45,7 +48,9 @@ export async function multiAgentWorkflow(input: MultiAgentInput): Promise<RunRes
     }
     await run('tester');
 
-    const files = await acts.listWorkspace(workspace);
+    const files = await acts.listWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'List deliverables' }, [
+      workspace,
+    ]);
     state.status = 'completed';
     return { workspace, files, state };
   } catch (err) {

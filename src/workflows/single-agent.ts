@@ -15,7 +15,10 @@ export async function singleAgentWorkflow(input: SingleAgentInput): Promise<RunR
   const acts = activityProxies(input.tuning);
   const { workflowId } = workflowInfo();
   try {
-    const workspace = await acts.createWorkspace({ workflowId, requested: input.workspace });
+    const workspace = await acts.createWorkspace.executeWithOptions(
+      { ...acts.fileOptions, summary: 'Create workspace' },
+      [{ workflowId, requested: input.workspace }],
+    );
     state.workspace = workspace;
     const ctx: AgentContext = {
       runId: workflowId,
@@ -29,7 +32,9 @@ export async function singleAgentWorkflow(input: SingleAgentInput): Promise<RunR
     };
     const brief = await runAgent(ctx, 'game_designer', input.prompt ?? DEFAULT_SINGLE_AGENT_PROMPT);
     await runAgent(ctx, 'game_developer', agentBrief('game_developer', `Design brief:\n${brief}`, []));
-    const files = await acts.listWorkspace(workspace);
+    const files = await acts.listWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'List deliverables' }, [
+      workspace,
+    ]);
     state.status = 'completed';
     return { workspace, files, state };
   } catch (err) {
