@@ -4,7 +4,6 @@
  * for the agents' model and Codex's model, so the injected latency is known exactly. See BENCHMARKS.md.
  */
 import os from 'node:os';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { USAGE, parseBenchArgs, type BenchOptions } from './lib/args';
 import { measureConcurrency } from './lib/concurrency';
 import { measurePipelines } from './lib/overhead';
@@ -14,7 +13,7 @@ import { measureResume } from './lib/resume';
 const BANNER = [
   '==============================================================================',
   ' BENCHMARK with the SCRIPTED model: a deterministic script with injected',
-  ' latency plays the agents and Codex\'s model. Real Temporal dev server, real',
+  " latency plays the agents and Codex's model. Real Temporal dev server, real",
   ' Codex binary. Numbers measure orchestration cost, not LLM speed.',
   '==============================================================================',
 ].join('\n');
@@ -34,13 +33,15 @@ async function main(): Promise<void> {
   // Tables go to stdout, or to stderr when stdout carries the JSON.
   const out = (text: string) => (o.json ? process.stderr : process.stdout).write(`${text}\n`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  Runtime.install({ logger: new DefaultLogger('WARN') });
 
   out(BANNER);
   out(
     `Injected latency: ${o.turnMs} ms per agent model turn, ${o.codexMs} ms per Codex call` +
       (o.codexRequestMs ? ` + ${o.codexRequestMs} ms per Codex request` : '') +
-      `; ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`,
+      `; ${os.cpus().length} CPUs, load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}\n`,
   );
   const results: BenchResults = {
     scripted: true,
@@ -68,7 +69,12 @@ async function main(): Promise<void> {
     out(`\n${renderConcurrency(results.concurrency)}`);
   }
   results.machine.loadAvgEnd = os.loadavg();
-  out(`\nLoad average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (the machine may be shared).`);
+  out(
+    `\nLoad average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (the machine may be shared).`,
+  );
   if (o.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 

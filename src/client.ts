@@ -42,7 +42,8 @@ async function main(): Promise<number> {
     await watchProgress(handle, { mode: opts.json ? 'json' : process.stdout.isTTY ? 'tty' : 'plain' });
     const outcome = await finishRun(handle, link);
     if (opts.json) {
-      console.log(JSON.stringify({ type: 'finished', ok: outcome.ok, error: outcome.error, report: outcome.report }));
+      const { ok, error, reportPaths, reportError, report } = outcome;
+      console.log(JSON.stringify({ type: 'finished', ok, error, reportPaths, reportError, report }));
     } else {
       if (outcome.report?.scripted) say('Note: produced by the SCRIPTED model (offline stand-in), not a real LLM.');
       if (outcome.ok && outcome.result) {
@@ -51,7 +52,8 @@ async function main(): Promise<number> {
       } else {
         say(`\nRun failed: ${outcome.error ?? 'unknown error'}`);
       }
-      if (outcome.reportPaths) say(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
+      if (outcome.reportPaths)
+        say(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
       if (outcome.reportError) say(`No report: ${outcome.reportError}`);
       if (link) say(`History: ${link}`);
     }
@@ -64,7 +66,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const msg =
+      err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     process.stderr.write(`start-run: ${msg}\n`);
     process.exit(2);
   },

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     if (settings.model.scripted) console.log(SCRIPTED_BANNER(settings.model.baseUrl ?? ''));
     const target = describeTemporalTarget(workerConnectConfig());
     const { connection, namespace } = await connectWorker();
-    const maxConcurrentActivities = process.env.WORKER_MAX_ACTIVITIES ? Number(process.env.WORKER_MAX_ACTIVITIES) : undefined;
+    const maxConcurrentActivities = process.env.WORKER_MAX_ACTIVITIES
+      ? Number(process.env.WORKER_MAX_ACTIVITIES)
+      : undefined;
     const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities, tracing });
     if (tracing) console.log(`Tracing: OpenTelemetry spans to ${tracing.tracesUrl} as "${tracing.serviceName}".`);
     console.log(
@@ -42,7 +44,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const msg = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const msg =
+    err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   process.stderr.write(`worker: ${msg}\n`);
   process.exit(2);
 });

@@ -16,10 +16,14 @@ import { tracingConfigFromEnv } from '../src/runtime/telemetry';
 import { findFreePort } from '../src/temporal/dev-server';
 
 const logLines: string[] = [];
-const otelModules = () => Object.keys(require.cache).filter((k) => /[\\/](@opentelemetry|interceptors-opentelemetry)[\\/]/.test(k));
+const otelModules = () =>
+  Object.keys(require.cache).filter((k) => /[\\/](@opentelemetry|interceptors-opentelemetry)[\\/]/.test(k));
 
 before(() => {
-  assert.equal(installLogging({ level: 'INFO', format: 'json' }, (l) => logLines.push(l)), true);
+  assert.equal(
+    installLogging({ level: 'INFO', format: 'json' }, (l) => logLines.push(l)),
+    true,
+  );
   assert.equal(installLogging({ level: 'WARN', format: 'text' }), false, 'the first installer wins');
 });
 
@@ -37,13 +41,24 @@ describe('logging settings', () => {
   it('reads LOG_LEVEL and LOG_FORMAT, with a default level per entrypoint', () => {
     assert.deepEqual(loggingConfigFromEnv({}), { level: 'INFO', format: 'text' });
     assert.deepEqual(loggingConfigFromEnv({}, 'WARN'), { level: 'WARN', format: 'text' });
-    assert.deepEqual(loggingConfigFromEnv({ LOG_LEVEL: 'debug', LOG_FORMAT: 'JSON' }, 'WARN'), { level: 'DEBUG', format: 'json' });
-    assert.throws(() => loggingConfigFromEnv({ LOG_LEVEL: 'loud' }), (e: unknown) => e instanceof ConfigError && /LOG_LEVEL/.test(e.message));
+    assert.deepEqual(loggingConfigFromEnv({ LOG_LEVEL: 'debug', LOG_FORMAT: 'JSON' }, 'WARN'), {
+      level: 'DEBUG',
+      format: 'json',
+    });
+    assert.throws(
+      () => loggingConfigFromEnv({ LOG_LEVEL: 'loud' }),
+      (e: unknown) => e instanceof ConfigError && /LOG_LEVEL/.test(e.message),
+    );
   });
 
   it('formats one line per entry, with errors as their cause chain', () => {
     const err = new Error('outer', { cause: Object.assign(new Error('inner'), { type: 'TransientServiceError' }) });
-    const entry = { level: 'WARN' as const, message: 'Activity failed', timestampNanos: 1_700_000_000_000_000_000n, meta: { error: err, attempt: 2, big: 5n } };
+    const entry = {
+      level: 'WARN' as const,
+      message: 'Activity failed',
+      timestampNanos: 1_700_000_000_000_000_000n,
+      meta: { error: err, attempt: 2, big: 5n },
+    };
     assert.deepEqual(JSON.parse(formatJsonLine(entry)), {
       time: '2023-11-14T22:13:20.000Z',
       level: 'WARN',
@@ -67,7 +82,8 @@ describe('tracing settings', () => {
       serviceName: 'durable-codex-agents-worker',
     });
     assert.equal(
-      tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://x/traces', OTEL_SERVICE_NAME: 'w' })?.tracesUrl,
+      tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://x/traces', OTEL_SERVICE_NAME: 'w' })
+        ?.tracesUrl,
       'https://x/traces',
     );
     assert.throws(() => tracingConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), ConfigError);

@@ -37,24 +37,74 @@ function state(patch: Partial<Record<(typeof MULTI_AGENT_ROLES)[number], Partial
   };
 }
 
-const call = (label: string) => ({ label, tool: 'codex' as const, prompt: 'p', startedAt: T0, filesChanged: [], usage: usage(0) });
+const call = (label: string) => ({
+  label,
+  tool: 'codex' as const,
+  prompt: 'p',
+  startedAt: T0,
+  filesChanged: [],
+  usage: usage(0),
+});
 
 function snap(s: RunState | undefined, pending: PendingActivity[] = [], at = T0 + 12_300): ProgressSnapshot {
   return { workflowId: 'wf-1', at, status: s?.status === 'running' || !s ? 'running' : s.status, state: s, pending };
 }
 
 const midRun = state({
-  project_manager: { status: 'done', attempts: 1, startedAt: T0, endedAt: T0 + 3100, codexCalls: [call('c1')], modelUsage: usage(2745), codexUsage: usage(47699) },
-  designer: { status: 'done', attempts: 1, startedAt: T0 + 3100, endedAt: T0 + 6000, codexCalls: [call('c1')], modelUsage: usage(2000), codexUsage: usage(30000) },
-  frontend: { status: 'running', attempts: 1, startedAt: T0 + 6000, codexCalls: [call('Frontend Developer: Codex call 1')], modelUsage: usage(1200) },
-  backend: { status: 'running', attempts: 2, missing: ['backend/server.js'], startedAt: T0 + 6000, modelUsage: usage(900) },
+  project_manager: {
+    status: 'done',
+    attempts: 1,
+    startedAt: T0,
+    endedAt: T0 + 3100,
+    codexCalls: [call('c1')],
+    modelUsage: usage(2745),
+    codexUsage: usage(47699),
+  },
+  designer: {
+    status: 'done',
+    attempts: 1,
+    startedAt: T0 + 3100,
+    endedAt: T0 + 6000,
+    codexCalls: [call('c1')],
+    modelUsage: usage(2000),
+    codexUsage: usage(30000),
+  },
+  frontend: {
+    status: 'running',
+    attempts: 1,
+    startedAt: T0 + 6000,
+    codexCalls: [call('Frontend Developer: Codex call 1')],
+    modelUsage: usage(1200),
+  },
+  backend: {
+    status: 'running',
+    attempts: 2,
+    missing: ['backend/server.js'],
+    startedAt: T0 + 6000,
+    modelUsage: usage(900),
+  },
 });
 
 describe('progress rendering', () => {
   it('one row per role with state, elapsed time, Codex calls and tokens (live Codex tokens included)', () => {
     const pending: PendingActivity[] = [
-      { activityId: '13', activityType: 'codexCall', state: 'started', attempt: 1, label: 'Frontend Developer: Codex call 1', liveTokens: 20_000, role: 'frontend' },
-      { activityId: '14', activityType: 'modelTurn', state: 'scheduled', attempt: 3, lastFailure: 'TransientServiceError: Model endpoint answered 429', role: 'backend' },
+      {
+        activityId: '13',
+        activityType: 'codexCall',
+        state: 'started',
+        attempt: 1,
+        label: 'Frontend Developer: Codex call 1',
+        liveTokens: 20_000,
+        role: 'frontend',
+      },
+      {
+        activityId: '14',
+        activityType: 'modelTurn',
+        state: 'scheduled',
+        attempt: 3,
+        lastFailure: 'TransientServiceError: Model endpoint answered 429',
+        role: 'backend',
+      },
     ];
     const rows = roleProgress(snap(midRun, pending));
     assert.deepEqual(
@@ -79,16 +129,27 @@ describe('progress rendering', () => {
   it('says when missing files were asked again, and why a role failed', () => {
     const s = state({
       backend: { status: 'running', attempts: 2, missing: ['backend/server.js'], startedAt: T0 },
-      tester: { status: 'failed', attempts: 2, startedAt: T0, endedAt: T0 + 500, error: 'Tester did not produce tests/test.sh' },
+      tester: {
+        status: 'failed',
+        attempts: 2,
+        startedAt: T0,
+        endedAt: T0 + 500,
+        error: 'Tester did not produce tests/test.sh',
+      },
     });
     const rows = roleProgress(snap(s));
-    assert.match(formatRole(rows[3]!), /^Backend Developer {3}running \(round 2\) .* asked again for backend\/server\.js$/);
+    assert.match(
+      formatRole(rows[3]!),
+      /^Backend Developer {3}running \(round 2\) .* asked again for backend\/server\.js$/,
+    );
     assert.match(formatRole(rows[4]!), /failed .* Tester did not produce tests\/test\.sh$/);
   });
 
   it('gives an unplaced pending activity to the only running role', () => {
     const s = state({ designer: { status: 'running', attempts: 1, startedAt: T0 } });
-    const rows = roleProgress(snap(s, [{ activityId: '6', activityType: 'modelTurn', state: 'scheduled', attempt: 2, lastFailure: 'boom' }]));
+    const rows = roleProgress(
+      snap(s, [{ activityId: '6', activityType: 'modelTurn', state: 'scheduled', attempt: 2, lastFailure: 'boom' }]),
+    );
     assert.equal(rows[1]?.state, 'retrying');
     assert.equal(rows[1]?.note, 'boom');
   });
@@ -109,16 +170,25 @@ describe('progress rendering', () => {
     const later = plainLines(first.next, snap(midRun, [], T0 + 15_000));
     assert.deepEqual(later.lines, []);
     // The frontend finishes.
-    const s2 = state({ ...Object.fromEntries(midRun.steps.map((x) => [x.role, x])), frontend: { ...midRun.steps[2], status: 'done', endedAt: T0 + 16_000 } });
+    const s2 = state({
+      ...Object.fromEntries(midRun.steps.map((x) => [x.role, x])),
+      frontend: { ...midRun.steps[2], status: 'done', endedAt: T0 + 16_000 },
+    });
     const changed = plainLines(later.next, snap(s2, [], T0 + 16_000));
-    assert.deepEqual(changed.lines, ['[  16.0s] Frontend Developer  done                    10.0s  codex  1  tokens   1.2k']);
+    assert.deepEqual(changed.lines, [
+      '[  16.0s] Frontend Developer  done                    10.0s  codex  1  tokens   1.2k',
+    ]);
     const closed = { ...s2, status: 'completed' as const, endedAt: T0 + 20_000 };
     const last = plainLines(changed.next, { ...snap(closed, [], T0 + 21_000), status: 'completed' });
     assert.equal(last.lines.at(-1), '[  20.0s] wf-1: completed 20.0s, 3/5 roles done, 3 Codex calls, 84.5k tokens');
   });
 
   it('writes a JSON line with every role', () => {
-    const e = JSON.parse(jsonEvent(snap(midRun))) as { type: string; elapsedMs: number; roles: { role: string; state: string }[] };
+    const e = JSON.parse(jsonEvent(snap(midRun))) as {
+      type: string;
+      elapsedMs: number;
+      roles: { role: string; state: string }[];
+    };
     assert.equal(e.type, 'progress');
     assert.equal(e.elapsedMs, 12_300);
     assert.deepEqual(

@@ -15,7 +15,13 @@ const T0 = 1_700_000_000_000;
 const usage = (total: number) => ({ input: total - 10, output: 10, reasoning: 0, total });
 let nextId = 1;
 
-function turn(role: Role, n: number, at: number, end: number | undefined, opts: { calls?: number; prompt?: string } = {}): ActivityRecord {
+function turn(
+  role: Role,
+  n: number,
+  at: number,
+  end: number | undefined,
+  opts: { calls?: number; prompt?: string } = {},
+): ActivityRecord {
   return {
     activityId: String(nextId++),
     type: 'modelTurn',
@@ -38,7 +44,13 @@ function turn(role: Role, n: number, at: number, end: number | undefined, opts: 
   };
 }
 
-function codex(role: Role, label: string, at: number, end: number | undefined, thread = `thr-${nextId}`): ActivityRecord {
+function codex(
+  role: Role,
+  label: string,
+  at: number,
+  end: number | undefined,
+  thread = `thr-${nextId}`,
+): ActivityRecord {
   return {
     activityId: String(nextId++),
     type: 'codexCall',
@@ -152,7 +164,10 @@ describe('report builder and renderers', () => {
       { workflowId: 'lanes' },
     );
     const backend = r.steps.find((s) => s.role === 'backend')!;
-    const lanes = assignLanes([...backend.modelTurns, ...backend.codexCalls].sort((a, b) => a.scheduledAt - b.scheduledAt), T0 + 600);
+    const lanes = assignLanes(
+      [...backend.modelTurns, ...backend.codexCalls].sort((a, b) => a.scheduledAt - b.scheduledAt),
+      T0 + 600,
+    );
     assert.equal(lanes.count, 2);
     assert.deepEqual(
       lanes.placed.map((p) => p.lane),
@@ -161,13 +176,24 @@ describe('report builder and renderers', () => {
   });
 
   it('marks a failed and a stopped role when the workflow ends early, and says why', () => {
-    const failedCall = { ...codex('frontend', 'Frontend Developer: Codex call 1', 1060, 1500), status: 'failed' as const };
+    const failedCall = {
+      ...codex('frontend', 'Frontend Developer: Codex call 1', 1060, 1500),
+      status: 'failed' as const,
+    };
     failedCall.failure = 'CodexFatalError: not logged in';
     failedCall.result = undefined;
-    const acts = [...pipeline(false).slice(0, 8), turn('frontend', 1, 1000, 1050, { calls: 1 }), failedCall, turn('backend', 1, 1000, 1050, { calls: 1 })];
-    const r = buildRunReport(workflow(acts, { status: 'failed', endedAt: T0 + 1600, failure: 'Activity task failed' }), {
-      workflowId: 'f',
-    });
+    const acts = [
+      ...pipeline(false).slice(0, 8),
+      turn('frontend', 1, 1000, 1050, { calls: 1 }),
+      failedCall,
+      turn('backend', 1, 1000, 1050, { calls: 1 }),
+    ];
+    const r = buildRunReport(
+      workflow(acts, { status: 'failed', endedAt: T0 + 1600, failure: 'Activity task failed' }),
+      {
+        workflowId: 'f',
+      },
+    );
     const by = Object.fromEntries(r.steps.map((s) => [s.role, s]));
     assert.equal(by.frontend?.status, 'failed');
     assert.equal(by.frontend?.error, 'CodexFatalError: not logged in');
@@ -180,7 +206,10 @@ describe('report builder and renderers', () => {
 
   it('escapes hostile text: XML stays well-formed, Markdown tables and fences hold', () => {
     const nasty = 'a <b> & "c" | d\u001b[31m ```js\nx\n``` ';
-    const acts = [turn('tester', 1, 0, 10, { calls: 1, prompt: nasty }), codex('tester', `Tester: Codex call 1 ${nasty}`, 20, 30)];
+    const acts = [
+      turn('tester', 1, 0, 10, { calls: 1, prompt: nasty }),
+      codex('tester', `Tester: Codex call 1 ${nasty}`, 20, 30),
+    ];
     acts[1]!.status = 'failed';
     acts[1]!.failure = nasty;
     const r = buildRunReport(workflow(acts, { summary: nasty, status: 'failed', failure: nasty, endedAt: T0 + 40 }), {
@@ -191,11 +220,14 @@ describe('report builder and renderers', () => {
     assert.ok(findAll(root, (e) => e.name === 'title').some((t) => t.text.includes('&lt;b&gt; &amp; &quot;c&quot;')));
     assert.ok(!svg.includes('\u001b'));
     const md = renderMarkdown(r);
-    assert.ok(md.includes('````text\n'), 'a fence longer than the prompt\'s own');
+    assert.ok(md.includes('````text\n'), "a fence longer than the prompt's own");
     assert.ok(md.includes('| Error | a <b> & "c" \\| d'), 'pipes escaped inside table cells');
   });
 
   it('picks round tick steps', () => {
-    assert.deepEqual([niceStep(90), niceStep(1000), niceStep(1200), niceStep(3100), niceStep(7000)], [100, 1000, 2000, 5000, 10000]);
+    assert.deepEqual(
+      [niceStep(90), niceStep(1000), niceStep(1200), niceStep(3100), niceStep(7000)],
+      [100, 1000, 2000, 5000, 10000],
+    );
   });
 });

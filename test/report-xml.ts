@@ -46,7 +46,8 @@ export function parseXml(xml: string): XmlElement {
     if (tag.startsWith('/')) {
       const name = tag.slice(1).trim();
       const open = stack.pop();
-      if (!open || open.name !== name) throw new Error(`</${name}> closes <${open?.name ?? 'nothing'}> at offset ${lt}`);
+      if (!open || open.name !== name)
+        throw new Error(`</${name}> closes <${open?.name ?? 'nothing'}> at offset ${lt}`);
       if (stack.length === 0) root = open;
     } else {
       if (root) throw new Error(`second root at offset ${lt}`);
@@ -82,7 +83,8 @@ function parseAttrs(s: string, at: number): Record<string, string> {
     attrs[key] = value;
     pos = re.lastIndex;
   }
-  if (s.slice(pos).trim()) throw new Error(`bad attribute syntax "${s.slice(pos).trim().slice(0, 30)}" at offset ${at}`);
+  if (s.slice(pos).trim())
+    throw new Error(`bad attribute syntax "${s.slice(pos).trim().slice(0, 30)}" at offset ${at}`);
   return attrs;
 }
 

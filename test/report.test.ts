@@ -69,7 +69,9 @@ describe('run report built from the recorded history', () => {
     const started = performance.now();
     const rebuilt = await reportFromHistory(handle);
     await writeReport(await mkdtemp(path.join(tmpdir(), 'dca-report-')), rebuilt);
-    t.diagnostic(`report rebuilt from ${rebuilt.historyEvents} history events and written in ${(performance.now() - started).toFixed(0)} ms`);
+    t.diagnostic(
+      `report rebuilt from ${rebuilt.historyEvents} history events and written in ${(performance.now() - started).toFixed(0)} ms`,
+    );
     assert.deepEqual(rebuilt.steps, report.steps);
 
     for (const role of MULTI_AGENT_ROLES) {
@@ -112,9 +114,16 @@ describe('run report built from the recorded history', () => {
       assert.equal(span.length, 1, `${role} has one span`);
       spans.set(role, barOf(span[0]!));
       const bars = g.children.filter((e) => hasClass(e, 'bar'));
-      assert.ok(bars.some((b) => hasClass(b, 'model')) && bars.some((b) => hasClass(b, 'codex')) && bars.some((b) => hasClass(b, 'gate')));
+      assert.ok(
+        bars.some((b) => hasClass(b, 'model')) &&
+          bars.some((b) => hasClass(b, 'codex')) &&
+          bars.some((b) => hasClass(b, 'gate')),
+      );
       for (const b of bars.map(barOf)) {
-        assert.ok(b.x0 >= spans.get(role)!.x0 - 0.5 && b.x1 <= spans.get(role)!.x1 + 2.5, `${role} bars inside its span`);
+        assert.ok(
+          b.x0 >= spans.get(role)!.x0 - 0.5 && b.x1 <= spans.get(role)!.x1 + 2.5,
+          `${role} bars inside its span`,
+        );
       }
     }
     const fe = spans.get('frontend')!;
@@ -143,7 +152,9 @@ describe('run report built from the recorded history', () => {
       const outcome = await finishRun(handle);
       assert.equal(outcome.ok, true, outcome.error);
 
-      const events = lines.map((l) => JSON.parse(l) as { roles: { role: string; state: string; attempt?: number; note?: string }[] });
+      const events = lines.map(
+        (l) => JSON.parse(l) as { roles: { role: string; state: string; attempt?: number; note?: string }[] },
+      );
       const retrying = events.flatMap((e) => e.roles).find((r) => r.role === 'designer' && r.state === 'retrying');
       assert.ok(retrying, 'live progress showed the designer retrying');
       assert.equal(retrying.attempt, 2);
@@ -159,7 +170,10 @@ describe('run report built from the recorded history', () => {
 
       const md = await readFile(outcome.reportPaths!.markdown, 'utf8');
       const section = md.slice(md.indexOf('## Designer'), md.indexOf('## Frontend Developer'));
-      assert.match(section, /\*\*Retries and why:\*\*\n\n- Designer: model turn 1: Temporal retried it \(2 attempts\); reason: TransientServiceError: Model endpoint answered 500/);
+      assert.match(
+        section,
+        /\*\*Retries and why:\*\*\n\n- Designer: model turn 1: Temporal retried it \(2 attempts\); reason: TransientServiceError: Model endpoint answered 500/,
+      );
       assert.match(md, /^\| Designer \| done \| 1 \| 1 \|/m, 'the steps table counts the retry');
 
       const json = JSON.parse(await readFile(outcome.reportPaths!.json, 'utf8')) as RunReport;

@@ -392,7 +392,11 @@ void describe('stats and fingerprints', () => {
     assert.equal(res.headers.get('x-scripted-model'), 'true');
     assert.equal((await post('reset', {})).status, 200);
     assert.equal(model.stats().totals.requests, 0);
-    assert.deepEqual(await (await fetch(`${root}/_scripted/latency`)).json(), { agentMs: 0, codexMs: 5, codexCallMs: 0 });
+    assert.deepEqual(await (await fetch(`${root}/_scripted/latency`)).json(), {
+      agentMs: 0,
+      codexMs: 5,
+      codexCallMs: 0,
+    });
   });
 });
 

@@ -66,7 +66,10 @@ describe('Temporal Web UI in headless Chromium', { skip }, () => {
     await page.goto(url, { waitUntil: 'domcontentloaded', ...WAIT });
     await page.getByText('Event History').first().waitFor({ state: 'visible' });
     // The timeline labels each activity bar "<type> • <summary>".
-    for (const label of ['codexCall • Frontend Developer: Codex call 1', 'codexCall • Backend Developer: Codex call 1']) {
+    for (const label of [
+      'codexCall • Frontend Developer: Codex call 1',
+      'codexCall • Backend Developer: Codex call 1',
+    ]) {
       await page.getByText(label, { exact: true }).first().waitFor({ state: 'visible' });
     }
     // The picture for the docs: the event-history timeline, where the two branches run side by side.
@@ -102,7 +105,9 @@ describe('Temporal Web UI in headless Chromium', { skip }, () => {
   it("parses the run's timeline.svg as XML in the browser", async () => {
     const svg = await readFile(outcome.reportPaths?.timeline ?? assert.fail('a timeline was written'), 'utf8');
     const parsed = await page.evaluate((text) => {
-      const { DOMParser } = globalThis as unknown as { DOMParser: new () => { parseFromString(t: string, m: string): MiniDoc } };
+      const { DOMParser } = globalThis as unknown as {
+        DOMParser: new () => { parseFromString(t: string, m: string): MiniDoc };
+      };
       const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
       return {
         error: doc.getElementsByTagName('parsererror')[0]?.textContent ?? null,
@@ -124,7 +129,10 @@ async function waitForFrameText(page: Page, text: string): Promise<void> {
   const deadline = Date.now() + WAIT.timeout;
   for (;;) {
     for (const frame of page.frames()) {
-      const body = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+      const body = await frame
+        .locator('body')
+        .innerText({ timeout: 1000 })
+        .catch(() => '');
       if (body.includes(text)) return;
     }
     if (Date.now() > deadline) assert.fail(`no frame shows "${text}"`);

@@ -25,6 +25,7 @@ export interface ConcurrencyLevel {
   /** Scheduled -> started of every workflow task: above the sticky timeout, tasks fall back to a full replay. */
   workflowTaskQueueMs: { p50: number; p95: number; max: number };
   workflowTaskTimeouts: number;
+  workflowTaskTimeoutTypes: string[];
   memory: {
     peakTreeRss: number;
     workerNodeHwm: number;
@@ -76,9 +77,13 @@ async function measureLevel(
   try {
     await worker.ready;
     b.stack.scripted.setLatency({ agentMs: 0, codexMs: 0, codexCallMs: 0 });
-    const warm = await runPipeline(b, `warmup-${n}`);
+    const warm = await worker.guard(runPipeline(b, `warmup-${n}`));
     if (warm.error) throw new Error(`warm-up failed: ${String(warm.error)}`);
-    b.stack.scripted.setLatency({ agentMs: latency.turnMs, codexMs: latency.codexRequestMs, codexCallMs: latency.codexMs });
+    b.stack.scripted.setLatency({
+      agentMs: latency.turnMs,
+      codexMs: latency.codexRequestMs,
+      codexCallMs: latency.codexMs,
+    });
     b.stack.scripted.resetStats();
 
     const sampler = new TreeSampler(worker.pid).start();
@@ -86,7 +91,7 @@ async function measureLevel(
     const benchCpu0 = process.cpuUsage();
     const t0 = Date.now();
     const started = await Promise.all(Array.from({ length: n }, (_, i) => startPipeline(b, `c${n}-${i + 1}`)));
-    const runs = await Promise.all(started.map(awaitPipeline));
+    const runs = await worker.guard(Promise.all(started.map(awaitPipeline)));
     const elapsedMs = Math.max(...runs.map((r) => r.clientEnd)) - t0;
     const usage = sampler.stop();
     const nodeHwm = memoryOf(worker.pid)?.hwm ?? 0;
@@ -96,9 +101,7 @@ async function measureLevel(
 
     const stats = b.stack.scripted.stats();
     const ok = runs.filter((r) => !r.error);
-    const timings = await Promise.all(
-      ok.map((r) => analyseRun(r.handle, stats, latency, r.clientStart, r.clientEnd)),
-    );
+    const timings = await Promise.all(ok.map((r) => analyseRun(r.handle, stats, latency, r.clientStart, r.clientEnd)));
     const walls = timings.map((t) => t.wallMs);
     const queues = timings.flatMap((t) => t.activities.map((a) => a.queueMs));
     const wfts = timings.flatMap((t) => t.workflowTaskQueueMs);
@@ -119,6 +122,7 @@ async function measureLevel(
       scheduleToStartMs: { p50: median(queues), p95: percentile(queues, 95), max: Math.max(...queues) },
       workflowTaskQueueMs: { p50: median(wfts), p95: percentile(wfts, 95), max: Math.max(...wfts) },
       workflowTaskTimeouts: timings.reduce((s, t) => s + t.workflowTaskTimeouts, 0),
+      workflowTaskTimeoutTypes: [...new Set(timings.flatMap((t) => t.workflowTaskTimeoutTypes))],
       memory: {
         peakTreeRss: usage.peakTreeRss,
         workerNodeHwm: nodeHwm,

@@ -85,7 +85,11 @@ export async function measurePipelines(o: BenchOptions, log: (line: string) => v
 async function warmUp(b: BenchStack, latency: InjectedLatency): Promise<number> {
   b.stack.scripted.setLatency({ agentMs: 0, codexMs: 0, codexCallMs: 0 });
   const run = await runPipeline(b, 'warmup');
-  b.stack.scripted.setLatency({ agentMs: latency.turnMs, codexMs: latency.codexRequestMs, codexCallMs: latency.codexMs });
+  b.stack.scripted.setLatency({
+    agentMs: latency.turnMs,
+    codexMs: latency.codexRequestMs,
+    codexCallMs: latency.codexMs,
+  });
   if (run.error) throw new Error(`warm-up run failed: ${String(run.error)}`);
   return run.clientEnd - run.clientStart;
 }
@@ -122,7 +126,10 @@ export function overheadReport(runs: RunTiming[], warmupMs: number): OverheadRep
   const roleCounts = Object.fromEntries(
     MULTI_AGENT_ROLES.map((role) => {
       const c = first?.roles[role];
-      return [role, { modelTurns: c?.modelTurns ?? 0, codexCalls: c?.codexCalls ?? 0, codexRequests: c?.codexRequests ?? 0 }];
+      return [
+        role,
+        { modelTurns: c?.modelTurns ?? 0, codexCalls: c?.codexCalls ?? 0, codexRequests: c?.codexRequests ?? 0 },
+      ];
     }),
   );
   const roleShapeVerified = runs.every((r) =>

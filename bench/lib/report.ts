@@ -3,7 +3,7 @@ import type { BenchOptions } from './args';
 import type { ConcurrencyLevel } from './concurrency';
 import { kb, mb, msf, ratio, secs, table } from './format';
 import type { OverheadReport, ParallelReport } from './overhead';
-import type { ResumeReport } from './resume';
+import type { CrashMeasure, ResumeReport } from './resume';
 
 export interface BenchResults {
   scripted: true;
@@ -93,80 +93,106 @@ export function renderParallel(r: ParallelReport): string {
 }
 
 export function renderResume(r: ResumeReport): string {
+  const cols = r.crashes.map((c) => (c.stickyReset ? 'sticky queue reset' : 'as is'));
+  const row = (label: string, f: (c: CrashMeasure) => string, goal = '') => [label, ...r.crashes.map(f), goal];
   const rows: string[][] = [
-    ['killed', r.killedDuring, ''],
-    [
-      'finished calls repeated after resume: model / Codex',
-      `${r.repeated.modelCalls} / ${r.repeated.codexCalls}`,
-      `0 / 0 ${pass(r.repeated.modelCalls === 0 && r.repeated.codexCalls === 0)}`,
-    ],
-    ['requests of the interrupted Codex call done again', String(r.repeated.requestsOfInterruptedCodexCall), ''],
-    ['work lost in the interrupted call', msf(r.lostWorkMs), ''],
-    ['kill -> run completed (resume time)', secs(r.resumeMs), ''],
-    [`  kill -> retry started (heartbeat timeout ${secs(r.heartbeatTimeoutMs)} + retry ${secs(r.retryInitialIntervalMs)})`, secs(r.killToRetryStartMs), ''],
-    ['  retry started -> completed (remaining work)', secs(r.retryToDoneMs), ''],
-    ['  remaining work, injected latency', secs(r.remainingInjectedMs), ''],
-    ['  kill -> new worker process ready (in parallel)', secs(r.workerRestartMs), ''],
-    ['workflow task timeouts (sticky queue of the dead worker)', String(r.workflowTaskTimeouts), ''],
-    ['retried activity', r.retriedActivity ? `${r.retriedActivity.summary ?? r.retriedActivity.type}, attempt ${r.retriedActivity.attempt}` : 'none', ''],
-    ['  why', r.retriedActivity?.lastFailure?.slice(0, 60) ?? '', ''],
-    ['whole run with the crash', secs(r.runWithCrashMs), ''],
-    [
-      "seed's way: the whole pipeline again",
-      `${secs(r.fromScratch.wallMs)}, ${r.fromScratch.modelCalls} model + ${r.fromScratch.codexCalls} Codex calls`,
-      '',
-    ],
-    [
-      '  of which already finished before the crash',
-      `${r.finishedBeforeKill.modelCalls} model + ${r.finishedBeforeKill.codexCalls} Codex calls`,
-      '',
-    ],
+    row(
+      'finished calls repeated: model / Codex',
+      (c) => `${c.repeated.modelCalls} / ${c.repeated.codexCalls}`,
+      `0 / 0 ${pass(r.crashes.every((c) => c.repeated.modelCalls === 0 && c.repeated.codexCalls === 0))}`,
+    ),
+    row('requests of the interrupted Codex call redone', (c) => String(c.repeated.requestsOfInterruptedCodexCall)),
+    row('work lost in the interrupted call', (c) => msf(c.lostWorkMs)),
+    row('kill -> run completed (resume time)', (c) => secs(c.resumeMs)),
+    row(
+      `  kill -> retry started (heartbeat ${secs(r.heartbeatTimeoutMs)} + retry ${secs(r.retryInitialIntervalMs)})`,
+      (c) => secs(c.killToRetryStartMs),
+    ),
+    row('  retried call done -> next activity (sticky wait)', (c) => secs(c.afterRetryWorkflowTaskMs)),
+    row('  retry started -> completed (remaining work)', (c) => secs(c.retryToDoneMs)),
+    row('  remaining work, injected latency', (c) => secs(c.remainingInjectedMs)),
+    row('  kill -> new worker process ready (meanwhile)', (c) => secs(c.workerRestartMs)),
+    row('workflow task timeouts in the history', (c) => String(c.workflowTaskTimeouts)),
+    row('retried activity', (c) =>
+      c.retriedActivity
+        ? `${c.retriedActivity.summary ?? c.retriedActivity.type} #${c.retriedActivity.attempt}`
+        : 'none',
+    ),
+    row('whole run with the crash', (c) => secs(c.runWithCrashMs)),
+    row(
+      'finished before the crash: model + Codex calls',
+      (c) => `${c.finishedBeforeKill.modelCalls} + ${c.finishedBeforeKill.codexCalls}`,
+    ),
   ];
-  return table('3. Resume cost after a worker crash in the Tester step (SCRIPTED model)', ['measure', 'value', 'goal'], rows);
+  const killed = r.crashes[0]?.killedDuring ?? '';
+  const seed =
+    `   The seed's way after a crash: the whole pipeline again, measured ${secs(r.fromScratch.wallMs)} with ` +
+    `${r.fromScratch.modelCalls} model + ${r.fromScratch.codexCalls} Codex calls (all finished ones repeated).`;
+  return [
+    table(
+      `3. Resume after the worker process is killed (${killed}; SCRIPTED model)`,
+      ['measure', ...cols, 'goal'],
+      rows,
+    ),
+    seed,
+  ].join('\n');
 }
 
 export function renderConcurrency(levels: ConcurrencyLevel[]): string {
-  const rows = levels.map((l) => [
-    String(l.runs),
-    String(l.maxActivities),
-    String(l.failed),
-    l.runsPerMinute.toFixed(1),
-    `${secs(l.runMs.p50)} / ${secs(l.runMs.p95)}`,
-    ratio(l.runMs.p50 / l.idealRunMs, 2),
-    `${msf(l.scheduleToStartMs.p50)} / ${msf(l.scheduleToStartMs.p95)}`,
-    mb(l.memory.peakTreeRss),
-    `${mb(l.memory.workerNodeHwm)} / ${mb(l.memory.codexHwm)}`,
-    String(l.memory.peakProcesses),
-    `${l.cores.worker.toFixed(2)} / ${l.cores.temporalServer.toFixed(2)} / ${l.cores.benchAndScriptedModel.toFixed(2)}`,
-    `${kb(l.historyBytes.mean)} / ${kb(l.historyBytes.max)}`,
-  ]);
-  const main = table(
-    '4. Concurrency: N runs at once on one worker process (SCRIPTED model; fresh worker per level)',
+  const p = (x: { p50: number; p95: number; max: number }, f: (n: number) => string) =>
+    `${f(x.p50)} / ${f(x.p95)} / ${f(x.max)}`;
+  const speed = table(
+    '4. Concurrency: N runs started at once on one worker process (SCRIPTED model; a fresh worker per level)',
+    ['N', 'slots', 'failed', 'runs/min', 'run p50 / p95 / max', 'p50 / ideal', 'activity sched->start p50/p95/max'],
+    levels.map((l) => [
+      String(l.runs),
+      String(l.maxActivities),
+      String(l.failed),
+      l.runsPerMinute.toFixed(1),
+      p(l.runMs, secs),
+      ratio(l.runMs.p50 / l.idealRunMs, 2),
+      p(l.scheduleToStartMs, msf),
+    ]),
+  );
+  const resources = table(
+    '   Resources and history',
     [
       'N',
-      'slots',
-      'failed',
-      'runs/min',
-      'run p50 / p95',
-      'p50/ideal',
-      'sched->start p50/p95',
-      'peak RSS tree',
-      'node / codex HWM',
+      'peak RSS worker tree',
+      'node / codex peak',
       'procs',
-      'cores worker/server/bench',
-      'history mean/max',
+      'cores worker / server / bench',
+      'workflow task sched->start p50/p95/max',
+      'wf task timeouts',
+      'history mean / max',
     ],
-    rows,
+    levels.map((l) => [
+      String(l.runs),
+      mb(l.memory.peakTreeRss),
+      `${mb(l.memory.workerNodeHwm)} / ${mb(l.memory.codexHwm)}`,
+      String(l.memory.peakProcesses),
+      `${l.cores.worker.toFixed(2)} / ${l.cores.temporalServer.toFixed(2)} / ${l.cores.benchAndScriptedModel.toFixed(2)}`,
+      p(l.workflowTaskQueueMs, msf),
+      l.workflowTaskTimeouts ? `${l.workflowTaskTimeouts} (${l.workflowTaskTimeoutTypes.join(', ')})` : '0',
+      `${kb(l.historyBytes.mean)} / ${kb(l.historyBytes.max)}`,
+    ]),
   );
-  const cpuRows = levels.map((l) => {
-    const c = l.cpuMsPerRun;
-    const cells = [c.worker, c.workerNode, c.codexServer, c.codexChildren, c.temporalServer, c.benchAndScriptedModel];
-    return [String(l.runs), ...cells.map(msf)];
-  });
   const cpu = table(
     '   CPU time per run (this machine has 2 cores)',
-    ['N', 'worker tree', 'worker node', 'codex server', "codex's children", 'Temporal server', 'bench + scripted model'],
-    cpuRows,
+    [
+      'N',
+      'worker tree',
+      'worker node',
+      'codex server',
+      "codex's children",
+      'Temporal server',
+      'bench + scripted model',
+    ],
+    levels.map((l) => {
+      const c = l.cpuMsPerRun;
+      const cells = [c.worker, c.workerNode, c.codexServer, c.codexChildren, c.temporalServer, c.benchAndScriptedModel];
+      return [String(l.runs), ...cells.map(msf)];
+    }),
   );
-  return `${main}\n\n${cpu}`;
+  return [speed, resources, cpu].join('\n\n');
 }

@@ -75,6 +75,8 @@ export interface RunTiming {
   /** Frontend and Backend injected latency: the segment's ideal length when sequential (sum) and parallel (max). */
   branchInjected: { frontend: number; backend: number };
   workflowTaskTimeouts: number;
+  /** Why each workflow task timed out: schedule-to-start (a sticky queue nobody polled) or start-to-close. */
+  workflowTaskTimeoutTypes: string[];
   /** Scheduled -> started of every workflow task: how long the workflow waited for the worker to run its code. */
   workflowTaskQueueMs: number[];
 }
@@ -149,7 +151,9 @@ export async function analyseRun(
     inj('project_manager') + inj('designer') + Math.max(inj('frontend'), inj('backend')) + inj('tester');
 
   const gateEnd = (r: MultiAgentRole) =>
-    activities.filter((a) => a.type === 'checkDeliverables' && a.role === r).reduce((m, a) => Math.max(m, a.endedAt), 0);
+    activities
+      .filter((a) => a.type === 'checkDeliverables' && a.role === r)
+      .reduce((m, a) => Math.max(m, a.endedAt), 0);
   const branchSegmentMs = Math.max(gateEnd('frontend'), gateEnd('backend')) - gateEnd('designer');
 
   const events = history.events ?? [];
@@ -165,9 +169,20 @@ export async function analyseRun(
     branchSegmentMs,
     branchInjected: { frontend: inj('frontend'), backend: inj('backend') },
     workflowTaskTimeouts: events.filter((e) => e.workflowTaskTimedOutEventAttributes).length,
+    workflowTaskTimeoutTypes: events.flatMap((e) => {
+      const t = e.workflowTaskTimedOutEventAttributes?.timeoutType;
+      return t === undefined || t === null ? [] : [TIMEOUT_TYPES[t] ?? String(t)];
+    }),
     workflowTaskQueueMs: workflowTaskQueueTimes(events),
   };
 }
+
+const TIMEOUT_TYPES: Record<number, string> = {
+  1: 'start-to-close',
+  2: 'schedule-to-start',
+  3: 'schedule-to-close',
+  4: 'heartbeat',
+};
 
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 

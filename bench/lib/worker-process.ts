@@ -18,6 +18,8 @@ export interface WorkerProcess {
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   output(): string;
+  /** Resolves with `work`, or rejects with the worker's last output if the process exits first. */
+  guard<T>(work: Promise<T>): Promise<T>;
 }
 
 const live = new Set<ChildProcess>();
@@ -52,7 +54,10 @@ export function spawnWorker(env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000): Wo
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => (live.delete(child), resolve())));
   const ready = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready after ${readyTimeoutMs} ms:\n${out}`)), readyTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`worker not ready after ${readyTimeoutMs} ms:\n${out}`)),
+      readyTimeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       keep(d);
       if (READY.test(out)) {
@@ -78,5 +83,14 @@ export function spawnWorker(env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000): Wo
       clearTimeout(timer);
     },
     output: () => out,
+    guard: <T>(work: Promise<T>) =>
+      Promise.race([
+        work,
+        exited.then((): never => {
+          throw new Error(
+            `worker process exited (code ${child.exitCode}, signal ${child.signalCode}):\n${out.slice(-4000)}`,
+          );
+        }),
+      ]),
   };
 }

@@ -42,7 +42,9 @@ async function main(): Promise<number> {
       uiBase ??= webUiBase(address);
     } else {
       if (process.env.TEMPORAL_ADDRESS) throw new ConfigError(`Cannot reach Temporal at ${address} (TEMPORAL_ADDRESS)`);
-      console.log('No Temporal server at localhost:7233: starting the embedded dev server (built from Go modules once)...');
+      console.log(
+        'No Temporal server at localhost:7233: starting the embedded dev server (built from Go modules once)...',
+      );
       await ensureTemporalCli({ log: (l: string) => console.log(`  ${l}`) });
       const server = await startDevServer({
         port: 7233,
@@ -99,7 +101,8 @@ async function main(): Promise<number> {
       console.log(`\nDemo run failed after ${wall} s: ${outcome.error ?? 'unknown error'}`);
     }
     if (scripted) console.log('(Produced by the SCRIPTED model: set OPENAI_API_KEY for a real LLM.)');
-    if (outcome.reportPaths) console.log(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
+    if (outcome.reportPaths)
+      console.log(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
     if (link) console.log(`History: ${link}`);
     if (!values.exit && process.stdout.isTTY && cleanups.length > 0 && uiBase) {
       console.log('\nThe Web UI stays up: press Ctrl-C to stop.');
@@ -114,7 +117,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const msg = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const msg =
+      err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     process.stderr.write(`demo: ${msg}\n`);
     process.exit(2);
   },

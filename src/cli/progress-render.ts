@@ -20,14 +20,7 @@ export interface PendingActivity {
 }
 
 export type WorkflowStatus =
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'terminated'
-  | 'timed-out'
-  | 'continued'
-  | 'unknown';
+  'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'continued' | 'unknown';
 
 export interface ProgressSnapshot {
   workflowId: string;
@@ -149,7 +142,14 @@ export function plainLines(prev: PlainState, s: ProgressSnapshot): { lines: stri
 export function jsonEvent(s: ProgressSnapshot): string {
   const rows = roleProgress(s);
   const elapsedMs = s.state ? (s.state.endedAt ?? s.at) - s.state.startedAt : undefined;
-  return JSON.stringify({ type: 'progress', workflowId: s.workflowId, at: s.at, status: s.status, elapsedMs, roles: rows });
+  return JSON.stringify({
+    type: 'progress',
+    workflowId: s.workflowId,
+    at: s.at,
+    status: s.status,
+    elapsedMs,
+    roles: rows,
+  });
 }
 
 function oneLine(t: string, max: number): string {
@@ -157,4 +157,5 @@ function oneLine(t: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
-const cut = (line: string, columns: number) => (line.length > columns ? `${line.slice(0, Math.max(1, columns - 1))}…` : line);
+const cut = (line: string, columns: number) =>
+  line.length > columns ? `${line.slice(0, Math.max(1, columns - 1))}…` : line;

@@ -87,7 +87,9 @@ export async function takeSnapshot(
   if (!desc) return undefined;
   const raw = desc.raw.pendingActivities ?? [];
   const ids = raw.map((p) => p.activityId ?? '');
-  const dir = raw.length ? await directory.lookup(ids).catch(() => new Map<string, { role?: Role; label?: string }>()) : new Map();
+  const dir = raw.length
+    ? await directory.lookup(ids).catch(() => new Map<string, { role?: Role; label?: string }>())
+    : new Map();
   const pending = raw.map((p, i): PendingActivity => {
     const beat = heartbeatOf(p);
     const known = dir.get(ids[i] ?? '');
@@ -137,12 +139,13 @@ export async function watchProgress(handle: WorkflowHandle, o: WatchOptions): Pr
   let lastJson = '';
   for (;;) {
     const finished = await Promise.race([done, sleep(o.intervalMs ?? 1000).then(() => false)]);
-    const snap = await takeSnapshot(handle, directory, finished ? finalState : undefined);
+    // A query that times out (a busy or restarting worker) keeps the last state on screen.
+    const snap = await takeSnapshot(handle, directory, (finished ? finalState : undefined) ?? last?.state);
     if (snap) {
       last = snap;
       if (o.mode === 'json') {
         const key = JSON.stringify([snap.status, roleProgress(snap).map(({ elapsedMs: _, ...r }) => r)]);
-        if (key !== lastJson) out.write(jsonEvent(snap) + "\n");
+        if (key !== lastJson) out.write(jsonEvent(snap) + '\n');
         lastJson = key;
       } else if (o.mode === 'tty') {
         const lines = renderBlock(snap, columns);

@@ -59,7 +59,9 @@ async function main(): Promise<number> {
     const report = await reportFromHistory(handle, webUiLink(webUiBase(address), namespace, args.workflowId)).catch(
       (err: unknown) => {
         if (err instanceof WorkflowNotFoundError) {
-          throw new ConfigError(`No workflow "${args.workflowId}" in namespace ${namespace} at ${address}`, { cause: err });
+          throw new ConfigError(`No workflow "${args.workflowId}" in namespace ${namespace} at ${address}`, {
+            cause: err,
+          });
         }
         throw err;
       },
@@ -81,7 +83,8 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const msg = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const msg =
+        err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       process.stderr.write(`report: ${msg}\n`);
       process.exit(2);
     },

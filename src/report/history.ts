@@ -144,7 +144,10 @@ export function activityRole(a: ActivityRecord): string | undefined {
 }
 
 /** True when two activity intervals overlap in time. */
-export function overlaps(a: { startedAt?: number; endedAt?: number }, b: { startedAt?: number; endedAt?: number }): boolean {
+export function overlaps(
+  a: { startedAt?: number; endedAt?: number },
+  b: { startedAt?: number; endedAt?: number },
+): boolean {
   if (a.startedAt === undefined || b.startedAt === undefined || a.endedAt === undefined || b.endedAt === undefined) {
     return false;
   }

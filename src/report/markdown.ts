@@ -8,7 +8,10 @@ export function renderMarkdown(r: RunReport): string {
   const out: string[] = [];
   out.push(`# Run report: ${r.summary ?? r.workflowId}`, '');
   if (r.scripted) {
-    out.push('> **Scripted model**: an offline script, not a real LLM, played every agent and drove the real Codex.', '');
+    out.push(
+      '> **Scripted model**: an offline script, not a real LLM, played every agent and drove the real Codex.',
+      '',
+    );
   }
   out.push(...overview(r), '', `![Timeline of the run](${TIMELINE_FILE})`, '');
   out.push('## Steps', '');
@@ -66,14 +69,21 @@ function stepSection(s: ReportStep, runStart: number): string[] {
   const out = [`## ${s.title}`, ''];
   const when =
     s.startedAt !== undefined ? `, from ${offset(s.startedAt, runStart)} to ${offset(s.endedAt, runStart)}` : '';
-  out.push(`**${s.status}**${when}; ${s.attempts} attempt(s); tokens: model ${usage(s.modelUsage)}, Codex ${usage(s.codexUsage)}.`);
+  out.push(
+    `**${s.status}**${when}; ${s.attempts} attempt(s); tokens: model ${usage(s.modelUsage)}, Codex ${usage(s.codexUsage)}.`,
+  );
   if (s.error) out.push('', `**Error:** ${oneLine(s.error, 600)}`);
   if (s.prompts.length) {
     out.push('', `**Prompts sent to the agent** (${s.prompts.length}):`, '');
     s.prompts.forEach((p, i) => out.push(...details(`${i + 1}. ${oneLine(p, 90)}`, p)));
   }
   if (s.modelTurns.length) {
-    out.push('', '**Model turns:**', '', '| Turn | Model | Started | Duration | Attempts | Tokens | Codex calls asked |');
+    out.push(
+      '',
+      '**Model turns:**',
+      '',
+      '| Turn | Model | Started | Duration | Attempts | Tokens | Codex calls asked |',
+    );
     out.push('|---|---|---|---|---|---|---|');
     for (const t of s.modelTurns) {
       out.push(
@@ -101,7 +111,8 @@ function stepSection(s: ReportStep, runStart: number): string[] {
   if (s.retries.length) {
     out.push('', '**Retries and why:**', '');
     for (const x of s.retries) {
-      const what = x.kind === 'activity' ? `Temporal retried it (${x.attempts} attempts)` : `asked again (attempt ${x.attempts})`;
+      const what =
+        x.kind === 'activity' ? `Temporal retried it (${x.attempts} attempts)` : `asked again (attempt ${x.attempts})`;
       out.push(`- ${x.label}: ${what}; reason: ${oneLine(x.reason, 400)}`);
     }
   }
@@ -111,7 +122,11 @@ function stepSection(s: ReportStep, runStart: number): string[] {
 }
 
 function codexCalls(calls: ReportCodexCall[], runStart: number): string[] {
-  const out = ['**Codex calls:**', '', '| Call | Tool | Thread | Started | Duration | Attempts | Files changed | Tokens |'];
+  const out = [
+    '**Codex calls:**',
+    '',
+    '| Call | Tool | Thread | Started | Duration | Attempts | Files changed | Tokens |',
+  ];
   out.push('|---|---|---|---|---|---|---|---|');
   for (const c of calls) {
     const thread = c.threadId ? code(c.threadId) : '-';
@@ -136,27 +151,42 @@ function codexCalls(calls: ReportCodexCall[], runStart: number): string[] {
 
 function fileTable(files: FileRecord[]): string[] {
   if (files.length === 0) return ['_None._'];
-  return ['| File | Size | sha256 |', '|---|---|---|', ...files.map((f) => row([code(f.path), bytes(f.size), code(f.sha256.slice(0, 12))]))];
+  return [
+    '| File | Size | sha256 |',
+    '|---|---|---|',
+    ...files.map((f) => row([code(f.path), bytes(f.size), code(f.sha256.slice(0, 12))])),
+  ];
 }
 
 /** A collapsed block with the full text in a fence longer than any backtick run inside it. */
 function details(summary: string, text: string): string[] {
   const fence = '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-  return ['<details>', `<summary>${html(summary)}</summary>`, '', fence + 'text', text.trimEnd(), fence, '</details>', ''];
+  return [
+    '<details>',
+    `<summary>${html(summary)}</summary>`,
+    '',
+    fence + 'text',
+    text.trimEnd(),
+    fence,
+    '</details>',
+    '',
+  ];
 }
 
 const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')).join(' | ')} |`;
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const num = (n: number) => n.toLocaleString('en-US');
-const usage = (u: TokenUsage) => `${num(u.total)} (in ${num(u.input)}, out ${num(u.output)}, reasoning ${num(u.reasoning)})`;
+const usage = (u: TokenUsage) =>
+  `${num(u.total)} (in ${num(u.input)}, out ${num(u.output)}, reasoning ${num(u.reasoning)})`;
 const bytes = (n: number) => `${n} bytes`;
 const iso = (ms: number) => new Date(ms).toISOString();
 const span = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? b - a : undefined);
 const secs = (ms: number | undefined) =>
   ms === undefined ? '-' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-const offset = (t: number | undefined, start: number) => (t === undefined ? '-' : `+${((t - start) / 1000).toFixed(1)} s`);
+const offset = (t: number | undefined, start: number) =>
+  t === undefined ? '-' : `+${((t - start) / 1000).toFixed(1)} s`;
 
 export function oneLine(t: string, max = 300): string {
   const s = t.replace(/\s+/g, ' ').trim();

@@ -21,7 +21,8 @@ export function renderTimelineSvg(r: RunReport): string {
   const ends = spans.map((s) => s.endedAt ?? s.startedAt ?? s.scheduledAt);
   const end = r.endedAt ?? Math.max(r.generatedAt, ...ends);
   const total = Math.max(1, end - r.startedAt);
-  const x = (t: number) => PLOT_LEFT + ((Math.min(Math.max(t, r.startedAt), end) - r.startedAt) / total) * (PLOT_RIGHT - PLOT_LEFT);
+  const x = (t: number) =>
+    PLOT_LEFT + ((Math.min(Math.max(t, r.startedAt), end) - r.startedAt) / total) * (PLOT_RIGHT - PLOT_LEFT);
   const w = (a: number, b: number) => Math.max(2, x(b) - x(a));
 
   const stripes: string[] = [];
@@ -59,7 +60,10 @@ function stepSpans(s: ReportStep): ReportSpan[] {
 }
 
 /** Greedy lanes: a span goes into the first lane whose last span ended before it was scheduled. */
-export function assignLanes(spans: ReportSpan[], end: number): { placed: { span: ReportSpan; lane: number }[]; count: number } {
+export function assignLanes(
+  spans: ReportSpan[],
+  end: number,
+): { placed: { span: ReportSpan; lane: number }[]; count: number } {
   const laneEnds: number[] = [];
   const placed = spans.map((span) => {
     let lane = laneEnds.findIndex((e) => e <= span.scheduledAt);
@@ -83,7 +87,9 @@ function renderRow(
   placed: { span: ReportSpan; lane: number }[],
   { x, w, end }: Scale,
 ): string {
-  const out: string[] = [`<g class="role" id="role-${step.role}" data-role="${step.role}" data-status="${step.status}">`];
+  const out: string[] = [
+    `<g class="role" id="role-${step.role}" data-role="${step.role}" data-status="${step.status}">`,
+  ];
   const mid = top + height / 2;
   out.push(`<text x="12" y="${f(mid - 2)}" font-weight="bold">${esc(step.title)}</text>`);
   out.push(`<text x="12" y="${f(mid + 12)}" fill="#666" font-size="10">${esc(rowCaption(step))}</text>`);
@@ -182,8 +188,13 @@ function footer(r: RunReport): string {
 const fmtSecs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const f = (n: number) => (Math.round(n * 10) / 10).toString();
 
-/** Escapes for XML text and attributes, and drops control characters XML 1.0 forbids (ANSI escapes in errors). */
+/** Control characters XML 1.0 forbids (ANSI escapes in error messages): dropped by `esc`. */
+// eslint-disable-next-line no-control-regex
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
+/** Escapes text for XML text nodes and attribute values. */
 export function esc(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+  return s
+    .replace(XML_FORBIDDEN, '')
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
