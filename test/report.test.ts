@@ -235,7 +235,10 @@ describe('run report built from the recorded history', () => {
       );
       const md = await readFile(outcome.reportPaths!.markdown, 'utf8');
       assert.match(md, /\| Status \| \*\*failed\*\* \|/);
-      assert.match(md, /- Tester: gate 2 at \+[\d.]+ s: 1 file\(s\) present; missing `tests\/test.sh`/);
+      assert.match(
+        md,
+        /- Gate: Tester deliverables \(attempt 2\) at \+[\d.]+ s: 1 file\(s\) present; missing `tests\/test.sh`/,
+      );
       const groups = roleGroups(await readFile(outcome.reportPaths!.timeline, 'utf8'));
       assert.equal(groups.get('tester')?.attrs['data-status'], 'failed');
     } finally {

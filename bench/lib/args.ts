@@ -71,5 +71,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
   if (!parsed.success) {
     throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
   }
-  return parsed.data;
+  const o = parsed.data;
+  // The model-turn activity heartbeats every 5 s: below that, a turn longer than the heartbeat timeout times out.
+  if (o.only.includes('resume') && o.heartbeatMs < 5_500 && o.turnMs + 500 > o.heartbeatMs) {
+    throw new Error(`--heartbeat-ms (${o.heartbeatMs}) must exceed --turn-ms by 500 ms for the resume scenario`);
+  }
+  return o;
 }

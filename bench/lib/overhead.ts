@@ -18,6 +18,8 @@ export interface OverheadReport {
   ratioExcludingCodexWork: number;
   /** (wall - injected critical path) / activities on the chain. */
   overheadMsPerActivity: number;
+  /** The same without the Codex binary's own work: Temporal, activity code, file activities, client. */
+  orchestrationMsPerActivity: number;
   /** Temporal's share per activity: dispatch (schedule -> start) plus the workflow task before it. */
   temporalMsPerActivity: number;
   codexOwnMsPerCall: number;
@@ -150,6 +152,9 @@ export function overheadReport(runs: RunTiming[], warmupMs: number): OverheadRep
     ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
     ratioExcludingCodexWork: pick((r) => (r.wallMs - r.breakdown.codexOwn) / r.criticalInjectedMs),
     overheadMsPerActivity: pick((r) => (r.wallMs - r.criticalInjectedMs) / r.breakdown.activities),
+    orchestrationMsPerActivity: pick(
+      (r) => (r.wallMs - r.criticalInjectedMs - r.breakdown.codexOwn) / r.breakdown.activities,
+    ),
     temporalMsPerActivity: pick((r) => (r.breakdown.temporalQueue + r.breakdown.temporalGap) / r.breakdown.activities),
     codexOwnMsPerCall: pick((r) => r.breakdown.codexOwn / (r.breakdown.codexCalls || 1)),
     breakdown,

@@ -41,6 +41,7 @@ export function renderOverhead(r: OverheadReport): string {
           `<= 1.05 ${pass(r.ratioExcludingCodexWork <= 1.05)}`,
         ],
         ['overhead per activity on the critical chain', msf(r.overheadMsPerActivity), ''],
+        ["  without the Codex binary's own work", msf(r.orchestrationMsPerActivity), ''],
         ['  of which Temporal (dispatch + workflow task)', msf(r.temporalMsPerActivity), ''],
         ["  Codex binary's own work per Codex call", msf(r.codexOwnMsPerCall), ''],
         [

@@ -74,7 +74,7 @@ function codexCall(a: ActivityRecord): ReportCodexCall | undefined {
 function gate(a: ActivityRecord, title: string, n: number): ReportGate {
   const out = parseOr(GateResultSchema, a.result);
   return {
-    ...toSpan(a, 'gate', `${title}: gate ${n}`),
+    ...toSpan(a, 'gate', a.summary ?? `${title}: gate ${n}`),
     kind: 'gate',
     present: out?.present ?? [],
     missing: out?.missing ?? [],

@@ -48,8 +48,6 @@ export interface LocalStack {
 }
 
 export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
-  // Tests and benchmarks stay quiet unless LOG_LEVEL asks otherwise (first installer wins; see ./logging).
-  installLogging(loggingConfigFromEnv(process.env, 'WARN'));
   const dir = await mkdtemp(path.join(tmpdir(), 'dca-stack-'));
   const dbFile = path.join(dir, 'temporal.sqlite');
   const workspaceRoot = path.join(dir, 'runs');
@@ -72,6 +70,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   let workerConnection: NativeConnection | undefined;
   let workerRun: Promise<void> | undefined;
   if (o.inProcessWorker ?? true) {
+    // Tests and benchmarks stay quiet unless LOG_LEVEL asks otherwise (first installer wins; see ./logging).
+    // Only here: a Runtime installed without a native connection to shut it down would keep the process alive.
+    installLogging(loggingConfigFromEnv(process.env, 'WARN'));
     workerConnection = await NativeConnection.connect({ address: server.address });
     worker = await createAgentWorker({
       connection: workerConnection,
