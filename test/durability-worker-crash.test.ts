@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
-import type { FaultRule } from '../src/scripted-model';
 import {
   CRASH_TUNING,
   WorkerFleet,
@@ -19,22 +18,31 @@ import {
   isAlive,
   runWithKills,
   stepStatus,
+  timeline,
   type CrashRunOutcome,
   type KillPoint,
 } from './helpers/crash';
 
 let stack: LocalStack;
-let fleet: WorkerFleet;
 let taskList: string;
+const fleets: WorkerFleet[] = [];
+const stamp = Date.now();
+const ids = { a: `crash-a-${stamp}`, b: `crash-b-${stamp}`, c: `crash-c-${stamp}` };
 
 before(async () => {
   taskList = await readFile(path.join(__dirname, '..', 'tasks', 'bug-busters.md'), 'utf8');
   // Latency keeps each call in flight long enough to be killed there.
-  stack = await startLocalStack({ inProcessWorker: false, scripted: { latency: { agentMs: 500, codexMs: 200 } } });
-  fleet = new WorkerFleet(stack);
+  stack = await startLocalStack({ inProcessWorker: false, scripted: { latency: { agentMs: 400, codexMs: 150 } } });
+  // All runs' faults at once (the runs go concurrently): each rule names its run.
+  stack.scripted.setFaults([
+    // Frontend's Codex is slower in run b, so Backend finishes first there.
+    { run: ids.b, kind: 'codex', role: 'frontend', times: 'always', effect: { latencyMs: 400 } },
+    // Run c: the Backend's first Codex call skips server.js, so its gate asks again (codex-reply).
+    { run: ids.c, kind: 'codex', role: 'backend', times: 1, effect: 'omit-deliverable' },
+  ]);
 });
 after(async () => {
-  await fleet?.stopAll();
+  await Promise.all(fleets.map((f) => f.stopAll()));
   await stack?.stop();
 });
 
@@ -84,7 +92,7 @@ const POINTS: Record<string, KillPoint> = {
     name: 'one-branch-done',
     description: 'Backend done, Frontend still in its Codex call',
     needs: { progress: true },
-    when: (o) => stepStatus(o, 'backend')?.status === 'done' && inFlight(o, 'codex', 'frontend').length > 0,
+    when: (o) => stepStatus(o, 'backend')?.status === 'done' && codexCallsInProgress(o, 'frontend'),
   },
   testerCodexStart: {
     name: 'tester-codex-first-request',
@@ -128,6 +136,7 @@ function assertRecovered(t: TestContext, o: CrashRunOutcome, expected: { modelTu
     );
   }
   t.diagnostic(`${o.workflowId}: ${o.ok ? 'completed' : 'FAILED'} in ${o.durationMs} ms\n${describeRedo(o.redo)}`);
+  if (!o.ok || process.env.CRASH_TIMELINE) t.diagnostic(timeline(o.history));
   assert.equal(o.ok, true, o.error);
   assert.deepEqual(o.missed, [], 'every kill point was reached before the run ended');
   assert.deepEqual(o.missingFiles, [], 'every deliverable is on disk');
@@ -142,23 +151,17 @@ function assertRecovered(t: TestContext, o: CrashRunOutcome, expected: { modelTu
   );
 }
 
-async function crashRun(name: string, points: KillPoint[], faults: FaultRule[] = []) {
-  const workflowId = `crash-${name}-${Date.now()}`;
-  stack.scripted.setFaults(faults.map((f) => ({ ...f, run: workflowId })));
-  try {
-    return await runWithKills(stack, fleet, {
-      workflowId,
-      input: { taskList, tuning: CRASH_TUNING },
-      points,
-    });
-  } finally {
-    stack.scripted.setFaults([]);
-  }
+/** One scenario on its own task queue and worker fleet, so the scenarios can run at the same time. */
+async function crashRun(workflowId: string, points: KillPoint[]) {
+  const taskQueue = `${stack.taskQueue}-${workflowId}`;
+  const fleet = new WorkerFleet(stack, { env: { TASK_QUEUE: taskQueue } });
+  fleets.push(fleet);
+  return runWithKills(stack, fleet, { workflowId, taskQueue, input: { taskList, tuning: CRASH_TUNING }, points });
 }
 
-describe('the worker is SIGKILLed mid-run and a new worker finishes the run, redoing no finished call', () => {
+describe('the worker is SIGKILLed mid-run and a new worker finishes the run, redoing no finished call', { concurrency: 3 }, () => {
   it('kills during model turns, mid Codex call, at a handoff, in the parallel branches', async (t) => {
-    const o = await crashRun('a', [
+    const o = await crashRun(ids.a, [
       POINTS.pmModelTurn!,
       POINTS.pmCodexMidCall!,
       POINTS.pmGatePassed!,
@@ -180,22 +183,20 @@ describe('the worker is SIGKILLed mid-run and a new worker finishes the run, red
   });
 
   it('kills in the parallel model turns, with one branch done, at the Tester, and kills the replacement too', async (t) => {
-    // Frontend's Codex is slower here, so Backend finishes first.
-    const o = await crashRun(
-      'b',
-      [POINTS.parallelModelTurns!, POINTS.oneBranchDone!, POINTS.doubleKill!, POINTS.testerCodexStart!],
-      [{ kind: 'codex', role: 'frontend', times: 'always', effect: { latencyMs: 500 } }],
-    );
+    const o = await crashRun(ids.b, [
+      POINTS.parallelModelTurns!,
+      POINTS.oneBranchDone!,
+      POINTS.doubleKill!,
+      POINTS.testerCodexStart!,
+    ]);
     assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
-    for (const k of o.kills) assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
+    for (const k of o.kills.filter((k) => k.point !== 'one-branch-done')) {
+      assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
+    }
   });
 
   it('kills at a gate re-request and during codex-reply: the lost Codex thread continues in a new thread', async (t) => {
-    const o = await crashRun(
-      'c',
-      [POINTS.noStickyReset!, POINTS.reaskAfterGate!, POINTS.codexReplyLost!],
-      [{ kind: 'codex', role: 'backend', times: 1, effect: 'omit-deliverable' }],
-    );
+    const o = await crashRun(ids.c, [POINTS.noStickyReset!, POINTS.reaskAfterGate!, POINTS.codexReplyLost!]);
     assertRecovered(t, o, { modelTurns: 12, codexCalls: 6 });
     const backend = o.result?.state.steps.find((s) => s.role === 'backend');
     assert.equal(backend?.attempts, 2);

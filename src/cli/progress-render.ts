@@ -108,7 +108,7 @@ export function headerLine(s: ProgressSnapshot, rows: RoleProgress[]): string {
   const done = rows.filter((r) => r.state === 'done').length;
   const calls = rows.reduce((n, r) => n + r.codexCalls, 0);
   const tokens = rows.reduce((n, r) => n + r.tokens, 0);
-  return `${s.workflowId}: ${s.status} ${fmtSecs(elapsed)}, ${done}/${rows.length} roles done, ${calls} Codex calls, ${fmtTokens(tokens)} tokens`;
+  return `${s.workflowId}: ${s.status} ${fmtSecs(elapsed)}, ${done}/${rows.length} roles done, ${calls} Codex call${calls === 1 ? '' : 's'}, ${fmtTokens(tokens)} tokens`;
 }
 
 /** The redrawn block for a terminal: a header and one line per role, cut to the terminal's width. */

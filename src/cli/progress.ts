@@ -124,7 +124,8 @@ export interface WatchOptions {
 export async function watchProgress(handle: WorkflowHandle, o: WatchOptions): Promise<ProgressSnapshot | undefined> {
   const out = o.out ?? process.stdout;
   const directory = new ActivityDirectory(handle);
-  const columns = (out as { columns?: number }).columns ?? 200;
+  // Read each time (the terminal may be resized); a pty that reports no size gets wide lines.
+  const columns = () => (out as { columns?: number }).columns || 200;
   let finalState: RunState | undefined;
   const done = handle.result().then(
     (r: unknown) => {
@@ -148,7 +149,7 @@ export async function watchProgress(handle: WorkflowHandle, o: WatchOptions): Pr
         if (key !== lastJson) out.write(jsonEvent(snap) + '\n');
         lastJson = key;
       } else if (o.mode === 'tty') {
-        const lines = renderBlock(snap, columns);
+        const lines = renderBlock(snap, columns());
         if (drawn > 0) out.write(`\x1b[${drawn}A`);
         for (const l of lines) out.write(`\x1b[2K${l}\n`);
         drawn = lines.length;

@@ -52,7 +52,8 @@ function overview(r: RunReport): string[] {
   if (r.workspace) lines.push(row(['Workspace', `\`${r.workspace}\``]));
   if (r.webUiUrl) lines.push(row(['Temporal Web UI', `[history](${r.webUiUrl})`]));
   if (r.models.length) lines.push(row(['Model', `${r.models.join(', ')}${r.scripted ? ' (scripted)' : ''}`]));
-  lines.push(row(['Work', `${t.modelTurns} model turns, ${t.codexCalls} Codex calls`]));
+  const work = `${plural(t.modelTurns, 'model turn', 'model turns')}, ${plural(t.codexCalls, 'Codex call', 'Codex calls')}`;
+  lines.push(row(['Work', work]));
   lines.push(
     row([
       'Retries',

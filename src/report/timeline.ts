@@ -180,7 +180,8 @@ function footer(r: RunReport): string {
   const retries = t.activityRetries + t.deliverableRetries;
   const n = (x: number) => x.toLocaleString('en-US');
   return (
-    `${t.modelTurns} model turns, ${t.codexCalls} Codex calls, ${retries} ${retries === 1 ? 'retry' : 'retries'}; ` +
+    `${t.modelTurns} model turn${t.modelTurns === 1 ? '' : 's'}, ${t.codexCalls} Codex call${t.codexCalls === 1 ? '' : 's'}, ` +
+    `${retries} ${retries === 1 ? 'retry' : 'retries'}; ` +
     `${n(t.tokens)} tokens (model ${n(t.modelTokens.total)}, Codex ${n(t.codexTokens.total)})${r.scripted ? '; scripted model' : ''}`
   );
 }

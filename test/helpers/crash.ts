@@ -316,6 +316,28 @@ export interface KillOptions {
   killReplacement?: boolean;
 }
 
+/** Waits until the point is seen; undefined when cancelled first. Returns what was in flight then. */
+export async function waitForPoint(
+  stack: LocalStack,
+  handle: WorkflowHandle,
+  point: KillPoint,
+  o: { timeoutMs?: number; cancelled?: () => boolean } = {},
+): Promise<string[] | undefined> {
+  const everyMs = point.needs?.history || point.needs?.progress ? 40 : 15;
+  const reached = await waitFor(
+    `kill point ${point.name}`,
+    async () => {
+      if (o.cancelled?.()) return 'cancelled';
+      const seen = await observe(stack, handle, handle.workflowId, point.needs);
+      return point.when(seen) ? seen : undefined;
+    },
+    o.timeoutMs ?? 60_000,
+    everyMs,
+  );
+  if (reached === 'cancelled') return undefined;
+  return reached.requests.filter((r) => r.durationMs === null).map((r) => `${r.kind} ${r.role ?? '?'} ${r.turn}`);
+}
+
 /** Waits for the point, kills the worker (process group) there, starts a new one. */
 export async function killAt(
   stack: LocalStack,
@@ -326,18 +348,8 @@ export async function killAt(
   cancelled: () => boolean = () => false,
 ): Promise<KillRecord | undefined> {
   const runId = handle.workflowId;
-  const everyMs = point.needs?.history || point.needs?.progress ? 40 : 15;
-  const reached = await waitFor(
-    `kill point ${point.name}`,
-    async () => (cancelled() ? 'cancelled' : point.when(await observe(stack, handle, runId, point.needs)) || undefined),
-    o.timeoutMs ?? 60_000,
-    everyMs,
-  );
-  if (reached === 'cancelled') return undefined;
-  const flying = stack.scripted
-    .stats()
-    .requests.filter((r) => r.run === runId && r.durationMs === null)
-    .map((r) => `${r.kind} ${r.role ?? '?'} ${r.turn}`);
+  const flying = await waitForPoint(stack, handle, point, { timeoutMs: o.timeoutMs, cancelled });
+  if (!flying) return undefined;
   const at = Date.now();
   const report = await fleet.kill();
   if (o.resetSticky ?? true) await resetSticky(stack, runId);
@@ -429,6 +441,8 @@ export function describeRedo(r: RedoReport): string {
 
 export interface CrashRunOptions {
   workflowId: string;
+  /** Default: the stack's task queue. The fleet's workers must poll it (env TASK_QUEUE). */
+  taskQueue?: string;
   input: MultiAgentInput;
   points: KillPoint[];
   /** Bound on the whole run after the last kill. */
@@ -458,7 +472,7 @@ export async function runWithKills(stack: LocalStack, fleet: WorkerFleet, o: Cra
     kind: 'multi',
     input: o.input,
     workflowId: o.workflowId,
-    taskQueue: stack.taskQueue,
+    taskQueue: o.taskQueue ?? stack.taskQueue,
   });
   const kills: KillRecord[] = [];
   const missed: string[] = [];
@@ -475,35 +489,30 @@ export async function runWithKills(stack: LocalStack, fleet: WorkerFleet, o: Cra
     }
     kills.push(kill);
   }
+  const outcome = await outcomeOf(stack, handle, kills.map((k) => k.at), o.resultTimeoutMs);
+  return { ...outcome, kills, missed, durationMs: Date.now() - started };
+}
+
+/** Waits for the run's end, then checks it: deliverables on disk, and no call redone after its activity completed. */
+export async function outcomeOf(
+  stack: LocalStack,
+  handle: WorkflowHandle,
+  disruptedAt: number[],
+  resultTimeoutMs = 120_000,
+): Promise<Omit<CrashRunOutcome, 'kills' | 'missed' | 'durationMs'>> {
   let result: RunResult | undefined;
   let error: string | undefined;
   try {
-    result = await withTimeout(handle.result() as Promise<RunResult>, o.resultTimeoutMs ?? 120_000, 'the run to end');
+    result = await withTimeout(handle.result() as Promise<RunResult>, resultTimeoutMs, 'the run to end');
   } catch (err) {
     error = describeFailure(err);
   }
   const history = readHistory(await handle.fetchHistory());
-  const redo = checkRedo(
-    stack.scripted.stats(),
-    history,
-    o.workflowId,
-    kills.map((k) => k.at),
-  );
+  const redo = checkRedo(stack.scripted.stats(), history, handle.workflowId, disruptedAt);
   const missingFiles = result
     ? MULTI_AGENT_ROLES.flatMap((r) => requiredPaths(r)).filter((p) => !existsSync(path.join(result.workspace, p)))
     : [];
-  return {
-    workflowId: o.workflowId,
-    ok: result !== undefined,
-    result,
-    error,
-    kills,
-    missed,
-    history,
-    redo,
-    missingFiles,
-    durationMs: Date.now() - started,
-  };
+  return { workflowId: handle.workflowId, ok: result !== undefined, result, error, history, redo, missingFiles };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -514,4 +523,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
       timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
     }),
   ]);
+}
+
+/** One line per activity: offsets (ms) from the run's start, attempts, last failure. For diagnosing slow runs. */
+export function timeline(h: WorkflowRecord): string {
+  const t0 = h.startedAt ?? 0;
+  return h.activities
+    .map((a) => {
+      const at = (t?: number) => (t === undefined ? '-' : String(t - t0));
+      const failure = a.lastFailure ? `  last failure: ${a.lastFailure.slice(0, 80)}` : '';
+      return `${at(a.scheduledAt).padStart(6)} ${at(a.startedAt).padStart(6)} ${at(a.endedAt).padStart(6)}  ${a.type} ${a.summary ?? ''} #${a.attempt}${failure}`;
+    })
+    .join('\n');
 }
