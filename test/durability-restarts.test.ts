@@ -19,6 +19,7 @@ import {
   inFlight,
   isAlive,
   outcomeOf,
+  resetSticky,
   stepStatus,
   timeline,
   waitFor,
@@ -51,7 +52,7 @@ async function start(workflowId: string) {
   });
 }
 
-describe('the Temporal server restarts mid-run', () => {
+describe('the Temporal server restarts mid-run', { timeout: 180_000 }, () => {
   it('completes the run, on the same worker, with every deliverable and no finished call redone', async (t) => {
     const handle = await start(`restart-server-${Date.now()}`);
     const points: KillPoint[] = [
@@ -90,7 +91,7 @@ describe('the Temporal server restarts mid-run', () => {
   });
 });
 
-describe("the worker's codex mcp-server process dies mid-call", () => {
+describe("the worker's codex mcp-server process dies mid-call", { timeout: 180_000 }, () => {
   it('fails the Codex activity, retries it on a new codex process, and continues a lost thread', async (t) => {
     const workflowId = `codex-loss-${Date.now()}`;
     // Backend's first Codex call skips server.js, so its gate asks again through codex-reply.
@@ -142,7 +143,10 @@ describe("the worker's codex mcp-server process dies mid-call", () => {
 
     const pmCodex = o.history.activities.find((a) => a.summary === 'Project Manager: Codex call 1');
     assert.ok((pmCodex?.attempt ?? 0) >= 2, 'the Codex call was retried');
-    assert.match(pmCodex?.lastFailure ?? '', /TransientServiceError: The Codex process \(pid \d+\) exited during the call/);
+    assert.match(
+      pmCodex?.lastFailure ?? '',
+      /TransientServiceError: The Codex process \(pid \d+\) exited during the call/,
+    );
 
     const backend = o.result?.state.steps.find((s) => s.role === 'backend');
     const [first, reply] = backend?.codexCalls ?? [];
@@ -153,5 +157,37 @@ describe("the worker's codex mcp-server process dies mid-call", () => {
     assert.notEqual(reply?.threadId, first.threadId);
     const replyActivity = o.history.activities.find((a) => a.summary === 'Backend Developer: Codex call 2');
     assert.ok((replyActivity?.attempt ?? 0) >= 2, 'the codex-reply was retried');
+  });
+});
+
+describe('the worker alone is SIGKILLed (as an OOM killer would), not its process group', { timeout: 120_000 }, () => {
+  it('leaves no codex process behind, and a new worker finishes the run', async (t) => {
+    const workflowId = `worker-only-${Date.now()}`;
+    const handle = await startRun(stack.client, {
+      kind: 'single',
+      input: { tuning: CRASH_TUNING },
+      workflowId,
+      taskQueue: stack.taskQueue,
+    });
+    await waitForPoint(stack, handle, {
+      name: 'game-developer-codex-mid-call',
+      description: "mid way through the Game Developer's Codex call",
+      when: (o) => codexInFlightAfter(o, 'game_developer', /^apply_patch/),
+    });
+    const report = await fleet.kill({ workerOnly: true });
+    assert.equal(report.codexPids.length, 1);
+    const codexPid = report.codexPids[0]!;
+    // Its stdin closed with the worker: codex mcp-server exits by itself.
+    const killedAt = Date.now();
+    await waitFor('the orphaned codex to exit', () => !isAlive(codexPid) || undefined, 10_000);
+    t.diagnostic(`codex ${codexPid} exited ${Date.now() - killedAt} ms after its worker was killed`);
+    await resetSticky(stack, workflowId);
+    await fleet.start();
+    const o = await outcomeOf(stack, handle, [killedAt]);
+    assert.equal(o.ok, true, o.error);
+    assert.deepEqual(o.missingFiles, []);
+    assert.deepEqual(o.redo.redone, []);
+    const call = o.history.activities.find((a) => a.summary === 'Game Developer: Codex call 1');
+    assert.ok((call?.attempt ?? 0) >= 2, 'the Codex call was retried by the new worker');
   });
 });

@@ -1,8 +1,10 @@
 /**
- * Worker crashes on real parts: the worker runs as a child process (`src/worker.ts`) against the real Temporal dev
- * server, drives the real Codex binary, and is SIGKILLed (with its codex child) at chosen points of a multi-agent
- * run; a new worker finishes the run. The scripted model's request log proves that no model call or Codex call whose
- * activity had completed ran again (a call in flight at the kill may run once more).
+ * Worker crashes on real parts: the worker runs as a child process (the pipeline's worker, createAgentWorker, warmed
+ * up in standby by test/helpers/crash-worker.ts) against the real Temporal dev server, drives the real Codex binary,
+ * and is SIGKILLed with its process group (worker and codex) at 13 chosen points of three multi-agent runs; a new
+ * worker finishes each run. The scripted model's request log and the history prove that no model call or Codex call
+ * whose activity had completed ran again (a call in flight at the kill may run once more). The three runs go at the
+ * same time, each on its own task queue with its own workers.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -115,8 +117,7 @@ const POINTS: Record<string, KillPoint> = {
     name: 'codex-reply-thread-lost',
     description: "during the Backend's codex-reply (its thread dies with the codex process)",
     needs: { progress: true },
-    when: (o) =>
-      (stepStatus(o, 'backend')?.codexCalls.length ?? 0) >= 2 && inFlight(o, 'codex', 'backend').length > 0,
+    when: (o) => (stepStatus(o, 'backend')?.codexCalls.length ?? 0) >= 2 && inFlight(o, 'codex', 'backend').length > 0,
   },
   noStickyReset: {
     name: 'pm-model-turn-no-sticky-reset',
@@ -159,51 +160,55 @@ async function crashRun(workflowId: string, points: KillPoint[]) {
   return runWithKills(stack, fleet, { workflowId, taskQueue, input: { taskList, tuning: CRASH_TUNING }, points });
 }
 
-describe('the worker is SIGKILLed mid-run and a new worker finishes the run, redoing no finished call', { concurrency: 3 }, () => {
-  it('kills during model turns, mid Codex call, at a handoff, in the parallel branches', async (t) => {
-    const o = await crashRun(ids.a, [
-      POINTS.pmModelTurn!,
-      POINTS.pmCodexMidCall!,
-      POINTS.pmGatePassed!,
-      POINTS.designerCodexEnd!,
-      POINTS.parallelCodex!,
-      POINTS.testerFinalTurn!,
-    ]);
-    assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
-    for (const k of o.kills.filter((k) => k.point !== 'between-steps')) {
-      assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
-    }
-    for (const k of o.kills.filter((k) => /codex/.test(k.point))) {
-      assert.ok(k.codexPids.length > 0, `${k.point}: the worker's codex process was killed with it`);
-    }
-    // The Codex calls killed mid-way were retried: the history shows a second attempt after a heartbeat timeout.
-    const pmCodex = o.history.activities.find((a) => a.summary === 'Project Manager: Codex call 1');
-    assert.ok((pmCodex?.attempt ?? 0) >= 2, 'the PM Codex call ran a second attempt');
-    assert.match(pmCodex?.lastFailure ?? '', /heartbeat/i);
-  });
+describe(
+  'the worker is SIGKILLed mid-run and a new worker finishes the run, redoing no finished call',
+  { concurrency: 3, timeout: 300_000 },
+  () => {
+    it('kills during model turns, mid Codex call, at a handoff, in the parallel branches', async (t) => {
+      const o = await crashRun(ids.a, [
+        POINTS.pmModelTurn!,
+        POINTS.pmCodexMidCall!,
+        POINTS.pmGatePassed!,
+        POINTS.designerCodexEnd!,
+        POINTS.parallelCodex!,
+        POINTS.testerFinalTurn!,
+      ]);
+      assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
+      for (const k of o.kills.filter((k) => k.point !== 'between-steps')) {
+        assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
+      }
+      for (const k of o.kills.filter((k) => /codex/.test(k.point))) {
+        assert.ok(k.codexPids.length > 0, `${k.point}: the worker's codex process was killed with it`);
+      }
+      // The Codex calls killed mid-way were retried: the history shows a second attempt after a heartbeat timeout.
+      const pmCodex = o.history.activities.find((a) => a.summary === 'Project Manager: Codex call 1');
+      assert.ok((pmCodex?.attempt ?? 0) >= 2, 'the PM Codex call ran a second attempt');
+      assert.match(pmCodex?.lastFailure ?? '', /heartbeat/i);
+    });
 
-  it('kills in the parallel model turns, with one branch done, at the Tester, and kills the replacement too', async (t) => {
-    const o = await crashRun(ids.b, [
-      POINTS.parallelModelTurns!,
-      POINTS.oneBranchDone!,
-      POINTS.doubleKill!,
-      POINTS.testerCodexStart!,
-    ]);
-    assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
-    for (const k of o.kills.filter((k) => k.point !== 'one-branch-done')) {
-      assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
-    }
-  });
+    it('kills in the parallel model turns, with one branch done, at the Tester, and kills the replacement too', async (t) => {
+      const o = await crashRun(ids.b, [
+        POINTS.parallelModelTurns!,
+        POINTS.oneBranchDone!,
+        POINTS.doubleKill!,
+        POINTS.testerCodexStart!,
+      ]);
+      assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
+      for (const k of o.kills.filter((k) => k.point !== 'one-branch-done')) {
+        assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
+      }
+    });
 
-  it('kills at a gate re-request and during codex-reply: the lost Codex thread continues in a new thread', async (t) => {
-    const o = await crashRun(ids.c, [POINTS.noStickyReset!, POINTS.reaskAfterGate!, POINTS.codexReplyLost!]);
-    assertRecovered(t, o, { modelTurns: 12, codexCalls: 6 });
-    const backend = o.result?.state.steps.find((s) => s.role === 'backend');
-    assert.equal(backend?.attempts, 2);
-    const [first, reply] = backend?.codexCalls ?? [];
-    assert.equal(reply?.tool, 'codex-reply');
-    assert.ok(first?.threadId && reply?.threadId);
-    assert.equal(reply.continuedFromThreadId, first.threadId, 'the lost thread was continued in a new one');
-    assert.notEqual(reply.threadId, first.threadId);
-  });
-});
+    it('kills at a gate re-request and during codex-reply: the lost Codex thread continues in a new thread', async (t) => {
+      const o = await crashRun(ids.c, [POINTS.noStickyReset!, POINTS.reaskAfterGate!, POINTS.codexReplyLost!]);
+      assertRecovered(t, o, { modelTurns: 12, codexCalls: 6 });
+      const backend = o.result?.state.steps.find((s) => s.role === 'backend');
+      assert.equal(backend?.attempts, 2);
+      const [first, reply] = backend?.codexCalls ?? [];
+      assert.equal(reply?.tool, 'codex-reply');
+      assert.ok(first?.threadId && reply?.threadId);
+      assert.equal(reply.continuedFromThreadId, first.threadId, 'the lost thread was continued in a new one');
+      assert.notEqual(reply.threadId, first.threadId);
+    });
+  },
+);

@@ -122,7 +122,8 @@ export function createModelActivities(deps: ModelActivityDeps) {
       });
       return output;
     } catch (err) {
-      throw classifyModelError(err);
+      // An endpoint may echo the key in an error body; the error chain goes to history and logs.
+      throw redactSecret(classifyModelError(err), ms.apiKey);
     } finally {
       clearInterval(beat);
     }
@@ -216,6 +217,27 @@ function isInsideWorkspace(cwd: string): boolean {
     if (depth < 0) return false;
   }
   return true;
+}
+
+/** Replaces `secret` in the messages and stacks of an error and its causes, in place. */
+export function redactSecret<E>(err: E, secret: string | undefined): E {
+  if (!secret) return err;
+  const redact = (text: string) => text.split(secret).join('[redacted]');
+  const seen = new Set<unknown>();
+  // Some errors (DOMException) only have a `message` getter: an own property shadows it.
+  const set = (e: Error, key: 'message' | 'stack', value: string) => {
+    try {
+      Object.defineProperty(e, key, { value, writable: true, configurable: true });
+    } catch {
+      // frozen: nothing we can do, and nothing of ours put the key there
+    }
+  };
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (e.message.includes(secret)) set(e, 'message', redact(e.message));
+    if (e.stack?.includes(secret)) set(e, 'stack', redact(e.stack));
+  }
+  return err;
 }
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);

@@ -10,11 +10,14 @@ import type { MultiAgentInput, RunResult } from '../shared/types';
 import { activityProxies } from './activities';
 import { filesSoFar, runAgent, type AgentContext } from './agent';
 import { newRunState, progressQuery, publishDetails } from './state';
+import { validateMultiAgentInput } from './validate';
 
 export const DEFAULT_MAX_TURNS = 12;
 export const DEFAULT_MAX_DELIVERABLE_RETRIES = 2;
 
 export async function multiAgentWorkflow(input: MultiAgentInput): Promise<RunResult> {
+  // Before anything is created or called: a bad input fails the run with a ConfigError.
+  input = validateMultiAgentInput(input);
   const state = newRunState('multi', MULTI_AGENT_ROLES);
   setHandler(progressQuery, () => state);
   publishDetails(state);

@@ -7,8 +7,11 @@ import { activityProxies } from './activities';
 import { runAgent, type AgentContext } from './agent';
 import { DEFAULT_MAX_DELIVERABLE_RETRIES, DEFAULT_MAX_TURNS } from './multi-agent';
 import { newRunState, progressQuery, publishDetails } from './state';
+import { validateSingleAgentInput } from './validate';
 
 export async function singleAgentWorkflow(input: SingleAgentInput): Promise<RunResult> {
+  // Before anything is created or called: a bad input fails the run with a ConfigError.
+  input = validateSingleAgentInput(input);
   const state = newRunState('single', SINGLE_AGENT_ROLES);
   setHandler(progressQuery, () => state);
   publishDetails(state);

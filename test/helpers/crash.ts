@@ -1,8 +1,9 @@
 /**
- * Crash harness: runs the pipeline's worker (`src/worker.ts`, the real entrypoint) as a child process in its own
- * process group, SIGKILLs it (with its `codex mcp-server` child) at chosen points, starts a new one, and checks
- * afterwards, from the scripted model's request log and the workflow history, that no model call or Codex call
- * whose activity had completed ran again. Shared by the durability tests and `npm run chaos`.
+ * Crash harness: runs the pipeline's worker as a child process in its own process group (`src/worker.ts`, or
+ * crash-worker.ts, the same worker warmed up in standby so a replacement polls at once), SIGKILLs the group (worker
+ * and its `codex mcp-server` child) at chosen points, starts a new worker, and checks afterwards, from the scripted
+ * model's request log and the workflow history, that no model call or Codex call whose activity had completed ran
+ * again. Shared by the durability tests and `npm run chaos`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import type { LocalStack } from '../../src/runtime/local-stack';
 import { describeFailure, startRun } from '../../src/runtime/runs';
 import { bundleWorkflows } from '../../src/runtime/worker';
 import type { RequestLogEntry, ScriptedStats } from '../../src/scripted-model';
-import { MULTI_AGENT_ROLES, requiredPaths } from '../../src/shared/roles';
+import { MULTI_AGENT_ROLES, SINGLE_AGENT_ROLES, requiredPaths } from '../../src/shared/roles';
 import type { ActivityTuning, MultiAgentInput, RunResult, RunState } from '../../src/shared/types';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -28,7 +29,12 @@ export const CRASH_TUNING: ActivityTuning = {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000, everyMs = 25): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 25,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -142,16 +148,26 @@ export class WorkerProcess {
     return p;
   }
 
-  /** SIGKILL to the whole group (worker and its codex child); resolves when none of them is left. */
-  async kill(): Promise<KillReport> {
+  /**
+   * SIGKILL to the whole group (worker and its codex child); resolves when none of them is left.
+   * With `workerOnly`, only the worker process is killed, as an OOM killer would: its children are left to fend
+   * for themselves (the caller checks they do not linger).
+   */
+  async kill(o: { workerOnly?: boolean } = {}): Promise<KillReport> {
     const codexPids = codexChildren(this.pid).map((p) => p.pid);
     try {
-      process.kill(-this.pid, 'SIGKILL');
+      process.kill(o.workerOnly ? this.pid : -this.pid, 'SIGKILL');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }
     await this.exited;
-    await waitFor('the worker process group to be gone', () => processGroup(this.pid).length === 0 || undefined, 10_000);
+    if (!o.workerOnly) {
+      await waitFor(
+        'the worker process group to be gone',
+        () => processGroup(this.pid).length === 0 || undefined,
+        10_000,
+      );
+    }
     return { workerPid: this.pid, codexPids };
   }
 
@@ -225,11 +241,11 @@ export class WorkerFleet {
     return w;
   }
 
-  async kill(): Promise<KillReport> {
+  async kill(o: { workerOnly?: boolean } = {}): Promise<KillReport> {
     const w = this.current;
     if (!w) throw new Error('no worker to kill');
     this.current = undefined;
-    return w.kill();
+    return w.kill(o);
   }
 
   async stopAll(): Promise<void> {
@@ -286,7 +302,12 @@ export function codexInFlightAfter(o: Observation, role: string, answered: RegEx
 
 export const stepStatus = (o: Observation, role: string) => o.progress?.steps.find((s) => s.role === role);
 
-export async function observe(stack: LocalStack, handle: WorkflowHandle, runId: string, needs: KillPoint['needs'] = {}) {
+export async function observe(
+  stack: LocalStack,
+  handle: WorkflowHandle,
+  runId: string,
+  needs: KillPoint['needs'] = {},
+) {
   const stats = stack.scripted.stats();
   const o: Observation = { stats, requests: stats.requests.filter((r) => r.run === runId) };
   if (needs.progress) o.progress = await handle.query<RunState>('progress').catch(() => undefined);
@@ -399,7 +420,12 @@ function activityOf(h: WorkflowRecord, e: RequestLogEntry): ActivityRecord | und
  * Groups the run's completed requests by fingerprint; a repeat is a redo when its first answer belonged to an
  * activity that had completed (recorded in history) before the repeat started.
  */
-export function checkRedo(stats: ScriptedStats, history: WorkflowRecord, runId: string, killTimes: number[]): RedoReport {
+export function checkRedo(
+  stats: ScriptedStats,
+  history: WorkflowRecord,
+  runId: string,
+  killTimes: number[],
+): RedoReport {
   const report: RedoReport = { redone: [], inFlightRepeats: [], excessive: [] };
   const groups = new Map<string, RequestLogEntry[]>();
   for (const e of stats.requests) {
@@ -465,7 +491,11 @@ export interface CrashRunOutcome {
 }
 
 /** Starts a multi-agent run on the fleet, kills the worker at each point in turn, and checks the outcome. */
-export async function runWithKills(stack: LocalStack, fleet: WorkerFleet, o: CrashRunOptions): Promise<CrashRunOutcome> {
+export async function runWithKills(
+  stack: LocalStack,
+  fleet: WorkerFleet,
+  o: CrashRunOptions,
+): Promise<CrashRunOutcome> {
   const started = Date.now();
   if (!fleet.current) await fleet.start();
   const handle = await startRun(stack.client, {
@@ -489,7 +519,12 @@ export async function runWithKills(stack: LocalStack, fleet: WorkerFleet, o: Cra
     }
     kills.push(kill);
   }
-  const outcome = await outcomeOf(stack, handle, kills.map((k) => k.at), o.resultTimeoutMs);
+  const outcome = await outcomeOf(
+    stack,
+    handle,
+    kills.map((k) => k.at),
+    o.resultTimeoutMs,
+  );
   return { ...outcome, kills, missed, durationMs: Date.now() - started };
 }
 
@@ -509,8 +544,9 @@ export async function outcomeOf(
   }
   const history = readHistory(await handle.fetchHistory());
   const redo = checkRedo(stack.scripted.stats(), history, handle.workflowId, disruptedAt);
+  const roles = result?.state.workflow === 'single' ? SINGLE_AGENT_ROLES : MULTI_AGENT_ROLES;
   const missingFiles = result
-    ? MULTI_AGENT_ROLES.flatMap((r) => requiredPaths(r)).filter((p) => !existsSync(path.join(result.workspace, p)))
+    ? roles.flatMap((r) => requiredPaths(r)).filter((p) => !existsSync(path.join(result.workspace, p)))
     : [];
   return { workflowId: handle.workflowId, ok: result !== undefined, result, error, history, redo, missingFiles };
 }
@@ -535,4 +571,9 @@ export function timeline(h: WorkflowRecord): string {
       return `${at(a.scheduledAt).padStart(6)} ${at(a.startedAt).padStart(6)} ${at(a.endedAt).padStart(6)}  ${a.type} ${a.summary ?? ''} #${a.attempt}${failure}`;
     })
     .join('\n');
+}
+
+/** The activities open (scheduled, not yet closed) at a moment: what a kill then interrupted. */
+export function openAt(h: WorkflowRecord, at: number): ActivityRecord[] {
+  return h.activities.filter((a) => a.scheduledAt <= at && (a.endedAt === undefined || a.endedAt > at));
 }

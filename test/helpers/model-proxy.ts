@@ -6,6 +6,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadSettings } from '../../src/config/settings';
+import type { LocalStack } from '../../src/runtime/local-stack';
+import { createAgentWorker } from '../../src/runtime/worker';
 
 export interface ProxiedRequest {
   seq: number;
@@ -99,7 +104,15 @@ export async function startModelProxy(upstream: string): Promise<ModelProxy> {
           upRes.on('error', () => res.destroy());
           upRes.on('end', () => {
             const text = Buffer.concat(parts).toString('utf8');
-            const out = proxy.rewrite?.(entry, text) ?? text;
+            let out = text;
+            try {
+              out = proxy.rewrite?.(entry, text) ?? text;
+            } catch (err) {
+              // A broken rewrite must fail the test visibly, not hang the caller.
+              process.stderr.write(`model proxy: rewrite failed: ${String(err)}\n`);
+              res.destroy();
+              return;
+            }
             const outHeaders: http.OutgoingHttpHeaders = {};
             for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k)) outHeaders[k] = v;
             outHeaders['content-length'] = Buffer.byteLength(out);
@@ -142,4 +155,75 @@ export function responseJson(output: Record<string, unknown>[], id = `resp_proxy
     output,
     usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2, output_tokens_details: { reasoning_tokens: 0 } },
   });
+}
+
+/**
+ * Rewrites the command of every `exec_command` call in an SSE answer (Codex reads the call from
+ * `response.output_item.done`; argument deltas are dropped so no half-old arguments remain).
+ */
+export function rewriteExecCommands(sse: string, rewrite: (cmd: string) => string): string {
+  const frames = sse.split('\n\n').filter((f) => f.trim() !== '');
+  const out: string[] = [];
+  const fix = (item: unknown) => {
+    const it = item as { type?: string; name?: string; arguments?: string } | undefined;
+    if (it?.type !== 'function_call' || it.name !== 'exec_command' || !it.arguments) return;
+    const args = JSON.parse(it.arguments) as { cmd: string };
+    it.arguments = JSON.stringify({ ...args, cmd: rewrite(args.cmd) });
+  };
+  for (const frame of frames) {
+    const dataLine = frame.split('\n').find((l) => l.startsWith('data: '));
+    if (!dataLine) {
+      out.push(frame);
+      continue;
+    }
+    const event = JSON.parse(dataLine.slice('data: '.length)) as {
+      type: string;
+      item?: unknown;
+      response?: { output?: unknown[] };
+    };
+    if (event.type === 'response.function_call_arguments.delta') continue;
+    if (event.type === 'response.function_call_arguments.done') continue;
+    fix(event.item);
+    event.response?.output?.forEach(fix);
+    out.push(frame.replace(dataLine, `data: ${JSON.stringify(event)}`));
+  }
+  return `${out.join('\n\n')}\n\n`;
+}
+
+export interface ProxiedWorker {
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** An in-process worker on its own task queue whose (scripted) model endpoint is the proxy. */
+export async function startProxiedWorker(
+  stack: LocalStack,
+  proxy: ModelProxy,
+  o: { taskQueue: string; env?: NodeJS.ProcessEnv; workflowBundle?: WorkflowBundleWithSourceMap },
+): Promise<ProxiedWorker> {
+  const settings = loadSettings(
+    {
+      TASK_QUEUE: o.taskQueue,
+      WORKSPACE_ROOT: stack.workspaceRoot,
+      CODEX_HOME: path.join(stack.dir, `codex-${o.taskQueue}`),
+      ...o.env,
+    },
+    { scriptedBaseUrl: proxy.baseUrl },
+  );
+  const connection = await NativeConnection.connect({ address: stack.address });
+  const worker = await createAgentWorker({
+    connection,
+    namespace: stack.namespace,
+    settings,
+    workflowBundle: o.workflowBundle,
+  });
+  const running = worker.run();
+  return {
+    taskQueue: o.taskQueue,
+    async stop() {
+      worker.worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    },
+  };
 }

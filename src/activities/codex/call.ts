@@ -220,6 +220,11 @@ export function codexConfig(input: Pick<CodexCallInput, 'role' | 'runId'>, sandb
         },
       },
     },
+    // The key is in Codex's environment (for env_key); the commands Codex runs must not see it: their output goes
+    // to the model and into CODEX_HOME/sessions. Codex's shell snapshot (a file in CODEX_HOME/shell_snapshots that
+    // every command sources) would record it and export it again, so it is off.
+    shell_environment_policy: { ignore_default_excludes: false, exclude: ['OPENAI_API_KEY'] },
+    features: { shell_snapshot: false },
   };
   // Keeps /tmp out of the writable roots (the workspace itself stays writable wherever it is).
   if (sandbox === 'workspace-write') config.sandbox_workspace_write = { exclude_slash_tmp: true };

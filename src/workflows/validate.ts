@@ -1,0 +1,65 @@
+/**
+ * Workflow input checks. start-run validates its own input, but a workflow can also be started from the Web UI, the
+ * CLI or another client: bad input must fail the run at once, before a workspace is created or a model is called.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureTypes } from '../shared/errors';
+import type { ActivityTuning, MultiAgentInput, SandboxMode, SingleAgentInput } from '../shared/types';
+
+export const MAX_TASK_LIST_CHARS = 64 * 1024;
+const SANDBOXES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'danger-full-access'];
+
+function invalid(message: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.config,
+    message: `Invalid input: ${message}`,
+    nonRetryable: true,
+  });
+}
+
+function checkText(name: string, value: unknown, required: boolean): void {
+  if (value === undefined && !required) return;
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${name} must be a non-empty string`);
+  if (value.length > MAX_TASK_LIST_CHARS) throw invalid(`${name} is longer than ${MAX_TASK_LIST_CHARS} characters`);
+}
+
+function checkCount(name: string, value: unknown, min: number, max: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${name} must be an integer from ${min} to ${max}`);
+  }
+}
+
+function checkCommon(input: {
+  tuning?: ActivityTuning;
+  sandbox?: unknown;
+  workspace?: unknown;
+  maxTurnsPerAgent?: unknown;
+}): void {
+  if (input.sandbox !== undefined && !SANDBOXES.includes(input.sandbox as SandboxMode)) {
+    throw invalid(`sandbox must be one of ${SANDBOXES.join(', ')}`);
+  }
+  if (input.workspace !== undefined) checkText('workspace', input.workspace, true);
+  checkCount('maxTurnsPerAgent', input.maxTurnsPerAgent, 1, 100);
+  const t = input.tuning ?? {};
+  if (typeof t !== 'object' || t === null) throw invalid('tuning must be an object');
+  for (const [key, value] of Object.entries(t)) {
+    checkCount(`tuning.${key}`, value, key === 'maximumAttempts' ? 0 : 1, 7 * 24 * 3_600_000);
+  }
+}
+
+export function validateMultiAgentInput(input: MultiAgentInput | undefined): MultiAgentInput {
+  if (typeof input !== 'object' || input === null) throw invalid('expected an object with a taskList');
+  checkText('taskList', input.taskList, true);
+  checkCommon(input);
+  checkCount('maxDeliverableRetries', input.maxDeliverableRetries, 0, 10);
+  return input;
+}
+
+export function validateSingleAgentInput(input: SingleAgentInput | undefined): SingleAgentInput {
+  const i = input ?? {};
+  if (typeof i !== 'object' || i === null) throw invalid('expected an object');
+  checkText('prompt', i.prompt, false);
+  checkCommon(i);
+  return i;
+}

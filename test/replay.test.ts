@@ -1,0 +1,106 @@
+/**
+ * Determinism: recorded histories of the multi-agent and single-agent workflows (test/fixtures/histories/, recorded
+ * by scripts/record-histories.ts on real parts) replay against today's workflow code. A change that would break
+ * workflows already running fails here; the check itself is proven able to fail with a modified workflow.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflows } from '../src/runtime/worker';
+
+const DIR = path.join(__dirname, 'fixtures', 'histories');
+const FIXTURES = ['multi-agent.json', 'multi-agent-reask.json', 'single-agent.json'];
+
+const load = (file: string) => ({
+  workflowId: file.replace(/\.json$/, ''),
+  history: JSON.parse(readFileSync(path.join(DIR, file), 'utf8')) as unknown,
+});
+
+const quiet = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  log: () => undefined,
+};
+
+interface JsonEvent {
+  eventType: string;
+  workflowExecutionStartedEventAttributes?: { workflowType: { name: string } };
+  activityTaskScheduledEventAttributes?: { activityType: { name: string }; input?: { payloads: { data: string }[] } };
+  activityTaskStartedEventAttributes?: { attempt?: number };
+}
+
+/** What a JSON history holds, read straight from the JSON (payloads are base64-encoded JSON). */
+function summarise(file: string) {
+  const events = (load(file).history as { events: JsonEvent[] }).events;
+  return {
+    workflowType: events[0]?.workflowExecutionStartedEventAttributes?.workflowType.name,
+    lastEvent: events.at(-1)?.eventType,
+    scheduled: events.flatMap((e, index) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      if (!a) return [];
+      const data = a.input?.payloads[0]?.data;
+      const input = (data ? JSON.parse(Buffer.from(data, 'base64').toString('utf8')) : {}) as Record<string, unknown>;
+      return [{ type: a.activityType.name, index, input }];
+    }),
+    maxAttempt: Math.max(...events.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1)),
+  };
+}
+
+let current: WorkflowBundleWithSourceMap;
+let changed: WorkflowBundleWithSourceMap;
+
+before(async () => {
+  [current, changed] = await Promise.all([
+    bundleWorkflows(),
+    bundleWorkflowCode({ workflowsPath: path.join(DIR, 'changed-workflows'), logger: quiet }),
+  ]);
+});
+
+describe('recorded histories replay against the current workflow code', () => {
+  it('every fixture replays without a determinism error', async () => {
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: current }, FIXTURES.map(load))) results.push(r);
+    assert.equal(results.length, FIXTURES.length);
+    for (const r of results) assert.equal(r.error, undefined, `${r.workflowId}: ${String(r.error)}`);
+  });
+
+  it('the fixtures cover what they should: both workflows, parallel branches, a re-request, retries', () => {
+    const multi = summarise('multi-agent.json');
+    const reask = summarise('multi-agent-reask.json');
+    const single = summarise('single-agent.json');
+    assert.equal(multi.workflowType, 'multiAgentWorkflow');
+    assert.equal(single.workflowType, 'singleAgentWorkflow');
+    for (const r of [multi, reask, single]) assert.equal(r.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    const firstTurn = (role: string) => multi.scheduled.find((a) => a.type === 'modelTurn' && a.input.role === role);
+    const [fe, be] = [firstTurn('frontend')?.index ?? -9, firstTurn('backend')?.index ?? 9];
+    assert.equal(Math.abs(fe - be), 1, 'both branches scheduled by one workflow task');
+    assert.ok(
+      reask.scheduled.some((a) => a.type === 'codexCall' && a.input.tool === 'codex-reply'),
+      'a re-request',
+    );
+    assert.ok(reask.maxAttempt >= 2, 'retried activities');
+  });
+});
+
+describe('the replay check fails on an incompatible workflow change', () => {
+  it('a modified copy of the multi-agent workflow (sequential branches) is a DeterminismViolationError', async () => {
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: changed }, FIXTURES.map(load))) results.push(r);
+    const byId = new Map(results.map((r) => [r.workflowId, r.error]));
+    for (const id of ['multi-agent', 'multi-agent-reask']) {
+      const error = byId.get(id);
+      assert.ok(error instanceof DeterminismViolationError, `${id}: ${String(error)}`);
+    }
+    assert.equal(byId.get('single-agent'), undefined, 'the unchanged workflow still replays');
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle: changed }, load('multi-agent.json').history),
+      DeterminismViolationError,
+    );
+  });
+});
