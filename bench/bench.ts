@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     out(`\n${renderResume(results.resume)}`);
   }
   if (o.only.includes('concurrency')) {
-    log(`Concurrency: ${o.concurrency.join(', ')} runs at once on one worker process ...`);
+    const workers = o.workers === 1 ? 'one worker process' : `${o.workers} worker processes`;
+    log(`Concurrency: ${o.concurrency.join(', ')} runs at once on ${workers} ...`);
     results.concurrency = await measureConcurrency(o, log);
     out(`\n${renderConcurrency(results.concurrency)}`);
   }

@@ -17,6 +17,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only LIST             scenarios among ${SCENARIOS.join(',')} (default all)
   --heartbeat-ms MS       activity heartbeat timeout in the resume scenario (default 3000)
   --max-activities N      activity slots of the concurrency worker (default: the worker's own default)
+  --workers N             worker processes sharing the load in the concurrency scenario (default 1)
   --json                  print the results as JSON on stdout (tables go to stderr)`;
 
 const list = (s: string) =>
@@ -34,6 +35,7 @@ export const BenchOptionsSchema = z.object({
   only: z.array(z.enum(SCENARIOS)).min(1),
   heartbeatMs: z.coerce.number().int().min(1000),
   maxActivities: z.coerce.number().int().min(1).optional(),
+  workers: z.coerce.number().int().min(1).max(16),
   json: z.boolean(),
 });
 export type BenchOptions = z.infer<typeof BenchOptionsSchema>;
@@ -51,6 +53,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
       only: { type: 'string', default: SCENARIOS.join(',') },
       'heartbeat-ms': { type: 'string', default: '3000' },
       'max-activities': { type: 'string' },
+      workers: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,6 +69,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     only: list(values.only),
     heartbeatMs: values['heartbeat-ms'],
     maxActivities: values['max-activities'],
+    workers: values.workers,
     json: values.json,
   });
   if (!parsed.success) {

@@ -43,6 +43,16 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
   }
 }
 
+/** The process name plus its first argument: tells `codex mcp-server` from Codex's helper processes. */
+function labelOf(p: ProcInfo): string {
+  try {
+    const arg = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0')[1] ?? '';
+    return /^[\w-]+$/.test(arg) ? `${p.comm} ${arg}` : p.comm;
+  } catch {
+    return p.comm;
+  }
+}
+
 /** The process and all its descendants that are alive now. */
 export function processTree(root: number): ProcInfo[] {
   const all = readdirSync('/proc')
@@ -71,14 +81,15 @@ export interface TreeUsage {
   peakProcesses: number;
   /** CPU of the whole tree, reaped children included. */
   cpuMs: number;
-  /** Own CPU (no children) of the root process and of every process seen, by name. */
+  /** Own CPU (no children) of the root processes, and of every process seen by name and first argument. */
   rootSelfCpuMs: number;
   selfCpuMsByName: Record<string, number>;
   samples: number;
 }
 
-/** Samples a process tree until stopped. */
+/** Samples one or more process trees (as one) until stopped. */
 export class TreeSampler {
+  private readonly roots: number[];
   private timer: NodeJS.Timeout | undefined;
   private cpuStart: number | undefined;
   private cpuLast = 0;
@@ -94,9 +105,11 @@ export class TreeSampler {
   };
 
   constructor(
-    private readonly root: number,
+    roots: number | number[],
     private readonly everyMs = 250,
-  ) {}
+  ) {
+    this.roots = Array.isArray(roots) ? roots : [roots];
+  }
 
   start(): this {
     this.sample();
@@ -109,17 +122,20 @@ export class TreeSampler {
     this.sample();
     const byName: Record<string, number> = {};
     for (const p of this.self.values()) byName[p.comm] = (byName[p.comm] ?? 0) + p.last - p.first;
-    const root = this.self.get(this.root);
+    const rootSelf = this.roots.reduce((sum, pid) => {
+      const p = this.self.get(pid);
+      return sum + (p ? p.last - p.first : 0);
+    }, 0);
     return {
       ...this.usage,
       cpuMs: this.cpuLast - (this.cpuStart ?? this.cpuLast),
-      rootSelfCpuMs: root ? root.last - root.first : 0,
+      rootSelfCpuMs: rootSelf,
       selfCpuMsByName: byName,
     };
   }
 
   private sample(): void {
-    const tree = processTree(this.root);
+    const tree = this.roots.flatMap((r) => processTree(r));
     if (tree.length === 0) return;
     let rss = 0;
     for (const p of tree) {
@@ -132,7 +148,7 @@ export class TreeSampler {
     for (const p of tree) {
       const seen = this.self.get(p.pid);
       if (seen) seen.last = p.selfMs;
-      else this.self.set(p.pid, { comm: p.comm, first: first ? p.selfMs : 0, last: p.selfMs });
+      else this.self.set(p.pid, { comm: labelOf(p), first: first ? p.selfMs : 0, last: p.selfMs });
     }
     const cpu = tree.reduce((s, p) => s + p.cpuMs, 0);
     this.cpuStart ??= cpu;

@@ -143,16 +143,28 @@ export function renderConcurrency(levels: ConcurrencyLevel[]): string {
   const p = (x: { p50: number; p95: number; max: number }, f: (n: number) => string) =>
     `${f(x.p50)} / ${f(x.p95)} / ${f(x.max)}`;
   const speed = table(
-    '4. Concurrency: N runs started at once on one worker process (SCRIPTED model; a fresh worker per level)',
-    ['N', 'slots', 'failed', 'runs/min', 'run p50 / p95 / max', 'p50 / ideal', 'activity sched->start p50/p95/max'],
+    '4. Concurrency: N runs started at once (SCRIPTED model; fresh worker processes per level)',
+    [
+      'N',
+      'workers',
+      'slots',
+      'failed',
+      'runs/min',
+      'run p50 / p95 / max',
+      'p50 / ideal',
+      'activity sched->start p50/p95/max',
+      'Codex own work per call p50/p95',
+    ],
     levels.map((l) => [
       String(l.runs),
+      String(l.workers),
       String(l.maxActivities),
       String(l.failed),
       l.runsPerMinute.toFixed(1),
       p(l.runMs, secs),
       ratio(l.runMs.p50 / l.idealRunMs, 2),
       p(l.scheduleToStartMs, msf),
+      `${msf(l.codexOwnMsPerCall.p50)} / ${msf(l.codexOwnMsPerCall.p95)}`,
     ]),
   );
   const resources = table(
