@@ -1,17 +1,18 @@
 /** Converts our typed errors into Temporal failures at the activity boundary, keeping the cause chain. */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { AgentSystemError, TransientServiceError } from '../shared/errors';
 
+/** Temporal sees the error's class name as the failure type; the typed error stays in the cause chain. */
 export function toApplicationFailure(err: unknown): unknown {
-  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   if (!(err instanceof AgentSystemError)) return err;
   const retryAfter = err instanceof TransientServiceError ? err.retryAfterMs : undefined;
   return ApplicationFailure.create({
     type: err.name,
     message: err.message,
     nonRetryable: err.nonRetryable,
-    cause: err.cause instanceof Error ? err.cause : undefined,
-    nextRetryDelay: retryAfter !== undefined ? retryAfter : undefined,
+    cause: err,
+    nextRetryDelay: retryAfter,
   });
 }
 

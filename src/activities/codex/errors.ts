@@ -6,7 +6,6 @@
  * a 400 -> the response body itself (`{"error":{...}}`), a cut stream -> "stream disconnected before completion".
  */
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { AgentSystemError, CodexFatalError, CodexThreadLostError, TransientServiceError } from '../../shared/errors';
 
 const FATAL_PATTERNS: RegExp[] = [
@@ -88,18 +87,4 @@ export function classifyTransportError(err: unknown, context: { timeoutMs: numbe
   }
   const message = err instanceof Error ? err.message : String(err);
   return new TransientServiceError(`The Codex call failed: ${message}.${tail}`, undefined, { cause: err });
-}
-
-/** Temporal sees the error's class name as the failure type; the typed error stays in the cause chain. */
-export function toApplicationFailure(err: unknown): unknown {
-  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
-  if (!(err instanceof AgentSystemError)) return err;
-  const retryAfter = err instanceof TransientServiceError ? err.retryAfterMs : undefined;
-  return ApplicationFailure.create({
-    type: err.name,
-    message: err.message,
-    nonRetryable: err.nonRetryable,
-    cause: err,
-    nextRetryDelay: retryAfter,
-  });
 }
