@@ -1,0 +1,64 @@
+/**
+ * The frame both pipelines share: run state behind the `progress` query, the workspace, the agent context,
+ * the final file listing, and the completed/failed bookkeeping. Each workflow supplies only its role sequence.
+ */
+import { setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Role } from '../shared/roles';
+import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
+import { activityProxies } from './activities';
+import type { AgentContext } from './agent';
+import { newRunState, progressQuery, publishDetails } from './state';
+
+export const DEFAULT_MAX_TURNS = 12;
+export const DEFAULT_MAX_DELIVERABLE_RETRIES = 2;
+
+export interface RunFrameInput {
+  workspace?: string;
+  tuning?: ActivityTuning;
+  models?: ModelOverrides;
+  sandbox?: SandboxMode;
+  maxTurnsPerAgent?: number;
+  maxDeliverableRetries?: number;
+}
+
+export async function runPipeline(
+  kind: RunState['workflow'],
+  roles: readonly Role[],
+  input: RunFrameInput,
+  steps: (ctx: AgentContext) => Promise<void>,
+): Promise<RunResult> {
+  const state = newRunState(kind, roles);
+  setHandler(progressQuery, () => state);
+  publishDetails(state);
+  const acts = activityProxies(input.tuning);
+  const { workflowId } = workflowInfo();
+  try {
+    const workspace = await acts.createWorkspace.executeWithOptions(
+      { ...acts.fileOptions, summary: 'Create workspace' },
+      [{ workflowId, requested: input.workspace }],
+    );
+    state.workspace = workspace;
+    await steps({
+      runId: workflowId,
+      state,
+      workspace,
+      acts,
+      models: input.models,
+      sandbox: input.sandbox ?? 'workspace-write',
+      maxTurns: input.maxTurnsPerAgent ?? DEFAULT_MAX_TURNS,
+      maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
+    });
+    const files = await acts.listWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'List deliverables' }, [
+      workspace,
+    ]);
+    state.status = 'completed';
+    return { workspace, files, state };
+  } catch (err) {
+    state.status = 'failed';
+    state.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    state.endedAt = Date.now();
+    publishDetails(state);
+  }
+}
