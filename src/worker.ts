@@ -5,6 +5,7 @@
  */
 import { loadSettings } from './config/settings';
 import { connectWorker, describeTemporalTarget, workerConnectConfig } from './config/temporal-connection';
+import { assertModelUsable } from './runtime/model-check';
 import { createAgentWorker } from './runtime/worker';
 import { ConfigError } from './shared/errors';
 import { startScriptedModel, type ScriptedModel } from './scripted-model';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   try {
     const settings = loadSettings(process.env, { scriptedBaseUrl });
     if (settings.model.scripted) console.log(SCRIPTED_BANNER(settings.model.baseUrl ?? ''));
+    else await assertModelUsable(settings.model, (line) => console.warn(line));
     const target = describeTemporalTarget(workerConnectConfig());
     const { connection, namespace } = await connectWorker();
     const maxConcurrentActivities = process.env.WORKER_MAX_ACTIVITIES

@@ -14,7 +14,7 @@ import { approvalPolicy } from '../src/activities/codex/approvals';
 import { classifyCodexError } from '../src/activities/codex/errors';
 import type { CodexProgress } from '../src/activities/codex/progress';
 import { CodexServer } from '../src/activities/codex/server';
-import { SCRIPTED_MODEL_SLUG, codexBinaryPath, type Settings } from '../src/config/settings';
+import { SCRIPTED_MODEL_KEY, SCRIPTED_MODEL_SLUG, codexBinaryPath, type Settings } from '../src/config/settings';
 import { codexPrompt, startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { CodexFatalError, CodexThreadLostError, TransientServiceError } from '../src/shared/errors';
 import type { CodexCallInput, CodexCallOutput } from '../src/shared/types';
@@ -59,6 +59,7 @@ function settingsFor(
     taskQueue: 'test',
     workspaceRoot: tmp,
     model: {
+      apiKey: SCRIPTED_MODEL_KEY,
       baseUrl: stub.baseUrl,
       scripted: true,
       defaultModel: 'scripted',
@@ -190,7 +191,11 @@ void describe('codexCall on the real codex binary', () => {
     assert.equal(req.headers['x-dca-kind'], 'codex');
     assert.equal(req.headers['x-dca-role'], 'frontend');
     assert.equal(req.headers['x-dca-run'], 'run-test');
-    assert.equal(req.headers.authorization, undefined, 'scripted model: no key, no Authorization header');
+    assert.equal(
+      req.headers.authorization,
+      `Bearer ${SCRIPTED_MODEL_KEY}`,
+      'the scripted model, like the real API, gets a key: its visible placeholder',
+    );
     assert.equal(req.body.model, SCRIPTED_MODEL_SLUG);
     assert.equal(turnMetadata(req).sandbox_mode, 'workspace-write');
     assert.ok(userTexts(req).includes('Write frontend/index.html'));

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createModelActivities } from '../src/activities/model-turn';
+import { createModelActivities, resolvableInput, responseRequest } from '../src/activities/model-turn';
 import { loadSettings } from '../src/config/settings';
 import type { ModelTurnInput, ModelTurnOutput } from '../src/shared/types';
 
@@ -110,7 +110,8 @@ describe('modelTurn', () => {
     assert.equal(out.codexCalls[0]?.prompt, 'Write frontend/index.html');
     assert.equal(out.codexCalls[0]?.error, undefined);
     assert.deepEqual(out.usage, { input: 10, output: 5, reasoning: 2, total: 15 });
-    assert.equal(out.items[0]?.status, undefined, 'output-only status is stripped before reuse as input');
+    assert.equal(out.items[0]?.status, 'completed', 'items go back to the model as they came');
+    assert.deepEqual(seen?.body.include, ['reasoning.encrypted_content']);
     assert.equal(out.finalText, undefined);
   });
 
@@ -208,5 +209,68 @@ describe('modelTurn', () => {
       new MockActivityEnvironment().run(createModelActivities({ settings }).modelTurn, input),
     );
     assert.equal(failure.type, 'TransientServiceError');
+  });
+});
+
+describe('Responses requests per model family', () => {
+  const bare: ModelTurnInput = { ...input, reasoningEffort: undefined, tools: ['web_search', 'codex'] };
+
+  it('a reasoning model always gets encrypted reasoning, an effort only when the role sets one', () => {
+    for (const model of ['gpt-5', 'gpt-5-mini', 'o4-mini', 'gpt-5.2-codex']) {
+      const r = responseRequest(bare, model);
+      assert.deepEqual(r.include, ['reasoning.encrypted_content'], model);
+      assert.equal(r.reasoning, undefined, model);
+      assert.equal(r.store, false);
+    }
+    assert.deepEqual(responseRequest(input, 'gpt-5').reasoning, { effort: 'medium' });
+  });
+
+  it('a non-reasoning model gets no reasoning settings and no reasoning items', () => {
+    const withThoughts: ModelTurnInput = {
+      ...input,
+      input: [
+        { type: 'message', role: 'user', content: 'Build it' },
+        { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'abc.def' },
+        { type: 'function_call', id: 'fc_1', call_id: 'c1', name: 'codex', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'c1', output: 'ok' },
+      ],
+    };
+    for (const model of ['gpt-4.1', 'gpt-4o-mini', 'gpt-5-chat-latest']) {
+      const r = responseRequest(withThoughts, model);
+      assert.equal(r.reasoning, undefined, model);
+      assert.equal(r.include, undefined, model);
+      assert.deepEqual(
+        (r.input as { type: string }[]).map((i) => i.type),
+        ['message', 'function_call', 'function_call_output'],
+      );
+    }
+  });
+
+  it('web_search is offered as the hosted tool on every path', () => {
+    const tools = responseRequest(bare, 'gpt-5').tools as { type: string; name?: string }[];
+    assert.deepEqual(
+      tools.map((t) => t.name ?? t.type),
+      ['web_search', 'codex'],
+    );
+  });
+
+  it('keeps reasoning items intact and in order; drops an unresolvable one and unties what it produced', () => {
+    const items = [
+      { type: 'message', role: 'user', content: 'go' },
+      { type: 'reasoning', id: 'rs_old', summary: [] },
+      { type: 'function_call', id: 'fc_old', call_id: 'c0', name: 'codex', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c0', output: 'ok' },
+      { type: 'reasoning', id: 'rs_new', summary: [], encrypted_content: 'x.y' },
+      { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'q' } },
+      { type: 'function_call', id: 'fc_new', call_id: 'c1', name: 'codex', arguments: '{}' },
+    ];
+    assert.deepEqual(resolvableInput(items, true), [
+      items[0],
+      { type: 'function_call', call_id: 'c0', name: 'codex', arguments: '{}' },
+      items[3],
+      items[4],
+      items[5],
+      items[6],
+    ]);
   });
 });

@@ -10,10 +10,12 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import OpenAI from 'openai';
-import { SCRIPTED_MODEL_SLUG } from '../src/config/settings';
+import { responseRequest } from '../src/activities/model-turn';
+import { SCRIPTED_MODEL_KEY, SCRIPTED_MODEL_SLUG } from '../src/config/settings';
 import { fileContent, repeatedCompletions, startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { agentBrief, missingDeliverablesMessage } from '../src/shared/prompts';
 import { ROLE_SPECS, type Role } from '../src/shared/roles';
+import type { ConversationItem } from '../src/shared/types';
 import { runTestScript, withServer } from './fixtures/scripted/project';
 
 const ROOT = path.join(__dirname, '..');
@@ -51,7 +53,12 @@ class CodexServer {
     const transport = new StdioClientTransport({
       command: CODEX_BIN,
       args: ['mcp-server'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? home, CODEX_HOME: home },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? home,
+        CODEX_HOME: home,
+        OPENAI_API_KEY: SCRIPTED_MODEL_KEY,
+      },
       stderr: 'pipe',
     });
     const client = new Client({ name: 'scripted-model-test', version: '0.0.0' });
@@ -75,6 +82,7 @@ class CodexServer {
       name: 'scripted',
       base_url: this.baseUrl,
       wire_api: 'responses',
+      env_key: 'OPENAI_API_KEY',
       request_max_retries: 0,
       stream_max_retries: 0,
       http_headers: { 'x-dca-kind': 'codex', 'x-dca-role': who.role, 'x-dca-run': who.run },
@@ -134,16 +142,21 @@ const user = (text: string): Item => ({ type: 'message', role: 'user', content: 
 /** One agent turn through the `openai` package, as the model-turn activity makes it. */
 async function agentTurn(role: Role, run: string, input: Item[]) {
   const started = Date.now();
-  const r = await agent.responses.create(
+  const request = responseRequest(
     {
-      model: 'scripted-gpt-5',
+      runId: run,
+      role,
+      turn: 1,
       instructions: ROLE_SPECS[role].instructions,
-      input: input as unknown as OpenAI.Responses.ResponseInput,
-      tools: ['codex', 'codex-reply'].map((name) => ({ type: 'function', name, strict: false, parameters: {} })),
-    } as OpenAI.Responses.ResponseCreateParamsNonStreaming,
-    { headers: { 'x-dca-kind': 'agent', 'x-dca-role': role, 'x-dca-run': run } },
+      input: input as ConversationItem[],
+      tools: ['codex', 'codex-reply'],
+    },
+    'gpt-5',
   );
-  const items = (r.output as unknown as Record<string, unknown>[]).map(({ status: _s, ...rest }) => rest as Item);
+  const r = await agent.responses.create(request, {
+    headers: { 'x-dca-kind': 'agent', 'x-dca-role': role, 'x-dca-run': run },
+  });
+  const items = r.output as unknown as Item[];
   return { r, items, ms: Date.now() - started };
 }
 
@@ -170,7 +183,9 @@ void describe('real Codex against the scripted model', { skip }, () => {
   void it('Project Manager: writes REQUIREMENTS.md, TEST.md, AGENT_TASKS.md; http_headers reach the model', async (t) => {
     const ws = tempWorkspace();
     const first = await agentTurn('project_manager', 't1', [user(agentBrief('project_manager', BUG_BUSTERS, []))]);
-    const args = JSON.parse(String(first.items[0]?.arguments)) as { prompt: string };
+    const args = JSON.parse(String(first.items.find((i) => i.type === 'function_call')?.arguments)) as {
+      prompt: string;
+    };
     const res = await codex.call('codex', args, ws, { role: 'project_manager', run: 't1' });
     t.diagnostic(`agent model call: ${first.ms} ms; codex tool call (3 files): ${res.ms} ms`);
     assert.equal(res.isError, false, res.content);
@@ -211,7 +226,9 @@ void describe('real Codex against the scripted model', { skip }, () => {
 
   void it('a rerun overwrites existing files (Add File on an existing path) and is detected as a repeat', async () => {
     const ws = tempWorkspace();
-    const prompt = (await agentTurn('designer', 't3', [user(agentBrief('designer', BUG_BUSTERS, []))])).items[0];
+    const prompt = (await agentTurn('designer', 't3', [user(agentBrief('designer', BUG_BUSTERS, []))])).items.find(
+      (i) => i.type === 'function_call',
+    );
     const args = JSON.parse(String(prompt?.arguments)) as { prompt: string };
     await codex.call('codex', args, ws, { role: 'designer', run: 't3' });
     fs.writeFileSync(path.join(ws, 'design/design_spec.md'), 'stale\n');

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { responseRequest } from '../src/activities/model-turn';
 import {
   CODEX_FILES_HEADER,
   codexPrompt,
@@ -19,6 +20,7 @@ import {
 import { codexScript, readCodexTurn } from '../src/scripted-model/codex-script';
 import { agentBrief, DEFAULT_SINGLE_AGENT_PROMPT, missingDeliverablesMessage } from '../src/shared/prompts';
 import { ROLE_SPECS, type Role } from '../src/shared/roles';
+import type { ConversationItem } from '../src/shared/types';
 
 const BUG_BUSTERS = fs.readFileSync(path.join(__dirname, '..', 'tasks', 'bug-busters.md'), 'utf8');
 
@@ -65,23 +67,25 @@ beforeEach(() => {
 const headers = (role: Role, run: string) => ({ 'x-dca-kind': 'agent', 'x-dca-role': role, 'x-dca-run': run });
 
 async function turn(role: Role, run: string, input: Item[], extra: { stream?: boolean } = {}) {
-  const response = await client.responses.create(
+  // The request the model-turn activity makes, so these cases follow the rules a real run meets.
+  const request = responseRequest(
     {
-      model: 'scripted-gpt-5',
+      runId: run,
+      role,
+      turn: 1,
       instructions: ROLE_SPECS[role].instructions,
-      input: input as unknown as OpenAI.Responses.ResponseInput,
-      tools: ROLE_SPECS[role].tools.includes('codex') ? TOOLS : [],
-      store: false,
-      ...extra,
-      stream: false,
+      input: input as ConversationItem[],
+      tools: ROLE_SPECS[role].tools.filter((t) => t !== 'web_search'),
     },
+    'gpt-5',
+  );
+  const response = await client.responses.create(
+    { ...request, ...extra, stream: false },
     { headers: headers(role, run) },
   );
-  // The activity passes output items back without `status`.
-  const items = (response.output as unknown as Record<string, unknown>[]).map(
-    ({ status: _s, ...rest }) => rest as Item,
-  );
-  return { response, items };
+  // The activity passes output items back as they are; reasoning items lead each answer.
+  const items = response.output as unknown as Item[];
+  return { response, items, answer: items.filter((i) => i.type !== 'reasoning') };
 }
 
 const user = (text: string): Item => ({ type: 'message', role: 'user', content: text });
@@ -111,8 +115,12 @@ void describe('scripted agents', () => {
       assert.match(t1.response.id, /^resp_[0-9a-f]{32}$/);
       assert.ok(t1.response.usage && t1.response.usage.input_tokens > 100 && t1.response.usage.output_tokens > 10);
       assert.equal(t1.response.usage.total_tokens, t1.response.usage.input_tokens + t1.response.usage.output_tokens);
-      assert.equal(t1.items.length, 1);
-      const call = t1.items[0];
+      assert.equal(t1.answer.length, 1);
+      const [thought] = t1.items;
+      assert.equal(thought?.type, 'reasoning', 'gpt-5 answers with a reasoning item first');
+      assert.match(String(thought?.encrypted_content), /^[\w-]+\.[\w-]+$/, 'encrypted_content, as included');
+      assert.ok((t1.response.usage.output_tokens_details.reasoning_tokens ?? 0) > 0);
+      const call = t1.answer[0];
       assert.equal(call?.type, 'function_call');
       assert.equal(call?.name, 'codex');
       const a = args(call);
@@ -127,13 +135,13 @@ void describe('scripted agents', () => {
 
       conversation.push(...t1.items, output(call?.call_id, 'thread-1'));
       const t2 = await turn(role, run, conversation);
-      assert.equal(t2.items[0]?.type, 'message');
+      assert.equal(t2.answer[0]?.type, 'message');
       assert.match(t2.response.output_text, new RegExp(files[0]?.replace('.', '\\.') ?? ''));
       assert.match(t2.response.output_text, /thread-1/);
 
       conversation.push(...t2.items, user(missingDeliverablesMessage([files[0] ?? ''])));
       const t3 = await turn(role, run, conversation);
-      const reply = t3.items[0];
+      const reply = t3.answer[0];
       assert.equal(reply?.name, 'codex-reply');
       assert.equal(args(reply).threadId, 'thread-1');
       assert.deepEqual(
@@ -142,7 +150,7 @@ void describe('scripted agents', () => {
       );
       conversation.push(...t3.items, output(reply?.call_id, 'thread-1'));
       const t4 = await turn(role, run, conversation);
-      assert.equal(t4.items[0]?.type, 'message');
+      assert.equal(t4.answer[0]?.type, 'message');
 
       const stats = model.stats();
       assert.deepEqual(stats.byRole[role]?.agent, { requests: 4, completed: 4 });
@@ -164,7 +172,7 @@ void describe('scripted agents', () => {
     const dev = await turn('game_developer', 'single', [
       user(agentBrief('game_developer', `Design brief:\n${d.response.output_text}`, [])),
     ]);
-    const prompt = args(dev.items[0]).prompt ?? '';
+    const prompt = args(dev.answer[0]).prompt ?? '';
     assert.match(prompt, /Project: Star Catcher/);
     assert.deepEqual(
       parseCodexPrompt(prompt)?.files.map((f) => f.path),
@@ -177,18 +185,18 @@ void describe('scripted agents', () => {
     const t1 = await turn('backend', 'errors', conversation);
     conversation.push(...t1.items, {
       type: 'function_call_output',
-      call_id: t1.items[0]?.call_id,
+      call_id: t1.answer[0]?.call_id,
       output: 'Error: boom',
     });
     const t2 = await turn('backend', 'errors', conversation);
-    assert.equal(t2.items[0]?.name, 'codex');
+    assert.equal(t2.answer[0]?.name, 'codex');
     conversation.push(...t2.items, {
       type: 'function_call_output',
-      call_id: t2.items[0]?.call_id,
+      call_id: t2.answer[0]?.call_id,
       output: 'Error: boom',
     });
     const t3 = await turn('backend', 'errors', conversation);
-    assert.equal(t3.items[0]?.type, 'message');
+    assert.equal(t3.answer[0]?.type, 'message');
   });
 
   void it('is deterministic: the same input gives the same output and ids', async () => {
@@ -199,13 +207,13 @@ void describe('scripted agents', () => {
     assert.deepEqual(a.items, b.items);
     const other = await turn('designer', 'det-other-run', input);
     assert.notEqual(other.response.id, a.response.id);
-    assert.equal(args(other.items[0]).prompt, args(a.items[0]).prompt);
+    assert.equal(args(other.answer[0]).prompt, args(a.answer[0]).prompt);
   });
 
   void it('streams SSE events ending in response.completed', async () => {
     const stream = await client.responses.create(
       {
-        model: 'scripted-gpt-5',
+        model: 'gpt-5',
         instructions: ROLE_SPECS.tester.instructions,
         input: [user(agentBrief('tester', BUG_BUSTERS, []))] as unknown as OpenAI.Responses.ResponseInput,
         tools: TOOLS,
@@ -224,15 +232,15 @@ void describe('scripted agents', () => {
     assert.equal(types[0], 'response.created');
     assert.equal(types.at(-1), 'response.completed');
     assert.ok(types.includes('response.output_item.done'));
-    const item = completed?.output[0];
-    assert.equal(item?.type === 'function_call' && item.arguments, args);
+    const item = completed?.output.find((i) => i.type === 'function_call');
+    assert.equal(item?.arguments, args);
     assert.ok(model.stats().requests[0]?.stream);
   });
 
   void it('sniffs kind and role when the headers are missing', async () => {
     const bare = new OpenAI({ apiKey: 'x', baseURL: model.baseUrl, maxRetries: 0 });
     const r = await bare.responses.create({
-      model: 'm',
+      model: 'gpt-4.1',
       instructions: ROLE_SPECS.backend.instructions,
       input: agentBrief('backend', BUG_BUSTERS, []),
       tools: TOOLS,
@@ -259,7 +267,7 @@ void describe('faults', () => {
       assert.equal(err.headers?.get('retry-after'), '7');
     }
     const ok = await turn('project_manager', 'f429', brief());
-    assert.equal(ok.items[0]?.name, 'codex');
+    assert.equal(ok.answer[0]?.name, 'codex');
     const s = model.stats();
     assert.deepEqual(
       s.requests.map((r) => [r.status, r.completed]),
@@ -279,7 +287,7 @@ void describe('faults', () => {
       { run: 'f401', effect: { status: 401, message: 'Incorrect API key provided' } },
     ]);
     const t1 = await turn('designer', 'f500', brief());
-    const input = [...brief(), ...t1.items, output(t1.items[0]?.call_id, 't')];
+    const input = [...brief(), ...t1.items, output(t1.answer[0]?.call_id, 't')];
     await assert.rejects(turn('designer', 'f500', input), (e: unknown) => e instanceof OpenAI.InternalServerError);
     await turn('designer', 'f500', input); // times defaults to 1
     await assert.rejects(turn('designer', 'f401', brief()), (e: unknown) => e instanceof OpenAI.AuthenticationError);
@@ -289,7 +297,7 @@ void describe('faults', () => {
     model.setFaults([{ kind: 'agent', times: 2, effect: 'broken-stream' }]);
     await assert.rejects(turn('backend', 'broken', brief()));
     const stream = await client.responses.create(
-      { model: 'm', input: brief() as unknown as OpenAI.Responses.ResponseInput, tools: TOOLS, stream: true },
+      { model: 'gpt-4.1', input: brief() as unknown as OpenAI.Responses.ResponseInput, tools: TOOLS, stream: true },
       { headers: headers('backend', 'broken') },
     );
     const types: string[] = [];
@@ -307,7 +315,7 @@ void describe('faults', () => {
     const impatient = new OpenAI({ apiKey: 'x', baseURL: model.baseUrl, maxRetries: 0, timeout: 300 });
     const started = Date.now();
     await assert.rejects(
-      impatient.responses.create({ model: 'm', input: 'hi' }, { headers: headers('backend', 'hang') }),
+      impatient.responses.create({ model: 'gpt-4.1', input: 'hi' }, { headers: headers('backend', 'hang') }),
       (e: unknown) => e instanceof OpenAI.APIConnectionTimeoutError,
     );
     assert.ok(Date.now() - started >= 290);
@@ -346,8 +354,9 @@ void describe('faults', () => {
       return Date.now() - started;
     };
     const first = await codexRequest([user(prompt)]);
+    const patch = { type: 'custom_tool_call', call_id: 'c1', name: 'apply_patch', input: '*** Begin Patch' };
     const patched = { type: 'custom_tool_call_output', call_id: 'c1', output: 'Success.' };
-    const second = await codexRequest([user(prompt), patched]);
+    const second = await codexRequest([user(prompt), patch, patched]);
     assert.ok(first >= 310, `first request pays both delays (${first} ms)`);
     assert.ok(second >= 15 && second < 300, `a later request only the per-request delay (${second} ms)`);
     assert.deepEqual(

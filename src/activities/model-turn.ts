@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import type { Settings } from '../config/settings';
 import { ConfigError, ModelRequestError, TransientServiceError } from '../shared/errors';
+import { isReasoningModel } from '../shared/models';
 import type { AgentTool, ReasoningEffort } from '../shared/roles';
 import type { CodexToolCall, ConversationItem, ModelTurnInput, ModelTurnOutput, TokenUsage } from '../shared/types';
 import { withFailureConversion } from './failures';
@@ -56,17 +57,67 @@ export const CODEX_FUNCTION_TOOLS = {
   },
 } as const;
 
-function toolsFor(tools: readonly AgentTool[], scripted: boolean): OpenAI.Responses.Tool[] {
-  return tools.flatMap((t): OpenAI.Responses.Tool[] => {
-    if (t === 'web_search') return scripted ? [] : [{ type: 'web_search' }];
-    return [CODEX_FUNCTION_TOOLS[t] as unknown as OpenAI.Responses.Tool];
-  });
+function toolsFor(tools: readonly AgentTool[]): OpenAI.Responses.Tool[] {
+  return tools.map((t): OpenAI.Responses.Tool =>
+    t === 'web_search' ? { type: 'web_search' } : (CODEX_FUNCTION_TOOLS[t] as unknown as OpenAI.Responses.Tool),
+  );
 }
 
-/** Reasoning settings are only accepted by reasoning models. */
-function supportsReasoning(model: string): boolean {
-  return /^(gpt-5|o\d)/.test(model);
+/**
+ * The request for one turn. We never let the API store anything (`store: false`, which users with zero data
+ * retention need), so a reasoning model's reasoning items come back to it only as `encrypted_content`, which the API
+ * returns only when asked for. Non-reasoning models refuse `reasoning` settings.
+ */
+export function responseRequest(
+  input: ModelTurnInput,
+  model: string,
+): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+  const reasoning = isReasoningModel(model);
+  const effort: ReasoningEffort | undefined = input.reasoningEffort;
+  return {
+    model,
+    instructions: input.instructions,
+    input: resolvableInput(input.input, reasoning) as unknown as OpenAI.Responses.ResponseInput,
+    tools: toolsFor(input.tools),
+    store: false,
+    ...(reasoning ? { include: ['reasoning.encrypted_content'] } : {}),
+    ...(reasoning && effort ? { reasoning: { effort } } : {}),
+  };
 }
+
+/**
+ * The conversation as the API can resolve it under `store: false`: reasoning items pass back intact and in order
+ * when they carry `encrypted_content`. One without it (an endpoint that ignored `include`, or a turn recorded
+ * before we asked for it) can only be dropped; the items it produced then lose their ids, which would otherwise
+ * tie them to the missing reasoning item. A non-reasoning model gets no reasoning items at all.
+ */
+export function resolvableInput(items: readonly ConversationItem[], reasoningModel: boolean): ConversationItem[] {
+  const out: ConversationItem[] = [];
+  let orphaned = false;
+  for (const item of items) {
+    if (item.type === 'reasoning') {
+      const usable = reasoningModel && typeof item.encrypted_content === 'string' && item.encrypted_content !== '';
+      orphaned = !usable;
+      if (usable) out.push(item);
+      continue;
+    }
+    if (isInputFromUs(item)) orphaned = false;
+    if (orphaned && typeof item.id === 'string') {
+      const { id: _id, ...rest } = item;
+      out.push(rest as ConversationItem);
+    } else {
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/** Items we add to the conversation (user messages, tool outputs) end the run of items a reasoning item produced. */
+const isInputFromUs = (item: ConversationItem): boolean =>
+  (item.type === 'message' && item.role === 'user') || item.type === 'function_call_output';
+
+/** The header the scripted model puts on every answer. */
+export const SCRIPTED_HEADER = 'x-scripted-model';
 
 export interface ModelActivityDeps {
   settings: Settings;
@@ -79,8 +130,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
   const client =
     deps.client ??
     new OpenAI({
-      // The scripted model needs no key; the SDK insists on one, so it gets a visible placeholder.
-      apiKey: ms.apiKey ?? 'scripted-model-needs-no-key',
+      apiKey: ms.apiKey,
       baseURL: ms.baseUrl,
       maxRetries: 0,
       timeout: ms.requestTimeoutMs,
@@ -89,30 +139,20 @@ export function createModelActivities(deps: ModelActivityDeps) {
   async function modelTurn(input: ModelTurnInput): Promise<ModelTurnOutput> {
     const ctx = Context.current();
     const model = input.model ?? ms.defaultModel;
-    const effort: ReasoningEffort | undefined = input.reasoningEffort;
     const started = Date.now();
     // Keep the activity visibly alive while the model thinks, well within the heartbeat timeout (a short one
     // must not kill a slow but live turn); start-to-close bounds a hung call.
     const beat = setInterval(() => heartbeat({ waitingMs: Date.now() - started }), heartbeatEveryMs(ctx.info));
-    ctx.log.info('model turn started', { role: input.role, turn: input.turn, model, scripted: ms.scripted });
+    ctx.log.info('model turn started', { role: input.role, turn: input.turn, model });
     try {
-      const response = await client.responses.create(
-        {
-          model,
-          instructions: input.instructions,
-          input: input.input as unknown as OpenAI.Responses.ResponseInput,
-          tools: toolsFor(input.tools, ms.scripted),
-          store: false,
-          ...(effort && supportsReasoning(model)
-            ? { reasoning: { effort }, include: ['reasoning.encrypted_content'] }
-            : {}),
-        },
-        {
+      const { data: response, response: http } = await client.responses
+        .create(responseRequest(input, model), {
           signal: ctx.cancellationSignal,
           headers: { 'x-dca-kind': 'agent', 'x-dca-role': input.role, 'x-dca-run': input.runId },
-        },
-      );
-      const output = parseResponse(response, Date.now() - started, ms.scripted);
+        })
+        .withResponse();
+      // The endpoint says whether it is the scripted model; the run is labelled from that, not from our settings.
+      const output = parseResponse(response, Date.now() - started, http.headers.get(SCRIPTED_HEADER) === 'true');
       ctx.log.info('model turn finished', {
         role: input.role,
         turn: input.turn,
@@ -162,19 +202,13 @@ export function parseResponse(
   return {
     responseId: response.id,
     model: response.model,
-    items: items.map(stripOutputOnlyFields),
+    items,
     codexCalls,
     finalText: codexCalls.length === 0 ? texts.join('\n').trim() : undefined,
     usage,
     scripted,
     durationMs,
   };
-}
-
-/** Fields the API returns on output items but rejects or ignores on input items. */
-function stripOutputOnlyFields(item: ConversationItem): ConversationItem {
-  const { status: _status, ...rest } = item;
-  return rest as ConversationItem;
 }
 
 /** Validates a tool call; an invalid one is returned with `error` so the model is told, not the run failed. */

@@ -13,6 +13,7 @@ import { watchProgress } from './progress';
 import { loadSettings } from '../config/settings';
 import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../temporal/dev-server';
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
+import { assertModelUsable } from '../runtime/model-check';
 import { SCRIPTED_BANNER } from '../runtime/banner';
 import { createAgentWorker } from '../runtime/worker';
 import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
       console.log(SCRIPTED_BANNER(scripted.baseUrl));
     }
     const settings = loadSettings(process.env, { scriptedBaseUrl: scripted?.baseUrl });
+    if (!scripted) await assertModelUsable(settings.model, (line) => console.warn(line));
 
     const connection = await NativeConnection.connect({ address });
     cleanups.push(() => connection.close());

@@ -7,13 +7,17 @@ import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 
 export const DEFAULT_TASK_QUEUE = 'durable-codex-agents';
+export const DEFAULT_AGENT_MODEL = 'gpt-5';
 
 export interface ModelSettings {
-  /** Undefined when the scripted model is in use. Never logged, never put in a payload. */
-  apiKey?: string;
+  /**
+   * OPENAI_API_KEY, or SCRIPTED_MODEL_KEY for the scripted model (which, like the real API, refuses requests
+   * without a key). A real key is never logged and never put in a payload.
+   */
+  apiKey: string;
   /** Responses endpoint base, e.g. https://api.openai.com/v1 or the scripted model's http://127.0.0.1:P/v1. */
   baseUrl?: string;
-  /** True when the endpoint is the scripted model (no real LLM). */
+  /** True when no OPENAI_API_KEY was given and the worker uses the scripted model it was handed. */
   scripted: boolean;
   defaultModel: string;
   requestTimeoutMs: number;
@@ -53,6 +57,9 @@ const EnvSchema = z.object({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
+/** The key sent to the scripted model: not a secret, and visibly not a real key. */
+export const SCRIPTED_MODEL_KEY = 'sk-scripted-model-not-a-real-key';
+
 /** The model slug used with the scripted model; Codex knows it offline, so it keeps its apply_patch tool. */
 export const SCRIPTED_MODEL_SLUG = 'gpt-5.2-codex';
 
@@ -81,10 +88,11 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
     taskQueue: e.TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? 'runs'),
     model: {
-      apiKey: e.OPENAI_API_KEY,
+      apiKey: e.OPENAI_API_KEY ?? SCRIPTED_MODEL_KEY,
       baseUrl: scripted ? options.scriptedBaseUrl : e.OPENAI_BASE_URL,
       scripted,
-      defaultModel: e.AGENT_MODEL ?? (scripted ? 'scripted-gpt-5' : 'gpt-5'),
+      // The same model names with the scripted model as with the real one: it follows the same rules per family.
+      defaultModel: e.AGENT_MODEL ?? DEFAULT_AGENT_MODEL,
       requestTimeoutMs: e.MODEL_TIMEOUT_MS ?? 300_000,
     },
     codex: {

@@ -2,13 +2,15 @@
  * Responses API objects and their SSE stream, shaped like the real API's so the `openai` package and Codex
  * accept them unchanged. Ids derive from a seed (the request fingerprint): the same input gives the same output.
  */
+import { sealReasoning } from './rules';
 import { estimateTokens, sha256 } from './text';
 
 /** What a script decides to answer, before ids and usage are added. */
 export type Draft =
   | { type: 'message'; text: string }
   | { type: 'function_call'; name: string; arguments: string }
-  | { type: 'custom_tool_call'; name: string; input: string };
+  | { type: 'custom_tool_call'; name: string; input: string }
+  | { type: 'web_search_call'; query: string };
 
 export type OutputItem = Record<string, unknown> & { type: string; id: string };
 
@@ -36,15 +38,18 @@ export interface BuildInput {
   /** The request body: echoed fields and the input token estimate come from it. */
   request: Record<string, unknown>;
   createdAt: number;
+  /** Set for reasoning models: the answer starts with a reasoning item, as the real API's do. */
+  reasoning?: { effort: string; includeEncrypted: boolean };
 }
 
-const REASONING_TOKENS: Record<string, number> = { minimal: 0, low: 48, medium: 160, high: 480 };
+const REASONING_TOKENS: Record<string, number> = { none: 0, minimal: 16, low: 48, medium: 160, high: 480, xhigh: 960 };
 
 const shortHash = (seed: string, n: number): string => sha256(`${seed}:${n}`).slice(0, 32);
 
 export function buildResponse(b: BuildInput): ResponseObject {
   const output = b.drafts.map((d, i) => toItem(d, b.seed, i));
-  const effort = (b.request.reasoning as { effort?: string } | undefined)?.effort;
+  if (b.reasoning) output.unshift(reasoningItem(b.seed, b.reasoning.includeEncrypted));
+  const effort = b.reasoning?.effort;
   const reasoning = effort ? (REASONING_TOKENS[effort] ?? 0) : 0;
   const inputTokens = estimateTokens(JSON.stringify([b.request.instructions ?? '', b.request.input, b.request.tools]));
   const outputTokens = reasoning + b.drafts.reduce((n, d) => n + estimateTokens(draftText(d)), 0);
@@ -63,7 +68,7 @@ export function buildResponse(b: BuildInput): ResponseObject {
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: effort ?? null, summary: null },
-    store: false,
+    store: b.request.store !== false,
     temperature: 1,
     text: { format: { type: 'text' }, verbosity: 'medium' },
     tool_choice: 'auto',
@@ -82,8 +87,23 @@ export function buildResponse(b: BuildInput): ResponseObject {
   };
 }
 
+/**
+ * A reasoning item: no summary (none was asked for), `encrypted_content` only when the request included it. Under
+ * `store: false` it can only be sent back with that content.
+ */
+function reasoningItem(seed: string, includeEncrypted: boolean): OutputItem {
+  const id = `rs_${shortHash(seed, -2)}`;
+  return {
+    id,
+    type: 'reasoning',
+    summary: [],
+    ...(includeEncrypted ? { encrypted_content: sealReasoning(id, `scripted reasoning ${seed.slice(0, 12)}`) } : {}),
+  };
+}
+
 function draftText(d: Draft): string {
   if (d.type === 'message') return d.text;
+  if (d.type === 'web_search_call') return d.query;
   if (d.type === 'function_call') return d.name + d.arguments;
   return d.name + d.input;
 }
@@ -107,6 +127,13 @@ function toItem(d: Draft, seed: string, i: number): OutputItem {
         call_id: `call_${h.slice(0, 24)}`,
         name: d.name,
         arguments: d.arguments,
+      };
+    case 'web_search_call':
+      return {
+        id: `ws_${h}`,
+        type: 'web_search_call',
+        status: 'completed',
+        action: { type: 'search', query: d.query },
       };
     case 'custom_tool_call':
       return {

@@ -16,7 +16,9 @@ import {
   type FaultRule,
   type FaultRuleState,
 } from './faults';
+import { lookupModel, MODEL_CATALOG, modelObject } from './models';
 import { buildResponse, errorBody, sseFrame, streamEvents, type Draft, type ResponseObject } from './responses';
+import { checkAuthorization, checkRequest, modelNotFound, type ApiError } from './rules';
 import { StatsBook, fingerprint, type RequestLogEntry, type ScriptedStats } from './stats';
 import { isMessage, isRecord, sha256, type Item } from './text';
 
@@ -40,6 +42,11 @@ export interface ScriptedModelOptions {
   faults?: FaultRule[];
   latency?: Latency;
   log?: (line: string) => void;
+  /**
+   * The only key accepted (as a real endpoint accepts only valid keys). Unset: any non-empty Bearer key is accepted;
+   * a request without one is refused with 401 either way.
+   */
+  apiKey?: string;
 }
 
 export interface ScriptedModel {
@@ -56,7 +63,8 @@ export interface ScriptedModel {
 
 export const SCRIPTED_HEADER = 'x-scripted-model';
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MODEL = 'scripted-model';
+/** Item ids remembered for the reasoning-item rule; the oldest are forgotten beyond this. */
+const MAX_REMEMBERED_ITEMS = 200_000;
 
 const RequestSchema = z
   .object({
@@ -81,6 +89,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   let latency: Required<Latency> = { agentMs: 0, codexMs: 0, codexCallMs: 0, ...options.latency };
   /** Codex turns whose `omit-deliverable` fault fired: turn key -> the skipped path. */
   const omissions = new Map<string, string>();
+  /** Output item id -> the reasoning item it was produced with (the API knows this of its own ids). */
+  const dependsOn = new Map<string, string>();
   const log = options.log ?? (() => undefined);
 
   const server = http.createServer((req, res) => {
@@ -96,6 +106,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path.startsWith('/_scripted/')) return control(req, res, path.slice('/_scripted/'.length));
     if (req.method === 'POST' && path.endsWith('/responses')) return responses(req, res);
+    if (req.method === 'GET' && /\/models(\/[^/]+)?$/.test(path)) return models(req, res, path);
     if (req.method === 'GET' && (path === '/' || path === '/v1' || path === '/v1/')) {
       return sendJson(res, 200, { scripted: true, note: 'SCRIPTED model: plays a fixed script, not a real LLM' });
     }
@@ -124,6 +135,19 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     sendJson(res, 200, latency);
   }
 
+  /** `GET /v1/models[/{id}]`: the cheap authenticated call `npm run doctor` makes. */
+  function models(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+    const refused = checkAuthorization(req.headers.authorization, options.apiKey);
+    if (refused) return sendApiError(res, refused);
+    const id = /\/models\/([^/]+)$/.exec(path)?.[1];
+    if (id === undefined) {
+      return sendJson(res, 200, { object: 'list', data: [...MODEL_CATALOG.values()].map(modelObject) });
+    }
+    const model = lookupModel(decodeURIComponent(id));
+    if (!model) return sendApiError(res, modelNotFound(decodeURIComponent(id)));
+    sendJson(res, 200, modelObject(model));
+  }
+
   async function responses(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readJson(req);
     const parsed = RequestSchema.safeParse(raw.ok ? raw.value : undefined);
@@ -139,9 +163,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       ? codexTurn.step + 1
       : 1 + input.filter((i) => i.type === 'function_call' || isMessage(i, 'assistant')).length;
     const fp = fingerprint(caller, input);
-    const decision = faults.decide({ kind: caller.kind, role: caller.role, run: caller.run, turn });
     const stream = body.stream === true;
-    const entry = stats.start({
+    const logEntry = (fired: string[]) => ({
       kind: caller.kind,
       role: caller.role ?? null,
       run: caller.run,
@@ -152,8 +175,18 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       final: false,
       answer: null,
       responseId: null,
-      faults: decision.fired,
+      faults: fired,
     });
+    const refused = checkAuthorization(req.headers.authorization, options.apiKey);
+    const checked = refused ?? checkRequest(body, input, dependsOn);
+    if ('status' in checked) {
+      const rejected = stats.start(logEntry([]));
+      sendApiError(res, checked);
+      stats.finish(rejected, checked.status, false);
+      return logLine(rejected, `refused ${checked.status}: ${checked.message}`);
+    }
+    const decision = faults.decide({ kind: caller.kind, role: caller.role, run: caller.run, turn });
+    const entry = stats.start(logEntry(decision.fired));
 
     // A client that gives up (timeout, abort) ends the wait; the entry records status 0.
     const gone = new AbortController();
@@ -185,11 +218,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
     const response = buildResponse({
       seed: fp,
-      model: body.model ?? DEFAULT_MODEL,
+      model: checked.model.id,
       drafts,
       request: body,
       createdAt: Date.now(),
+      reasoning: checked.effort ? { effort: checked.effort, includeEncrypted: checked.includeEncrypted } : undefined,
     });
+    remember(response);
     entry.answer = label;
     entry.final = final;
     entry.responseId = response.id;
@@ -215,13 +250,29 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       const action = codexScript(codexTurn, new Set(omitted ? [omitted] : []));
       return { drafts: [action.draft], final: action.final, label: action.label };
     }
-    const tools = (Array.isArray(body.tools) ? body.tools : [])
-      .map((t: unknown) => (isRecord(t) && typeof t.name === 'string' ? t.name : ''))
-      .filter((n) => n !== '');
-    const drafts = agentScript({ role: caller.role, input, tools });
-    const final = drafts.every((d) => d.type === 'message');
-    const label = drafts.map((d) => (d.type === 'message' ? 'message' : `${d.type} ${d.name}`)).join(', ');
+    const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
+    const tools = toolList.map((t) => (typeof t.name === 'string' ? t.name : '')).filter((n) => n !== '');
+    const drafts: Draft[] = agentScript({ role: caller.role, input, tools });
+    // An agent offered web search (the Designer) searches once before its first call, as a real model may.
+    const searches = toolList.some((t) => typeof t.type === 'string' && t.type.startsWith('web_search'));
+    if (searches && !input.some((i) => i.type === 'web_search_call') && drafts.some((d) => d.type !== 'message')) {
+      drafts.unshift({ type: 'web_search_call', query: `${caller.role ?? 'design'} reference patterns` });
+    }
+    const final = drafts.every((d) => d.type !== 'function_call' && d.type !== 'custom_tool_call');
+    const label = drafts
+      .map((d) => (d.type === 'message' || d.type === 'web_search_call' ? d.type : `${d.type} ${d.name}`))
+      .join(', ');
     return { drafts, final, label };
+  }
+
+  function remember(r: ResponseObject): void {
+    const reasoning = r.output.find((i) => i.type === 'reasoning');
+    if (!reasoning) return;
+    for (const item of r.output) if (item !== reasoning) dependsOn.set(item.id, reasoning.id);
+    for (const oldest of dependsOn.keys()) {
+      if (dependsOn.size <= MAX_REMEMBERED_ITEMS) break;
+      dependsOn.delete(oldest);
+    }
   }
 
   function logLine(e: RequestLogEntry, what: string): void {
@@ -251,6 +302,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
         server.closeAllConnections();
       }),
   };
+}
+
+function sendApiError(res: http.ServerResponse, e: ApiError): void {
+  sendJson(res, e.status, { error: { message: e.message, type: e.type, param: e.param, code: e.code } });
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -202,7 +202,6 @@ export function effectiveSandbox(
 
 /** The per-call Codex config: provider from the model settings, no secret (env_key only names the variable). */
 export function codexConfig(input: Pick<CodexCallInput, 'role' | 'runId'>, sandbox: SandboxMode, settings: Settings) {
-  const realKey = !settings.model.scripted && settings.model.apiKey !== undefined;
   const config: Record<string, unknown> = {
     model_provider: CODEX_PROVIDER_ID,
     model_providers: {
@@ -213,7 +212,8 @@ export function codexConfig(input: Pick<CodexCallInput, 'role' | 'runId'>, sandb
         // Temporal owns retries: one Codex retry loop (about 30 requests for one 500) would hide inside a call.
         request_max_retries: 0,
         stream_max_retries: 0,
-        ...(realKey ? { env_key: 'OPENAI_API_KEY' } : {}),
+        // The scripted model, like the real API, refuses a request without a key: Codex always sends one.
+        env_key: 'OPENAI_API_KEY',
         http_headers: {
           [CODEX_HEADERS.kind]: 'codex',
           [CODEX_HEADERS.role]: input.role,

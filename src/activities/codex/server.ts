@@ -72,7 +72,7 @@ export interface CodexServerOptions {
   command?: string;
   /** CODEX_HOME; default a per-worker directory under ~/.cache/durable-codex-agents. */
   home?: string;
-  /** Exposed to Codex as OPENAI_API_KEY, only when a real key is configured. Never logged. */
+  /** Exposed to Codex as OPENAI_API_KEY (the real key, or the scripted model's placeholder). Never logged. */
   apiKey?: string;
   /** Where Codex's stderr and lifecycle messages go; default the Temporal runtime's logger. */
   logger?: Logger;
@@ -120,7 +120,7 @@ export class CodexServer {
     const { settings } = options;
     this.command = resolveCodexCommand(options.command ?? settings?.codex.command);
     this.home = options.home ?? settings?.codex.home ?? defaultCodexHome();
-    this.apiKey = options.apiKey ?? (settings && !settings.model.scripted ? settings.model.apiKey : undefined);
+    this.apiKey = options.apiKey ?? settings?.model.apiKey;
   }
 
   /** The pid of the running codex process (the native binary), if one is running. */

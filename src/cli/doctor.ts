@@ -1,0 +1,153 @@
+/**
+ * `npm run doctor`: checks what a run needs, one line each, and exits 1 when something a run needs is wrong.
+ * Temporal (address, namespace, TLS/API key from envconfig), the model endpoint and key, the agent and Codex model
+ * names, the Codex binary, the workspace root; Chromium only as a note (the browser test needs it, runs do not).
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { codexBinaryPath, loadSettings, type Settings } from '../config/settings';
+import { clientConnectConfig, connectClient, describeTemporalTarget } from '../config/temporal-connection';
+import { checkModel, type ModelCheck } from '../runtime/model-check';
+import { startScriptedModel, type ScriptedModel } from '../scripted-model';
+import { errorChainText } from '../temporal/reachability';
+
+const run = promisify(execFile);
+
+type Verdict = 'ok' | 'FAIL' | 'note';
+interface Line {
+  verdict: Verdict;
+  what: string;
+  detail: string;
+}
+
+const print = (l: Line) => console.log(`${l.verdict.padEnd(4)}  ${l.what.padEnd(16)} ${l.detail}`);
+
+async function temporal(env: NodeJS.ProcessEnv): Promise<Line> {
+  const what = 'Temporal';
+  try {
+    const target = describeTemporalTarget(clientConnectConfig({ env }));
+    const { connection, namespace } = await connectClient({ env });
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+      return { verdict: 'ok', what, detail: `${target} reachable, namespace exists` };
+    } catch (err) {
+      return { verdict: 'FAIL', what, detail: `${target} reachable, but namespace: ${errorChainText(err)}` };
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    return { verdict: 'FAIL', what, detail: errorChainText(err) };
+  }
+}
+
+function modelLine(what: string, check: ModelCheck): Line {
+  const verdict: Verdict = check.status === 'ok' ? 'ok' : check.status === 'inconclusive' ? 'note' : 'FAIL';
+  return { verdict, what, detail: check.detail };
+}
+
+async function codexBinary(): Promise<Line> {
+  const what = 'Codex binary';
+  try {
+    const bin = codexBinaryPath();
+    const { stdout } = await run(process.execPath, [bin, '--version'], { timeout: 20_000 });
+    const pkg = path.join(path.dirname(path.dirname(bin)), 'package.json');
+    const pinned = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+    const version = stdout.trim();
+    const verdict: Verdict = version.includes(pinned) ? 'ok' : 'FAIL';
+    return { verdict, what, detail: `${version} (pinned ${pinned}, transport mcp-server) at ${bin}` };
+  } catch (err) {
+    return { verdict: 'FAIL', what, detail: `cannot run codex: ${errorChainText(err)}; run npm ci` };
+  }
+}
+
+function workspaceRoot(settings: Settings): Line {
+  const what = 'Workspace root';
+  const root = settings.workspaceRoot;
+  try {
+    mkdirSync(root, { recursive: true });
+    const probe = path.join(root, `.doctor-${process.pid}`);
+    writeFileSync(probe, 'ok');
+    rmSync(probe);
+    return { verdict: 'ok', what, detail: `${root} is writable` };
+  } catch (err) {
+    return { verdict: 'FAIL', what, detail: `${root} is not writable: ${errorChainText(err)} (set WORKSPACE_ROOT)` };
+  }
+}
+
+function chromium(env: NodeJS.ProcessEnv): Line {
+  const what = 'Chromium';
+  const names = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    for (const name of names) {
+      const file = path.join(dir, name);
+      try {
+        if (existsSync(file)) {
+          accessSync(file, constants.X_OK);
+          return { verdict: 'ok', what, detail: `${file} (only the Web UI browser test needs it)` };
+        }
+      } catch {
+        // not executable: keep looking
+      }
+    }
+  }
+  return { verdict: 'note', what, detail: 'not found: only the Web UI browser test needs it (apt install chromium)' };
+}
+
+export async function doctor(env: NodeJS.ProcessEnv): Promise<Line[]> {
+  const lines: Line[] = [];
+  let scripted: ScriptedModel | undefined;
+  try {
+    let scriptedBaseUrl = env.SCRIPTED_MODEL_URL || undefined;
+    // Without a key the worker starts the scripted model; so does the doctor, to check the model names the same way.
+    if (!env.OPENAI_API_KEY && !scriptedBaseUrl) {
+      scripted = await startScriptedModel();
+      scriptedBaseUrl = scripted.baseUrl;
+    }
+    let settings: Settings;
+    try {
+      settings = loadSettings(env, { scriptedBaseUrl });
+    } catch (err) {
+      lines.push({ verdict: 'FAIL', what: 'Settings', detail: errorChainText(err) });
+      return lines;
+    }
+    lines.push(await temporal(env));
+    const m = settings.model;
+    lines.push({
+      verdict: 'ok',
+      what: 'Model endpoint',
+      detail: m.scripted
+        ? `${scripted ? 'the scripted model the worker starts' : `scripted model at ${m.baseUrl ?? ''}`} (no OPENAI_API_KEY: offline, not a real LLM)`
+        : `${m.baseUrl ?? 'https://api.openai.com/v1'} with OPENAI_API_KEY (${m.apiKey.length} characters)`,
+    });
+    const agent = await checkModel(m, m.defaultModel);
+    lines.push(modelLine('Agent model', agent));
+    // An unreachable endpoint or a bad key was already said; the Codex model line would only repeat it.
+    if (settings.codex.model && (agent.status === 'ok' || agent.status === 'unknown-model')) {
+      lines.push(modelLine('Codex model', await checkModel(m, settings.codex.model)));
+    } else if (!settings.codex.model) {
+      lines.push({ verdict: 'ok', what: 'Codex model', detail: "Codex's default (set CODEX_MODEL to choose)" });
+    }
+    lines.push(await codexBinary());
+    lines.push(workspaceRoot(settings));
+    lines.push(chromium(env));
+    return lines;
+  } finally {
+    await scripted?.close();
+  }
+}
+
+if (require.main === module) {
+  doctor(process.env)
+    .then((lines) => {
+      lines.forEach(print);
+      const failed = lines.filter((l) => l.verdict === 'FAIL').length;
+      console.log(failed === 0 ? 'Ready to run.' : `${failed} problem(s): fix the FAIL lines above.`);
+      process.exit(failed === 0 ? 0 : 1);
+    })
+    .catch((err: unknown) => {
+      console.error(`doctor: ${errorChainText(err)}`);
+      process.exit(1);
+    });
+}

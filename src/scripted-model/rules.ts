@@ -1,0 +1,302 @@
+/**
+ * The Responses API's documented request rules, enforced by the scripted model as the real API enforces them, with
+ * the real API's statuses and error shapes. The code under test therefore has to get right what a paying user's run
+ * needs: a key, known models, reasoning settings only on reasoning models, and, under `store: false`, reasoning
+ * items passed back intact (with `encrypted_content`) before the items that depend on them.
+ */
+import crypto from 'node:crypto';
+import { lookupModel, type CatalogModel } from './models';
+import { isRecord, type Item } from './text';
+
+export interface ApiError {
+  status: number;
+  message: string;
+  type: 'invalid_request_error' | 'not_found_error';
+  param: string | null;
+  code: string | null;
+}
+
+const KNOWN_PARAMETERS = new Set([
+  'background',
+  'client_metadata',
+  'conversation',
+  'include',
+  'input',
+  'instructions',
+  'max_output_tokens',
+  'max_tool_calls',
+  'metadata',
+  'model',
+  'parallel_tool_calls',
+  'previous_response_id',
+  'prompt',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'reasoning',
+  'safety_identifier',
+  'service_tier',
+  'store',
+  'stream',
+  'stream_options',
+  'temperature',
+  'text',
+  'tool_choice',
+  'tools',
+  'top_logprobs',
+  'top_p',
+  'truncation',
+  'user',
+]);
+
+const TOOL_TYPES = [
+  'function',
+  'custom',
+  'file_search',
+  'web_search',
+  'web_search_2025_08_26',
+  'web_search_preview',
+  'web_search_preview_2025_03_11',
+  'computer_use_preview',
+  'code_interpreter',
+  'image_generation',
+  'local_shell',
+  'shell',
+  'apply_patch',
+  'mcp',
+  'tool_search',
+];
+
+const INCLUDABLE = new Set([
+  'reasoning.encrypted_content',
+  'web_search_call.action.sources',
+  'web_search_call.results',
+  'code_interpreter_call.outputs',
+  'computer_call_output.output.image_url',
+  'file_search_call.results',
+  'message.input_image.image_url',
+  'message.output_text.logprobs',
+]);
+
+const EFFORTS = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+
+/** Items that answer a call, by the type of the call they answer. */
+const OUTPUT_OF: Record<string, string> = {
+  function_call: 'function_call_output',
+  custom_tool_call: 'custom_tool_call_output',
+  local_shell_call: 'local_shell_call_output',
+};
+
+const invalid = (message: string, param: string | null = null, code: string | null = null): ApiError => ({
+  status: 400,
+  message,
+  type: 'invalid_request_error',
+  param,
+  code,
+});
+
+/** A Bearer key is required; when the scripted model was started with a key, only that key is accepted. */
+export function checkAuthorization(header: string | undefined, expectedKey: string | undefined): ApiError | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m?.[1]) {
+    return {
+      status: 401,
+      message:
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer " +
+        'auth (i.e. Authorization: Bearer YOUR_KEY).',
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    };
+  }
+  if (expectedKey !== undefined && m[1] !== expectedKey) {
+    return {
+      status: 401,
+      message: `Incorrect API key provided: ${maskKey(m[1])}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'invalid_api_key',
+    };
+  }
+  return null;
+}
+
+/** The real API shows the first and last few characters of a rejected key. */
+function maskKey(key: string): string {
+  return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(6)}${key.slice(-4)}`;
+}
+
+export function modelNotFound(model: string): ApiError {
+  return {
+    status: 404,
+    message: `The model \`${model}\` does not exist or you do not have access to it.`,
+    type: 'invalid_request_error',
+    param: null,
+    code: 'model_not_found',
+  };
+}
+
+export interface CheckedRequest {
+  model: CatalogModel;
+  /** The request asked for `reasoning.encrypted_content`. */
+  includeEncrypted: boolean;
+  /** The reasoning effort the answer is made with (reasoning models default to medium, as the API does). */
+  effort: string | undefined;
+}
+
+/**
+ * Checks a request body as the real API would. `dependsOn` maps an item id the scripted model issued to the id of
+ * the reasoning item it was produced with (the real API knows that of its own ids, stored or not).
+ */
+export function checkRequest(
+  body: Record<string, unknown>,
+  input: readonly Item[],
+  dependsOn: ReadonlyMap<string, string>,
+): CheckedRequest | ApiError {
+  for (const key of Object.keys(body)) {
+    if (!KNOWN_PARAMETERS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
+  }
+  if (typeof body.model !== 'string' || body.model === '') {
+    return invalid("Missing required parameter: 'model'.", 'model', 'missing_required_parameter');
+  }
+  const model = lookupModel(body.model);
+  if (!model) return modelNotFound(body.model);
+
+  const reasoning = body.reasoning;
+  if (reasoning !== undefined && reasoning !== null) {
+    if (!isRecord(reasoning)) return invalid("Invalid type for 'reasoning': expected an object.", 'reasoning');
+    for (const key of Object.keys(reasoning)) {
+      if (!model.reasoning) {
+        return invalid(
+          `Unsupported parameter: 'reasoning.${key}' is not supported with this model.`,
+          `reasoning.${key}`,
+          'unsupported_parameter',
+        );
+      }
+    }
+    if (reasoning.effort !== undefined && !EFFORTS.has(String(reasoning.effort))) {
+      return invalid(
+        `Invalid value: '${String(reasoning.effort)}'. Supported values are: ${[...EFFORTS].map((e) => `'${e}'`).join(', ')}.`,
+        'reasoning.effort',
+        'invalid_value',
+      );
+    }
+  }
+
+  const include = body.include ?? [];
+  if (!Array.isArray(include)) return invalid("Invalid type for 'include': expected an array.", 'include');
+  for (const [i, value] of include.entries()) {
+    if (typeof value !== 'string' || !INCLUDABLE.has(value)) {
+      return invalid(
+        `Invalid value: '${String(value)}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`,
+        `include[${i}]`,
+        'invalid_value',
+      );
+    }
+  }
+
+  const tools = body.tools ?? [];
+  if (!Array.isArray(tools)) return invalid("Invalid type for 'tools': expected an array.", 'tools');
+  for (const [i, tool] of tools.entries()) {
+    const type = isRecord(tool) ? tool.type : undefined;
+    if (typeof type !== 'string' || !TOOL_TYPES.includes(type)) {
+      return invalid(
+        `Invalid value: '${String(type)}'. Supported values are: ${TOOL_TYPES.map((t) => `'${t}'`).join(', ')}.`,
+        `tools[${i}].type`,
+        'invalid_value',
+      );
+    }
+    if ((type === 'function' || type === 'custom') && typeof (tool as Item).name !== 'string') {
+      return invalid(
+        `Missing required parameter: 'tools[${i}].name'.`,
+        `tools[${i}].name`,
+        'missing_required_parameter',
+      );
+    }
+  }
+
+  const itemError = checkInputItems(input, body.store === false, dependsOn);
+  if (itemError) return itemError;
+  const effort = model.reasoning ? String((isRecord(reasoning) ? reasoning.effort : undefined) ?? 'medium') : undefined;
+  return { model, includeEncrypted: include.includes('reasoning.encrypted_content'), effort };
+}
+
+function checkInputItems(
+  input: readonly Item[],
+  storeFalse: boolean,
+  dependsOn: ReadonlyMap<string, string>,
+): ApiError | null {
+  const seenReasoning = new Set<string>();
+  const calls = new Map<string, string>();
+  const answered = new Set<string>();
+  for (const item of input) {
+    const type = typeof item.type === 'string' ? item.type : 'message';
+    const id = typeof item.id === 'string' ? item.id : undefined;
+    if (type === 'item_reference' || type === 'reasoning') {
+      if (type === 'reasoning' && !Array.isArray(item.summary)) {
+        return invalid("Missing required parameter: 'input[].summary'.", 'input', 'missing_required_parameter');
+      }
+      const encrypted = type === 'reasoning' ? item.encrypted_content : undefined;
+      if (typeof encrypted === 'string' && encrypted !== '') {
+        if (!id || !openReasoning(encrypted, id)) {
+          return invalid(
+            `The encrypted content for item ${id ?? '(no id)'} could not be verified.`,
+            null,
+            'invalid_encrypted_content',
+          );
+        }
+      } else if (storeFalse || !id) {
+        return {
+          status: 404,
+          message:
+            `Item with id '${id ?? ''}' not found. Items are not persisted when \`store\` is set to false. ` +
+            'Try again with `store` set to true, or remove this item from your input.',
+          type: 'invalid_request_error',
+          param: 'input',
+          code: null,
+        };
+      }
+      if (id) seenReasoning.add(id);
+      continue;
+    }
+    const needs = id ? dependsOn.get(id) : undefined;
+    if (needs && !seenReasoning.has(needs)) {
+      return invalid(
+        `Item '${id ?? ''}' of type '${type}' was provided without its required 'reasoning' item: '${needs}'.`,
+        'input',
+      );
+    }
+    const callId = typeof item.call_id === 'string' ? item.call_id : undefined;
+    if (OUTPUT_OF[type] && callId) calls.set(callId, type);
+    if (Object.values(OUTPUT_OF).includes(type)) {
+      if (!callId || !calls.has(callId)) {
+        return invalid(`No tool call found for function call output with call_id ${callId ?? ''}.`, 'input');
+      }
+      answered.add(callId);
+    }
+  }
+  for (const callId of calls.keys()) {
+    if (!answered.has(callId)) return invalid(`No tool output found for function call ${callId}.`, 'input');
+  }
+  return null;
+}
+
+// The real API encrypts reasoning with a key only it holds; the scripted model signs it, so content that was cut,
+// edited or made up is refused as the API refuses it. A fixed key keeps content valid across restarts.
+const SEAL_KEY = 'scripted-model-reasoning-seal-v1';
+
+export function sealReasoning(id: string, summary: string): string {
+  const payload = Buffer.from(JSON.stringify({ id, summary })).toString('base64url');
+  return `${payload}.${crypto.createHmac('sha256', SEAL_KEY).update(payload).digest('base64url')}`;
+}
+
+function openReasoning(content: string, id: string): boolean {
+  const [payload, signature, extra] = content.split('.');
+  if (!payload || !signature || extra !== undefined) return false;
+  const expected = crypto.createHmac('sha256', SEAL_KEY).update(payload).digest('base64url');
+  if (signature !== expected) return false;
+  try {
+    return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { id?: unknown }).id === id;
+  } catch {
+    return false;
+  }
+}
