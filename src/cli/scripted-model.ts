@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { startScriptedModel } from '../scripted-model';
 
 const USAGE =
-  'Usage: npm run scripted-model -- [--port 4010] [--host 127.0.0.1] [--agent-latency MS] [--codex-latency MS] [--quiet]';
+  'Usage: npm run scripted-model -- [--port 4010] [--host 127.0.0.1] [--agent-latency MS] [--codex-latency MS] [--api-key KEY] [--quiet]';
 
 const OptionsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -15,6 +15,7 @@ const OptionsSchema = z.object({
   agentMs: z.coerce.number().int().nonnegative(),
   codexMs: z.coerce.number().int().nonnegative(),
   quiet: z.boolean(),
+  apiKey: z.string().min(1).optional(),
 });
 
 function parseOptions(argv: string[]): z.infer<typeof OptionsSchema> {
@@ -26,6 +27,7 @@ function parseOptions(argv: string[]): z.infer<typeof OptionsSchema> {
       'agent-latency': { type: 'string', default: '0' },
       'codex-latency': { type: 'string', default: '0' },
       quiet: { type: 'boolean', short: 'q', default: false },
+      'api-key': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -40,6 +42,7 @@ function parseOptions(argv: string[]): z.infer<typeof OptionsSchema> {
     agentMs: values['agent-latency'],
     codexMs: values['codex-latency'],
     quiet: values.quiet,
+    apiKey: values['api-key'],
   });
 }
 
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
     port: o.port,
     host: o.host,
     latency: { agentMs: o.agentMs, codexMs: o.codexMs },
+    // Like a real endpoint it always wants a Bearer key; with --api-key only that one.
+    apiKey: o.apiKey,
     log: o.quiet ? undefined : (line) => console.log(line),
   });
   const root = model.baseUrl.replace(/\/v1$/, '');
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
       `  Latency: POST ${root}/_scripted/latency  {"agentMs":0,"codexMs":0}`,
       `  Reset:   POST ${root}/_scripted/reset`,
       `  Use it from a worker: SCRIPTED_MODEL_URL=${model.baseUrl} npm run worker`,
+      `  or as a real endpoint: OPENAI_BASE_URL=${model.baseUrl} OPENAI_API_KEY=${o.apiKey ? '<the --api-key>' : '<any>'} npm run worker`,
       '  Ctrl+C to stop.',
     ].join('\n'),
   );

@@ -97,6 +97,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
     },
     codex: {
       command: codexBinaryPath(),
+      // Offline there is no account whose default Codex could pick; a slug Codex knows keeps its apply_patch tool.
       model: e.CODEX_MODEL ?? (scripted ? SCRIPTED_MODEL_SLUG : undefined),
       home: e.CODEX_HOME,
       callTimeoutMs: e.CODEX_CALL_TIMEOUT_MS ?? 20 * 60_000,

@@ -206,6 +206,7 @@ export function codexConfig(input: Pick<CodexCallInput, 'role' | 'runId'>, sandb
     model_provider: CODEX_PROVIDER_ID,
     model_providers: {
       [CODEX_PROVIDER_ID]: {
+        // Only a label: Codex shows the provider name in its logs and errors, which should say what answered.
         name: settings.model.scripted ? 'durable-codex-agents (scripted model)' : 'durable-codex-agents',
         base_url: settings.model.baseUrl ?? OPENAI_BASE_URL,
         wire_api: 'responses',
