@@ -14,6 +14,9 @@ import { BUILTIN_TEAMS, COOKBOOK_TEAM, SINGLE_TEAM } from '../src/shared/builtin
 import { ConfigError } from '../src/shared/errors';
 import { agentBrief } from '../src/shared/prompts';
 import { ancestors, checkTeam, escapesWorkspace, teamShape, type Team } from '../src/shared/team';
+import { agentScript } from '../src/scripted-model/agent-script';
+import { classify } from '../src/scripted-model/classify';
+import { codexScript, readCodexTurn } from '../src/scripted-model/codex-script';
 import { scheduleRoles } from '../src/workflows/team';
 
 const ROOT = path.join(__dirname, '..');
@@ -270,5 +273,49 @@ describe('the scheduler', () => {
     );
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(events, ['analyst', 'writer', 'scripter']);
+  });
+});
+
+describe('the scripted model plays any team', () => {
+  const user = (text: string) => ({ type: 'message', role: 'user', content: text });
+  const fixture = () => parseTeamYaml(readFileSync(FIXTURE, 'utf8'), 'fixture');
+
+  it("asks Codex for a team-file role's deliverables, with a machine-readable role line", () => {
+    const writer = fixture().roles[1]!;
+    const brief = agentBrief(writer, 'Notes for 2.4. Also write highlights.json.', [
+      { path: 'changes/classified.md', size: 10, sha256: '' },
+    ]);
+    const [call] = agentScript({ role: 'writer', input: [user(brief)], tools: ['codex', 'codex-reply'] });
+    assert.equal(call?.type, 'function_call');
+    const prompt = (JSON.parse(call?.type === 'function_call' ? call.arguments : '{}') as { prompt: string }).prompt;
+    assert.match(prompt, /^Role: Notes Writer\nRole id: writer\n/);
+    assert.match(prompt, /- notes\/RELEASE_NOTES\.md \(required\): release notes grouped by kind/);
+    assert.match(prompt, /- notes\/highlights\.json \(optional\)/, 'the optional file the task names');
+    assert.match(prompt, /- changes\/classified\.md/, 'the files to read first');
+
+    // Codex's own request (no x-dca headers, Codex's instructions) is placed by that line.
+    const codexInput = [user('<environment_context>x</environment_context>'), user(prompt)];
+    const caller = classify({}, { instructions: 'You are Codex, running in the Codex CLI' }, codexInput);
+    assert.deepEqual([caller.kind, caller.role], ['codex', 'writer']);
+    const action = codexScript(readCodexTurn(codexInput));
+    assert.equal(action.label, 'apply_patch notes/RELEASE_NOTES.md');
+    assert.match(action.draft.type === 'custom_tool_call' ? action.draft.input : '', /\+_Written by Notes Writer\./);
+  });
+
+  it('without the optional file in the task, asks only for the required ones', () => {
+    const brief = agentBrief(fixture().roles[1]!, 'Notes for 2.4.', []);
+    const [call] = agentScript({ role: 'writer', input: [user(brief)], tools: ['codex', 'codex-reply'] });
+    assert.doesNotMatch(call?.type === 'function_call' ? call.arguments : '', /highlights/);
+  });
+
+  it('a role that writes no files answers in text', () => {
+    const advisor = { title: 'Advisor', deliverables: [] };
+    const [answer] = agentScript({
+      role: 'advisor',
+      input: [user(agentBrief(advisor, 'Goal: Plan a garden.\n- Pick plants', []))],
+      tools: [],
+    });
+    assert.equal(answer?.type, 'message');
+    assert.match(answer?.type === 'message' ? answer.text : '', /^Advisor: the goal of .* "Pick plants"/);
   });
 });
