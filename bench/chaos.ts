@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startLocalStack } from '../src/runtime/local-stack';
 import type { FaultRule } from '../src/scripted-model';
-import { MULTI_AGENT_ROLES } from '../src/shared/roles';
+import { COOKBOOK_ROLES } from '../src/shared/builtin-teams';
 import { CRASH_TUNING, WorkerFleet, afterMs, openAt, runWithKills, type CrashRunOutcome } from '../test/helpers/crash';
 
 const USAGE = `Usage: npm run chaos -- [options]
@@ -101,7 +101,7 @@ async function main(): Promise<number> {
     const workflowId = `chaos-${stamp}-${i + 1}`;
     const kills = Array.from({ length: 1 + Math.floor(rand() * o.maxKills) }, () => Math.floor(rand() * runMs * 0.6));
     // One run in three also loses a deliverable, so the gate asks again through codex-reply.
-    const omit = rand() < 1 / 3 ? MULTI_AGENT_ROLES[Math.floor(rand() * MULTI_AGENT_ROLES.length)] : undefined;
+    const omit = rand() < 1 / 3 ? COOKBOOK_ROLES[Math.floor(rand() * COOKBOOK_ROLES.length)] : undefined;
     const faults: FaultRule[] = omit
       ? [{ run: workflowId, kind: 'codex', role: omit, times: 1, effect: 'omit-deliverable' }]
       : [];

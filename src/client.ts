@@ -1,11 +1,14 @@
 /**
- * `npm run start-run`: starts a pipeline run on the worker's task queue, shows live progress until it ends,
+ * `npm run start-run`: starts a team run (`--team FILE|NAME`, default the cookbook team) on the worker's task queue,
+ * shows live progress until it ends,
  * prints where the files are and the Web UI link, and writes run.json + REPORT.md into the workspace.
  * Exit codes: 0 success, 1 the run failed, 2 bad input or unreachable Temporal (nothing started).
  */
 import path from 'node:path';
 import { checkWorkspace, DEFAULT_TASK_FILE, parseStartRunArgs, readTaskFile } from './cli/args';
 import { watchProgress } from './cli/progress';
+import { loadTeam } from './cli/team-file';
+import { DEFAULT_SINGLE_AGENT_PROMPT } from './shared/prompts';
 import { Client } from '@temporalio/client';
 import { clientConnectConfig, connectClient } from './config/temporal-connection';
 import { ConfigError } from './shared/errors';
@@ -16,14 +19,14 @@ async function main(): Promise<number> {
   const workspaceRoot = path.resolve(process.env.WORKSPACE_ROOT ?? 'runs');
   const workspace = checkWorkspace(workspaceRoot, opts.workspace);
   const taskQueue = process.env.TASK_QUEUE || undefined;
-  let req: RunRequest;
-  if (opts.workflow === 'multi') {
-    const taskList = await readTaskFile(opts.task ?? DEFAULT_TASK_FILE);
-    req = { kind: 'multi', input: { taskList, workspace }, workflowId: opts.id, taskQueue };
-  } else {
-    const prompt = opts.task ? (await readTaskFile(opts.task)).trim() : undefined;
-    req = { kind: 'single', input: { prompt, workspace }, workflowId: opts.id, taskQueue };
-  }
+  // Everything is checked before connecting: a bad team or task file starts nothing.
+  const { team } = await loadTeam(opts.team);
+  const task = opts.task
+    ? await readTaskFile(opts.task)
+    : team.name === 'single'
+      ? DEFAULT_SINGLE_AGENT_PROMPT
+      : await readTaskFile(DEFAULT_TASK_FILE);
+  const req: RunRequest = { kind: 'team', input: { team, task, workspace }, workflowId: opts.id, taskQueue };
 
   const address = clientConnectConfig().connectionOptions.address;
   const { connection, namespace } = await connectClient();

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@t
 import { readHistory } from '../src/report/history';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { codexPrompt } from '../src/scripted-model';
+import { COOKBOOK_TEAM } from '../src/shared/builtin-teams';
 import type { RunResult } from '../src/shared/types';
 import { findFreePort } from '../src/temporal/dev-server';
 import {
@@ -147,6 +148,85 @@ describe('start-run refuses bad input with exit code 2 and one line, starting no
   });
 });
 
+/** The cookbook's roles with the Project Manager waiting for the Tester: a cycle through the whole team. */
+function cyclicRoles() {
+  return COOKBOOK_TEAM.roles.map((r) => (r.id === 'project_manager' ? { ...r, after: ['tester'] } : r));
+}
+
+describe('start-run refuses a bad team file with exit code 2 and one line, starting nothing', () => {
+  it('cycles, unknown or duplicate ids, escaping or shared paths, empty instructions, unknown teams', async () => {
+    const dir = path.join(cwd, 'bad-teams');
+    await mkdir(dir, { recursive: true });
+    const base = [
+      'name: t',
+      'roles:',
+      '  - id: analyst',
+      '    instructions: Classify.',
+      '    deliverables:',
+      '      - path: changes/classified.md',
+      '  - id: writer',
+      '    after: [analyst]',
+      '    instructions: Write.',
+      '    deliverables:',
+      '      - path: notes/notes.md',
+      '',
+    ].join('\n');
+    const files: Record<string, string> = {
+      'unknown.yaml': base.replace('after: [analyst]', 'after: [foo]'),
+      'cycle.yaml': base.replace('  - id: analyst\n', '  - id: analyst\n    after: [writer]\n'),
+      'duplicate.yaml': base.replace('id: writer', 'id: analyst'),
+      'escape.yaml': base.replace('notes/notes.md', '../../etc/notes.md'),
+      'shared.yaml': base.replace('notes/notes.md', 'changes/classified.md'),
+      'empty.yaml': base.replace('instructions: Write.', 'instructions: ""'),
+      'broken.yaml': base.replace('after: [analyst]', 'after: [analyst'),
+    };
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+    const before = await workflowCount();
+    const f = (name: string) => `bad-teams/${name}`;
+    const cases: { args: string[]; stderr: string | RegExp }[] = [
+      {
+        args: ['--team', f('unknown.yaml')],
+        stderr: `bad-teams/unknown.yaml:8: roles[1].after[0]: unknown role "foo"`,
+      },
+      {
+        args: ['--team', f('cycle.yaml')],
+        stderr: 'bad-teams/cycle.yaml:4: roles[0].after: cycle of waits: analyst waits for writer waits for analyst',
+      },
+      {
+        args: ['--team', f('duplicate.yaml')],
+        stderr: 'bad-teams/duplicate.yaml:7: roles[1].id: duplicate role id "analyst"',
+      },
+      {
+        args: ['--team', f('escape.yaml')],
+        stderr:
+          'bad-teams/escape.yaml:11: roles[1].deliverables[0].path: path "../../etc/notes.md" escapes the workspace',
+      },
+      {
+        args: ['--team', f('shared.yaml')],
+        stderr:
+          'bad-teams/shared.yaml:11: roles[1].deliverables[0].path: path "changes/classified.md" is already a deliverable of role "analyst"',
+      },
+      { args: ['--team', f('empty.yaml')], stderr: 'bad-teams/empty.yaml:9: roles[1].instructions: must not be empty' },
+      { args: ['--team', f('broken.yaml')], stderr: /^bad-teams\/broken\.yaml:9: invalid YAML: / },
+      { args: ['--team', f('missing.yaml')], stderr: 'Team file bad-teams/missing.yaml not found' },
+      {
+        args: ['--team', 'nope'],
+        stderr: 'Unknown team "nope" (built-in teams: cookbook, single; or give a file)',
+      },
+    ];
+    const results = await Promise.all(cases.map((c) => cli('client', c.args)));
+    cases.forEach((c, i) => {
+      const r = results[i]!;
+      assert.equal(r.code, 2, `${c.args.join(' ')}: exit code (stderr: ${r.stderr})`);
+      const line = r.stderr.trimEnd();
+      assert.equal(line.split('\n').length, 1, `one line: ${r.stderr}`);
+      if (typeof c.stderr === 'string') assert.equal(line, `start-run: ${c.stderr}`);
+      else assert.match(line.replace(/^start-run: /, ''), c.stderr);
+    });
+    assert.equal(await workflowCount(), before, 'no workflow was started');
+  });
+});
+
 async function failedWith(h: WorkflowHandle): Promise<ApplicationFailure> {
   const err = await h.result().then(
     () => assert.fail('expected the run to fail'),
@@ -183,6 +263,18 @@ describe('workflows started directly with bad input fail at once', () => {
         type: 'singleAgentWorkflow',
         args: [{ maxTurnsPerAgent: 0 }],
         message: /maxTurnsPerAgent must be an integer from 1/,
+      },
+      { type: 'teamWorkflow', args: [{ team: COOKBOOK_TEAM, task: ' ' }], message: /task must be a non-empty string/ },
+      {
+        type: 'teamWorkflow',
+        args: [{ team: COOKBOOK_TEAM, task: 'x', maxConcurrentRoles: 0 }],
+        message: /maxConcurrentRoles must be an integer from 1 to 100/,
+      },
+      {
+        type: 'teamWorkflow',
+        // A team started from the Web UI or another client is checked like a team file: here, a cycle.
+        args: [{ task: 'x', team: { ...COOKBOOK_TEAM, roles: cyclicRoles() } }],
+        message: /^Invalid input: team: roles\[0\]\.after: cycle of waits: project_manager waits for tester/,
       },
     ];
     const handles = await Promise.all(cases.map((c, i) => start(c.type, c.args, `bad-input-${i}`)));

@@ -13,7 +13,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
 import { activityRole, overlaps, readHistory } from '../src/report/history';
-import { requiredPaths, MULTI_AGENT_ROLES } from '../src/shared/roles';
+import { builtinRole, COOKBOOK_ROLES } from '../src/shared/builtin-teams';
+import { requiredPaths } from '../src/shared/team';
 import type { RunResult } from '../src/shared/types';
 import { findFreePort } from '../src/temporal/dev-server';
 
@@ -55,8 +56,9 @@ describe('multi-agent pipeline (scripted model, real Codex, real Temporal)', () 
     const outcome = await finishRun(handle);
     assert.equal(outcome.ok, true, outcome.error);
     const result = outcome.result as RunResult;
-    for (const role of MULTI_AGENT_ROLES) {
-      for (const p of requiredPaths(role)) assert.ok(existsSync(path.join(result.workspace, p)), `${p} exists`);
+    for (const role of COOKBOOK_ROLES) {
+      for (const p of requiredPaths(builtinRole(role)))
+        assert.ok(existsSync(path.join(result.workspace, p)), `${p} exists`);
       const step = result.state.steps.find((s) => s.role === role);
       assert.equal(step?.status, 'done');
       assert.ok((step?.codexCalls.length ?? 0) >= 1, `${role} called Codex`);
@@ -143,8 +145,8 @@ describe('multi-agent pipeline (scripted model, real Codex, real Temporal)', () 
     const outcome = await finishRun(await runMulti('pomodoro.md', `e2e-pomodoro-${Date.now()}`));
     assert.equal(outcome.ok, true, outcome.error);
     const ws = outcome.result!.workspace;
-    for (const role of MULTI_AGENT_ROLES) {
-      for (const p of requiredPaths(role)) assert.ok(existsSync(path.join(ws, p)), `${p} exists`);
+    for (const role of COOKBOOK_ROLES) {
+      for (const p of requiredPaths(builtinRole(role))) assert.ok(existsSync(path.join(ws, p)), `${p} exists`);
     }
     assert.match(await readFile(path.join(ws, 'REQUIREMENTS.md'), 'utf8'), /Focus Timer/);
   });

@@ -152,7 +152,7 @@ describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     assert.ok(otelModules().length > 0);
     assert.ok(posts.length > 0 && posts.every((p) => p.path === '/v1/traces'));
     const spans = posts.flatMap((p) => spansOf(p.body));
-    const run = spans.find((s) => s.name === 'RunWorkflow:singleAgentWorkflow');
+    const run = spans.find((s) => s.name === 'RunWorkflow:teamWorkflow');
     const codex = spans.find((s) => s.name === 'RunActivity:codexCall');
     assert.ok(run && codex, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
     assert.equal(codex.traceId, run.traceId, 'the activity span belongs to the workflow trace');

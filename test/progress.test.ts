@@ -10,20 +10,21 @@ import {
   type PendingActivity,
   type ProgressSnapshot,
 } from '../src/cli/progress-render';
-import { MULTI_AGENT_ROLES, ROLE_SPECS } from '../src/shared/roles';
+import { builtinRole, COOKBOOK_ROLES } from '../src/shared/builtin-teams';
 import type { RunState, StepState } from '../src/shared/types';
 
 const T0 = 1_700_000_000_000;
 const usage = (total: number) => ({ input: total, output: 0, reasoning: 0, total });
 
-function state(patch: Partial<Record<(typeof MULTI_AGENT_ROLES)[number], Partial<StepState>>>): RunState {
+function state(patch: Partial<Record<string, Partial<StepState>>>): RunState {
   return {
-    workflow: 'multi',
+    workflow: 'team',
+    team: 'cookbook',
     status: 'running',
     startedAt: T0,
-    steps: MULTI_AGENT_ROLES.map((role) => ({
+    steps: COOKBOOK_ROLES.map((role) => ({
       role,
-      title: ROLE_SPECS[role].title,
+      title: builtinRole(role).title,
       status: 'waiting',
       attempts: 0,
       modelTurns: 0,

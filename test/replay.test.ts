@@ -1,6 +1,7 @@
 /**
- * Determinism: recorded histories of the multi-agent and single-agent workflows (test/fixtures/histories/, recorded
- * by scripts/record-histories.ts on real parts) replay against today's workflow code. A change that would break
+ * Determinism: recorded histories (test/fixtures/histories/, recorded by scripts/record-histories.ts on real parts)
+ * replay against today's workflow code: the legacy multi-agent and single-agent workflow types, recorded before
+ * team files and now thin entry points on the team runner, and a teamWorkflow run of teams/cookbook.yaml. A change that would break
  * workflows already running fails here; the check itself is proven able to fail with a modified workflow.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { bundleWorkflows } from '../src/runtime/worker';
 
 const DIR = path.join(__dirname, 'fixtures', 'histories');
-const FIXTURES = ['multi-agent.json', 'multi-agent-reask.json', 'single-agent.json'];
+const FIXTURES = ['multi-agent.json', 'multi-agent-reask.json', 'single-agent.json', 'team-cookbook.json'];
 
 const load = (file: string) => ({
   workflowId: file.replace(/\.json$/, ''),
@@ -76,10 +77,21 @@ describe('recorded histories replay against the current workflow code', () => {
     const single = summarise('single-agent.json');
     assert.equal(multi.workflowType, 'multiAgentWorkflow');
     assert.equal(single.workflowType, 'singleAgentWorkflow');
-    for (const r of [multi, reask, single]) assert.equal(r.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
-    const firstTurn = (role: string) => multi.scheduled.find((a) => a.type === 'modelTurn' && a.input.role === role);
-    const [fe, be] = [firstTurn('frontend')?.index ?? -9, firstTurn('backend')?.index ?? 9];
-    assert.equal(Math.abs(fe - be), 1, 'both branches scheduled by one workflow task');
+    const team = summarise('team-cookbook.json');
+    assert.equal(team.workflowType, 'teamWorkflow');
+    for (const r of [multi, reask, single, team]) assert.equal(r.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    for (const h of [multi, team]) {
+      const firstTurn = (role: string) => h.scheduled.find((a) => a.type === 'modelTurn' && a.input.role === role);
+      const [fe, be] = [firstTurn('frontend')?.index ?? -9, firstTurn('backend')?.index ?? 9];
+      assert.equal(Math.abs(fe - be), 1, 'both branches scheduled by one workflow task');
+    }
+    // The same work per role, in the same order: the team runner schedules what the hand-written pipeline did.
+    const perRole = (h: typeof multi) => {
+      const out: Record<string, string[]> = {};
+      for (const a of h.scheduled) (out[String(a.input.role ?? a.input.gate ?? 'setup')] ??= []).push(a.type);
+      return out;
+    };
+    assert.deepEqual(perRole(team), perRole(multi));
     assert.ok(
       reask.scheduled.some((a) => a.type === 'codexCall' && a.input.tool === 'codex-reply'),
       'a re-request',
@@ -89,11 +101,11 @@ describe('recorded histories replay against the current workflow code', () => {
 });
 
 describe('the replay check fails on an incompatible workflow change', () => {
-  it('a modified copy of the multi-agent workflow (sequential branches) is a DeterminismViolationError', async () => {
+  it('modified copies of the multi-agent and team workflows (sequential branches): DeterminismViolationError', async () => {
     const results = [];
     for await (const r of Worker.runReplayHistories({ workflowBundle: changed }, FIXTURES.map(load))) results.push(r);
     const byId = new Map(results.map((r) => [r.workflowId, r.error]));
-    for (const id of ['multi-agent', 'multi-agent-reask']) {
+    for (const id of ['multi-agent', 'multi-agent-reask', 'team-cookbook']) {
       const error = byId.get(id);
       assert.ok(error instanceof DeterminismViolationError, `${id}: ${String(error)}`);
     }

@@ -8,7 +8,7 @@ import { buildRunReport } from '../src/report/build';
 import type { ActivityRecord, WorkflowRecord } from '../src/report/history';
 import { renderMarkdown } from '../src/report/markdown';
 import { assignLanes, niceStep, renderTimelineSvg } from '../src/report/timeline';
-import type { Role } from '../src/shared/roles';
+import type { RoleId as Role } from '../src/shared/team';
 import { findAll, parseXml } from './report-xml';
 
 const T0 = 1_700_000_000_000;
@@ -40,7 +40,7 @@ function turn(
     result:
       end === undefined
         ? undefined
-        : { model: 'scripted-gpt-5', usage: usage(100), codexCalls: Array(opts.calls ?? 0).fill({}), scripted: true },
+        : { model: 'gpt-5', usage: usage(100), codexCalls: Array(opts.calls ?? 0).fill({}), scripted: true },
   };
 }
 

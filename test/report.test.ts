@@ -15,7 +15,7 @@ import { readHistory } from '../src/report/history';
 import { reportFromHistory, writeReport, type RunReport } from '../src/report/run-report';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
-import { MULTI_AGENT_ROLES, ROLE_SPECS } from '../src/shared/roles';
+import { builtinRole, COOKBOOK_ROLES } from '../src/shared/builtin-teams';
 import type { MultiAgentInput } from '../src/shared/types';
 import { findAll, parseXml, type XmlElement } from './report-xml';
 
@@ -74,8 +74,8 @@ describe('run report built from the recorded history', () => {
     );
     assert.deepEqual(rebuilt.steps, report.steps);
 
-    for (const role of MULTI_AGENT_ROLES) {
-      const title = ROLE_SPECS[role].title;
+    for (const role of COOKBOOK_ROLES) {
+      const title = builtinRole(role).title;
       assert.match(md, new RegExp(`^## ${title}$`, 'm'), `a section for ${title}`);
       assert.match(md, new RegExp(`^\\| ${title} \\| done \\| 1 \\|`, 'm'), `${title} in the steps table`);
       const step = report.steps.find((s) => s.role === role);
@@ -107,7 +107,7 @@ describe('run report built from the recorded history', () => {
 
     // The timeline: well-formed XML, one bar group per role, frontend and backend side by side.
     const groups = roleGroups(await readFile(outcome.reportPaths.timeline, 'utf8'));
-    assert.deepEqual([...groups.keys()], [...MULTI_AGENT_ROLES]);
+    assert.deepEqual([...groups.keys()], [...COOKBOOK_ROLES]);
     const spans = new Map<string, Bar>();
     for (const [role, g] of groups) {
       const span = g.children.filter((e) => hasClass(e, 'span'));

@@ -14,7 +14,8 @@ import { responseRequest } from '../src/activities/model-turn';
 import { SCRIPTED_MODEL_KEY, SCRIPTED_MODEL_SLUG } from '../src/config/settings';
 import { fileContent, repeatedCompletions, startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { agentBrief, missingDeliverablesMessage } from '../src/shared/prompts';
-import { ROLE_SPECS, type Role } from '../src/shared/roles';
+import { builtinRole } from '../src/shared/builtin-teams';
+import type { RoleId as Role } from '../src/shared/team';
 import type { ConversationItem } from '../src/shared/types';
 import { runTestScript, withServer } from './fixtures/scripted/project';
 
@@ -147,7 +148,7 @@ async function agentTurn(role: Role, run: string, input: Item[]) {
       runId: run,
       role,
       turn: 1,
-      instructions: ROLE_SPECS[role].instructions,
+      instructions: builtinRole(role).instructions,
       input: input as ConversationItem[],
       tools: ['codex', 'codex-reply'],
     },
@@ -182,7 +183,9 @@ async function runRole(role: Role, run: string, ws: string, conversation: Item[]
 void describe('real Codex against the scripted model', { skip }, () => {
   void it('Project Manager: writes REQUIREMENTS.md, TEST.md, AGENT_TASKS.md; http_headers reach the model', async (t) => {
     const ws = tempWorkspace();
-    const first = await agentTurn('project_manager', 't1', [user(agentBrief('project_manager', BUG_BUSTERS, []))]);
+    const first = await agentTurn('project_manager', 't1', [
+      user(agentBrief(builtinRole('project_manager'), BUG_BUSTERS, [])),
+    ]);
     const args = JSON.parse(String(first.items.find((i) => i.type === 'function_call')?.arguments)) as {
       prompt: string;
     };
@@ -209,7 +212,7 @@ void describe('real Codex against the scripted model', { skip }, () => {
   void it('omit-deliverable: the gate finds a file missing, codex-reply in the same thread writes it', async () => {
     const ws = tempWorkspace();
     model.setFaults([{ kind: 'codex', role: 'frontend', effect: 'omit-deliverable' }]);
-    const conversation = [user(agentBrief('frontend', BUG_BUSTERS, []))];
+    const conversation = [user(agentBrief(builtinRole('frontend'), BUG_BUSTERS, []))];
     await runRole('frontend', 't2', ws, conversation);
     assert.ok(!fs.existsSync(path.join(ws, 'frontend/index.html')), 'the required file was skipped');
     assert.ok(fs.existsSync(path.join(ws, 'frontend/game.js')));
@@ -226,9 +229,9 @@ void describe('real Codex against the scripted model', { skip }, () => {
 
   void it('a rerun overwrites existing files (Add File on an existing path) and is detected as a repeat', async () => {
     const ws = tempWorkspace();
-    const prompt = (await agentTurn('designer', 't3', [user(agentBrief('designer', BUG_BUSTERS, []))])).items.find(
-      (i) => i.type === 'function_call',
-    );
+    const prompt = (
+      await agentTurn('designer', 't3', [user(agentBrief(builtinRole('designer'), BUG_BUSTERS, []))])
+    ).items.find((i) => i.type === 'function_call');
     const args = JSON.parse(String(prompt?.arguments)) as { prompt: string };
     await codex.call('codex', args, ws, { role: 'designer', run: 't3' });
     fs.writeFileSync(path.join(ws, 'design/design_spec.md'), 'stale\n');
@@ -261,8 +264,8 @@ void describe('real Codex against the scripted model', { skip }, () => {
 
   void it('Bug Busters backend and tests/test.sh written by Codex pass against each other', async () => {
     const ws = tempWorkspace();
-    await runRole('backend', 't5', ws, [user(agentBrief('backend', BUG_BUSTERS, []))]);
-    await runRole('tester', 't5', ws, [user(agentBrief('tester', BUG_BUSTERS, []))]);
+    await runRole('backend', 't5', ws, [user(agentBrief(builtinRole('backend'), BUG_BUSTERS, []))]);
+    await runRole('tester', 't5', ws, [user(agentBrief(builtinRole('tester'), BUG_BUSTERS, []))]);
     const pkg = JSON.parse(read(ws, 'backend/package.json')) as { scripts: { start: string } };
     assert.equal(pkg.scripts.start, 'node server.js');
     const result = await withServer(path.join(ws, 'backend'), (baseUrl) => runTestScript(ws, baseUrl));
@@ -273,7 +276,9 @@ void describe('real Codex against the scripted model', { skip }, () => {
   void it('Game Developer: index.html from the Game Designer brief', async () => {
     const ws = tempWorkspace();
     const brief = (await agentTurn('game_designer', 't6', [user('Implement a fun new game!')])).r.output_text;
-    await runRole('game_developer', 't6', ws, [user(agentBrief('game_developer', `Design brief:\n${brief}`, []))]);
+    await runRole('game_developer', 't6', ws, [
+      user(agentBrief(builtinRole('game_developer'), `Design brief:\n${brief}`, [])),
+    ]);
     const html = read(ws, 'index.html');
     assert.match(html, /<title>Star Catcher<\/title>/);
     assert.match(html, /<canvas id="game"/);

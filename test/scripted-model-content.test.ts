@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import vm from 'node:vm';
 import { BUG_BUSTERS_FILES, fileContent, GAME_DESIGNER_BRIEF } from '../src/scripted-model';
 import { optionalFits } from '../src/scripted-model/content';
-import { MULTI_AGENT_ROLES, ROLE_SPECS } from '../src/shared/roles';
+import { COOKBOOK_TEAM } from '../src/shared/builtin-teams';
 import { runTestScript, withServer } from './fixtures/scripted/project';
 
 const ROOT = path.join(__dirname, '..');
@@ -20,7 +20,8 @@ const POMODORO = fs.readFileSync(path.join(ROOT, 'tasks', 'pomodoro.md'), 'utf8'
 
 /** Every file the multi-agent pipeline would ask for on this task. */
 function pipelineFiles(taskList: string): string[] {
-  return MULTI_AGENT_ROLES.flatMap((r) => ROLE_SPECS[r].deliverables)
+  return COOKBOOK_TEAM.roles
+    .flatMap((r) => r.deliverables)
     .filter((d) => d.required || optionalFits(d.path, taskList))
     .map((d) => d.path);
 }
@@ -166,8 +167,44 @@ void describe('content for any other task list', () => {
     const html = fileContent('frontend/index.html', { taskList });
     checkHtml(html);
     assert.match(html, /<title>page that lists my favourite books<\/title>/);
-    assert.equal(fileContent('backend/extra.json', { taskList }), '{}\n');
+    const extra = JSON.parse(fileContent('backend/extra.json', { taskList })) as { name?: string };
+    assert.equal(extra.name, 'page that lists my favourite books');
     assert.match(fileContent('docs/NOTES.md', { taskList }), /^# /);
+  });
+
+  void it("any team's files get valid content of their kind, naming the role and the file's purpose", () => {
+    const taskList = 'Goal: Summarise the changes of a release.\n\nFeatures:\n- Classify each change\n- Write notes';
+    const req = { taskList, roleTitle: 'Change Analyst', purpose: "the team's classified list of changes" };
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'scripted-kinds-'));
+    tempDirs.push(ws);
+    const write = (p: string) => {
+      const text = fileContent(p, req);
+      fs.mkdirSync(path.dirname(path.join(ws, p)), { recursive: true });
+      fs.writeFileSync(path.join(ws, p), text);
+      return text;
+    };
+    const md = write('changes/classified.md');
+    assert.match(md, /^# Summarise the changes of a release: Classified\n/);
+    assert.match(md, /Change Analyst/);
+    assert.match(md, /the team's classified list of changes/);
+    assert.match(md, /- Classify each change/);
+    checkHtml(write('site/page.html'));
+    for (const js of ['lib/notes.js', 'lib/notes.mjs']) {
+      execFileSync(process.execPath, ['--check', path.join(ws, write(js) && js)]);
+    }
+    const cjs = write('lib/tool.cjs');
+    const sandbox = { module: { exports: {} as { describe?: () => string } } };
+    vm.runInNewContext(cjs, sandbox);
+    assert.match(sandbox.module.exports.describe?.() ?? '', /^1\. Classify each change\n2\. Write notes$/);
+    const data = JSON.parse(write('out/summary.json')) as { purpose?: string; items?: string[] };
+    assert.equal(data.purpose, "the team's classified list of changes");
+    assert.deepEqual(data.items, ['Classify each change', 'Write notes']);
+    const manifest = JSON.parse(write('svc/package.json')) as { scripts?: { start?: string } };
+    assert.equal(manifest.scripts?.start, 'node index.js');
+    write('scripts/check.sh');
+    execFileSync('bash', ['-n', path.join(ws, 'scripts/check.sh')]);
+    const out = execFileSync('bash', [path.join(ws, 'scripts/check.sh')]).toString();
+    assert.match(out, /check 1: Classify each change\ncheck 2: Write notes\nAll 2 checks listed/);
   });
 
   void it('single-agent index.html: a self-contained game titled from the brief', () => {

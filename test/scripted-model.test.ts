@@ -19,7 +19,8 @@ import {
 } from '../src/scripted-model';
 import { codexScript, readCodexTurn } from '../src/scripted-model/codex-script';
 import { agentBrief, DEFAULT_SINGLE_AGENT_PROMPT, missingDeliverablesMessage } from '../src/shared/prompts';
-import { ROLE_SPECS, type Role } from '../src/shared/roles';
+import { builtinRole } from '../src/shared/builtin-teams';
+import type { RoleId as Role } from '../src/shared/team';
 import type { ConversationItem } from '../src/shared/types';
 
 const BUG_BUSTERS = fs.readFileSync(path.join(__dirname, '..', 'tasks', 'bug-busters.md'), 'utf8');
@@ -73,9 +74,9 @@ async function turn(role: Role, run: string, input: Item[], extra: { stream?: bo
       runId: run,
       role,
       turn: 1,
-      instructions: ROLE_SPECS[role].instructions,
+      instructions: builtinRole(role).instructions,
       input: input as ConversationItem[],
-      tools: ROLE_SPECS[role].tools.filter((t) => t !== 'web_search'),
+      tools: builtinRole(role).tools.filter((t) => t !== 'web_search'),
     },
     'gpt-5',
   );
@@ -107,7 +108,7 @@ void describe('scripted agents', () => {
   for (const { role, files } of cases) {
     void it(`${role}: codex call naming its files, then a summary; missing files -> codex-reply`, async () => {
       const run = `agent-${role}`;
-      const conversation: Item[] = [user(agentBrief(role, BUG_BUSTERS, []))];
+      const conversation: Item[] = [user(agentBrief(builtinRole(role), BUG_BUSTERS, []))];
 
       const t1 = await turn(role, run, conversation);
       assert.equal(t1.response.object, 'response');
@@ -170,7 +171,7 @@ void describe('scripted agents', () => {
     assert.equal(d.response.output_text, GAME_DESIGNER_BRIEF);
     assert.equal(GAME_DESIGNER_BRIEF.split(/(?<=\.)\s+(?=[A-Z"])/).length, 3);
     const dev = await turn('game_developer', 'single', [
-      user(agentBrief('game_developer', `Design brief:\n${d.response.output_text}`, [])),
+      user(agentBrief(builtinRole('game_developer'), `Design brief:\n${d.response.output_text}`, [])),
     ]);
     const prompt = args(dev.answer[0]).prompt ?? '';
     assert.match(prompt, /Project: Star Catcher/);
@@ -181,7 +182,7 @@ void describe('scripted agents', () => {
   });
 
   void it('a tool error gets one more codex call, then a message', async () => {
-    const conversation: Item[] = [user(agentBrief('backend', BUG_BUSTERS, []))];
+    const conversation: Item[] = [user(agentBrief(builtinRole('backend'), BUG_BUSTERS, []))];
     const t1 = await turn('backend', 'errors', conversation);
     conversation.push(...t1.items, {
       type: 'function_call_output',
@@ -200,7 +201,7 @@ void describe('scripted agents', () => {
   });
 
   void it('is deterministic: the same input gives the same output and ids', async () => {
-    const input = [user(agentBrief('designer', BUG_BUSTERS, []))];
+    const input = [user(agentBrief(builtinRole('designer'), BUG_BUSTERS, []))];
     const a = await turn('designer', 'det', input);
     const b = await turn('designer', 'det', input);
     assert.equal(a.response.id, b.response.id);
@@ -214,8 +215,8 @@ void describe('scripted agents', () => {
     const stream = await client.responses.create(
       {
         model: 'gpt-5',
-        instructions: ROLE_SPECS.tester.instructions,
-        input: [user(agentBrief('tester', BUG_BUSTERS, []))] as unknown as OpenAI.Responses.ResponseInput,
+        instructions: builtinRole('tester').instructions,
+        input: [user(agentBrief(builtinRole('tester'), BUG_BUSTERS, []))] as unknown as OpenAI.Responses.ResponseInput,
         tools: TOOLS,
         stream: true,
       },
@@ -241,8 +242,8 @@ void describe('scripted agents', () => {
     const bare = new OpenAI({ apiKey: 'x', baseURL: model.baseUrl, maxRetries: 0 });
     const r = await bare.responses.create({
       model: 'gpt-4.1',
-      instructions: ROLE_SPECS.backend.instructions,
-      input: agentBrief('backend', BUG_BUSTERS, []),
+      instructions: builtinRole('backend').instructions,
+      input: agentBrief(builtinRole('backend'), BUG_BUSTERS, []),
       tools: TOOLS,
     });
     assert.equal(r.output[0]?.type, 'function_call');
@@ -254,7 +255,7 @@ void describe('scripted agents', () => {
 });
 
 void describe('faults', () => {
-  const brief = () => [user(agentBrief('project_manager', BUG_BUSTERS, []))];
+  const brief = () => [user(agentBrief(builtinRole('project_manager'), BUG_BUSTERS, []))];
 
   void it('429 with Retry-After, fired `times` times', async () => {
     model.setFaults([
@@ -371,7 +372,7 @@ void describe('faults', () => {
 
 void describe('stats and fingerprints', () => {
   void it('equal calls share a fingerprint; repeatedCompletions finds them', async () => {
-    const input = [user(agentBrief('frontend', BUG_BUSTERS, []))];
+    const input = [user(agentBrief(builtinRole('frontend'), BUG_BUSTERS, []))];
     await turn('frontend', 'fp', input);
     await turn('frontend', 'fp', input);
     await turn('frontend', 'fp-2', input);

@@ -16,7 +16,7 @@ import { findFreePort } from '../src/temporal/dev-server';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', 'docs');
-const SUMMARY = 'Multi-agent Codex pipeline: Bug Busters';
+const SUMMARY = 'Team cookbook: Bug Busters';
 const WAIT = { timeout: 90_000 };
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install -y chromium)`;
 

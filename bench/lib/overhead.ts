@@ -2,11 +2,17 @@
  * Overhead and parallel speed-up: single runs on an in-process worker, Frontend ∥ Backend (the pipeline as it runs)
  * interleaved with Frontend then Backend (`sequentialBranches`, as the cookbook's handoffs run).
  */
-import { MULTI_AGENT_ROLES } from '../../src/shared/roles';
 import type { BenchOptions } from './args';
 import { median, percentile } from './format';
 import { runPipeline, startBenchStack, type BenchStack } from './pipeline';
-import { analyseRun, type Breakdown, type InjectedLatency, type RoleCounts, type RunTiming } from './timing';
+import {
+  analyseRun,
+  MULTI_AGENT_ROLES,
+  type Breakdown,
+  type InjectedLatency,
+  type RoleCounts,
+  type RunTiming,
+} from './timing';
 
 export interface OverheadReport {
   runs: number;

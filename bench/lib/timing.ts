@@ -7,7 +7,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { activityRole, readHistory, type ActivityRecord } from '../../src/report/history';
-import { MULTI_AGENT_ROLES, ROLE_SPECS, type MultiAgentRole } from '../../src/shared/roles';
+import { builtinRole, COOKBOOK_ROLES } from '../../src/shared/builtin-teams';
+
+/** The cookbook team's roles, the ones the benchmark's run uses. */
+export type MultiAgentRole = 'project_manager' | 'designer' | 'frontend' | 'backend' | 'tester';
+export const MULTI_AGENT_ROLES = COOKBOOK_ROLES as readonly MultiAgentRole[];
 import type { RequestLogEntry, ScriptedStats } from '../../src/scripted-model';
 
 export interface InjectedLatency {
@@ -81,7 +85,7 @@ export interface RunTiming {
   workflowTaskQueueMs: number[];
 }
 
-const GATE_ROLE = new Map<string, MultiAgentRole>(MULTI_AGENT_ROLES.map((r) => [ROLE_SPECS[r].title, r]));
+const GATE_ROLE = new Map<string, MultiAgentRole>(MULTI_AGENT_ROLES.map((r) => [builtinRole(r).title, r]));
 
 function roleOf(a: ActivityRecord): MultiAgentRole | undefined {
   const r = activityRole(a);

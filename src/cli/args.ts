@@ -7,12 +7,16 @@ import { ConfigError } from '../shared/errors';
 
 export const WORKFLOW_KINDS = ['multi', 'single'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+/** `--workflow` is an alias of `--team` for the built-in teams it used to name. */
+export const TEAM_OF_WORKFLOW: Record<WorkflowKind, string> = { multi: 'cookbook', single: 'single' };
 export const DEFAULT_TASK_FILE = path.join(__dirname, '..', '..', 'tasks', 'bug-busters.md');
 
 export const StartRunOptionsSchema = z.object({
-  /** Undefined: the default task (multi) or the cookbook's prompt (single). */
+  /** Undefined: the default task (Bug Busters), or the cookbook's prompt for the single team. */
   task: z.string().min(1).optional(),
-  workflow: z.enum(WORKFLOW_KINDS),
+  /** A team file or the name of a built-in team (teams/NAME.yaml). */
+  team: z.string().min(1),
+  workflow: z.enum(WORKFLOW_KINDS).optional(),
   workspace: z.string().min(1).optional(),
   detach: z.boolean(),
   json: z.boolean(),
@@ -24,7 +28,8 @@ export const StartRunOptionsSchema = z.object({
 export type StartRunOptions = z.infer<typeof StartRunOptionsSchema>;
 
 export const USAGE =
-  'Usage: npm run start-run -- [--task FILE] [--workflow multi|single] [--workspace DIR] [--id ID] [--detach] [--json]';
+  'Usage: npm run start-run -- [--team FILE|NAME] [--task FILE] [--workspace DIR] [--id ID] [--detach] [--json]' +
+  ' (--workflow multi|single: alias of --team cookbook|single)';
 
 export function parseStartRunArgs(argv: string[]): StartRunOptions {
   let values;
@@ -33,6 +38,7 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
       args: argv,
       options: {
         task: { type: 'string', short: 't' },
+        team: { type: 'string' },
         workflow: { type: 'string', short: 'w' },
         workspace: { type: 'string' },
         id: { type: 'string' },
@@ -47,9 +53,16 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
     throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
   }
   if (values.help) throw new ConfigError(USAGE);
+  if (values.team !== undefined && values.workflow !== undefined) {
+    throw new ConfigError(`Give --team or --workflow, not both\n${USAGE}`);
+  }
+  const alias = (WORKFLOW_KINDS as readonly string[]).includes(values.workflow ?? '')
+    ? TEAM_OF_WORKFLOW[values.workflow as WorkflowKind]
+    : undefined;
   const parsed = StartRunOptionsSchema.safeParse({
     task: values.task,
-    workflow: values.workflow ?? 'multi',
+    team: values.team ?? alias ?? 'cookbook',
+    workflow: values.workflow,
     workspace: values.workspace,
     detach: values.detach,
     json: values.json,

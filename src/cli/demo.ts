@@ -1,14 +1,15 @@
 /**
  * `npm run demo`: the main job in one command on a fresh machine. Uses the Temporal at TEMPORAL_ADDRESS (default
- * localhost:7233) or starts the embedded dev server, runs a worker in-process, runs the multi-agent pipeline on the
- * Bug Busters task list with the real model when OPENAI_API_KEY is set (else the scripted model, said loudly),
+ * localhost:7233) or starts the embedded dev server, runs a worker in-process, runs a team (`--team FILE|NAME`, default
+ * the cookbook's) on the Bug Busters task list (`--task FILE`) with the real model when OPENAI_API_KEY is set (else the scripted model, said loudly),
  * and prints the Web UI link and the workspace.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { DEFAULT_TASK_FILE, readTaskFile } from './args';
+import { DEFAULT_TASK_FILE, readTaskFile, TEAM_OF_WORKFLOW, type WorkflowKind } from './args';
+import { loadTeam } from './team-file';
 import { watchProgress } from './progress';
 import { loadSettings } from '../config/settings';
 import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../temporal/dev-server';
@@ -20,19 +21,28 @@ import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
 import { tracingConfigFromEnv } from '../runtime/telemetry';
 import { finishRun, startRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
+import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       task: { type: 'string' },
       exit: { type: 'boolean', default: false },
-      workflow: { type: 'string', default: 'multi' },
+      team: { type: 'string' },
+      workflow: { type: 'string' },
     },
   });
   // The live progress view is the demo's output; worker logs stay at WARN unless LOG_LEVEL asks for more.
   installLogging(loggingConfigFromEnv(process.env, 'WARN'));
   const started = Date.now();
-  const taskList = await readTaskFile(values.task ?? DEFAULT_TASK_FILE);
+  const alias = values.workflow === undefined ? undefined : TEAM_OF_WORKFLOW[values.workflow as WorkflowKind];
+  if (values.workflow !== undefined && !alias) throw new ConfigError(`Unknown workflow "${values.workflow}"`);
+  const { team } = await loadTeam(values.team ?? alias ?? 'cookbook');
+  const taskList = values.task
+    ? await readTaskFile(values.task)
+    : team.name === 'single'
+      ? DEFAULT_SINGLE_AGENT_PROMPT
+      : await readTaskFile(DEFAULT_TASK_FILE);
   const address = process.env.TEMPORAL_ADDRESS || 'localhost:7233';
   const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
   const cleanups: (() => Promise<void>)[] = [];
@@ -83,12 +93,11 @@ async function main(): Promise<number> {
     const clientConnection = await Connection.connect({ address });
     cleanups.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace });
-    const handle = await startRun(
-      client,
-      values.workflow === 'single'
-        ? { kind: 'single', input: {}, taskQueue: settings.taskQueue }
-        : { kind: 'multi', input: { taskList }, taskQueue: settings.taskQueue },
-    );
+    const handle = await startRun(client, {
+      kind: 'team',
+      input: { team, task: taskList },
+      taskQueue: settings.taskQueue,
+    });
     const link = webUiLink(uiBase, namespace, handle.workflowId);
     console.log(`\nStarted ${handle.workflowId}${link ? `\nWeb UI: ${link}` : ''}\n`);
     await watchProgress(handle, { mode: process.stdout.isTTY ? 'tty' : 'plain' });
@@ -97,8 +106,12 @@ async function main(): Promise<number> {
     if (outcome.ok && outcome.result) {
       console.log(`\nDemo completed in ${wall} s. Files in ${outcome.result.workspace}:`);
       for (const f of outcome.result.files) console.log(`  ${f.path} (${f.size} bytes)`);
-      console.log(`\nPlay: open ${path.join(outcome.result.workspace, 'frontend', 'index.html')}`);
-      console.log(`API:  (cd ${path.join(outcome.result.workspace, 'backend')} && npm start), then bash tests/test.sh`);
+      if (team.name === 'cookbook') {
+        console.log(`\nPlay: open ${path.join(outcome.result.workspace, 'frontend', 'index.html')}`);
+        console.log(
+          `API:  (cd ${path.join(outcome.result.workspace, 'backend')} && npm start), then bash tests/test.sh`,
+        );
+      }
     } else {
       console.log(`\nDemo run failed after ${wall} s: ${outcome.error ?? 'unknown error'}`);
     }

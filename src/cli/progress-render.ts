@@ -2,7 +2,7 @@
  * Rendering of live progress: pure functions from a snapshot (the workflow's `progress` query plus the pending
  * activities Temporal reports) to one line per role. The I/O that takes snapshots lives in ./progress.
  */
-import type { Role } from '../shared/roles';
+import type { RoleId as Role } from '../shared/team';
 import type { RunState, StepState } from '../shared/types';
 
 export interface PendingActivity {

@@ -9,8 +9,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { readHistory } from '../report/history';
-import { ownerRole, roleOfLabel } from '../report/payloads';
-import type { Role } from '../shared/roles';
+import { ownerRole, roleOfLabel, teamOfRecord, titleIndex, type TitleIndex } from '../report/payloads';
+import type { RoleId as Role } from '../shared/team';
 import type { RunState } from '../shared/types';
 import {
   jsonEvent,
@@ -32,13 +32,18 @@ type RawPending = temporal.api.workflow.v1.IPendingActivityInfo;
 /** Which role and label each activity id has, read from the history when an unknown id shows up. */
 export class ActivityDirectory {
   private readonly known = new Map<string, { role?: Role; label?: string }>();
+  /** Titles of the run's team, from its recorded input; filled on the first look at the history. */
+  titles: TitleIndex = new Map();
 
   constructor(private readonly handle: WorkflowHandle) {}
 
   async lookup(ids: string[]): Promise<Map<string, { role?: Role; label?: string }>> {
     if (ids.some((id) => !this.known.has(id))) {
       const history = readHistory(await this.handle.fetchHistory());
-      for (const a of history.activities) this.known.set(a.activityId, { role: ownerRole(a), label: a.summary });
+      this.titles = titleIndex(teamOfRecord(history)?.roles ?? []);
+      for (const a of history.activities) {
+        this.known.set(a.activityId, { role: ownerRole(a, this.titles), label: a.summary });
+      }
     }
     return this.known;
   }
@@ -90,6 +95,7 @@ export async function takeSnapshot(
   const dir = raw.length
     ? await directory.lookup(ids).catch(() => new Map<string, { role?: Role; label?: string }>())
     : new Map();
+  const titles = state ? titleIndex(state.steps) : directory.titles;
   const pending = raw.map((p, i): PendingActivity => {
     const beat = heartbeatOf(p);
     const known = dir.get(ids[i] ?? '');
@@ -102,7 +108,7 @@ export async function takeSnapshot(
       lastFailure: failureText(p.lastFailure),
       label,
       liveTokens: beat.tokens,
-      role: roleOfLabel(label) ?? known?.role,
+      role: roleOfLabel(label, titles) ?? known?.role,
     };
   });
   return {

@@ -3,7 +3,7 @@
  * still running) can be reported on without its worker: activity inputs say what was asked, results what came back.
  */
 import { z } from 'zod';
-import { MULTI_AGENT_ROLES, SINGLE_AGENT_ROLES, type Role } from '../shared/roles';
+import type { RoleId, Team } from '../shared/team';
 import type { FileRecord } from '../shared/types';
 import type { ActivityRecord, WorkflowRecord } from './history';
 import {
@@ -14,9 +14,12 @@ import {
   parseOr,
   RunResultSchema,
   SingleAgentInputSchema,
+  teamOfRecord,
+  TeamRunInputSchema,
+  titleIndex,
 } from './payloads';
 import { REPORT_SCHEMA_VERSION, type ReportSpan, type ReportStep, type RunReport } from './model';
-import { buildStep, sumUsage, toSpan } from './step';
+import { buildStep, sumUsage, toSpan, type ReportRoleSpec } from './step';
 
 export interface BuildReportOptions {
   workflowId: string;
@@ -27,14 +30,16 @@ export interface BuildReportOptions {
 }
 
 export function buildRunReport(rec: WorkflowRecord, o: BuildReportOptions): RunReport {
-  const byRole = new Map<Role, ActivityRecord[]>();
+  const team = teamOfRecord(rec);
+  const titles = titleIndex(team?.roles ?? []);
+  const byRole = new Map<RoleId, ActivityRecord[]>();
   const setup: ReportSpan[] = [];
   for (const a of rec.activities) {
-    const role = ownerRole(a);
+    const role = ownerRole(a, titles);
     if (role) byRole.set(role, [...(byRole.get(role) ?? []), a]);
     else setup.push(toSpan(a, 'setup', a.summary ?? a.type));
   }
-  const steps = rolesOf(rec, byRole).map((role) => buildStep(role, byRole.get(role) ?? [], rec));
+  const steps = rolesOf(team, byRole).map((role) => buildStep(role, byRole.get(role.id) ?? [], rec));
   const turns = steps.flatMap((s) => s.modelTurns);
   const startedAt = rec.startedAt ?? rec.activities[0]?.scheduledAt ?? o.now ?? Date.now();
   const modelTokens = sumUsage(steps.map((s) => s.modelUsage));
@@ -45,11 +50,15 @@ export function buildRunReport(rec: WorkflowRecord, o: BuildReportOptions): RunR
     workflowId: o.workflowId,
     runId: o.runId,
     workflowType: rec.workflowType,
+    team: team?.name,
     summary: rec.summary,
     status: rec.status,
     scripted: rec.activities.some((a) => a.type === 'modelTurn' && parseOr(ModelTurnResultSchema, a.result)?.scripted),
     models: [...new Set(turns.map((t) => t.model).filter((m): m is string => m !== undefined))],
-    task: parseOr(MultiAgentInputSchema, rec.input)?.taskList ?? parseOr(SingleAgentInputSchema, rec.input)?.prompt,
+    task:
+      parseOr(TeamRunInputSchema, rec.input)?.task ??
+      parseOr(MultiAgentInputSchema, rec.input)?.taskList ??
+      parseOr(SingleAgentInputSchema, rec.input)?.prompt,
     workspace: workspaceOf(rec),
     webUiUrl: o.webUiUrl,
     startedAt,
@@ -73,10 +82,10 @@ export function buildRunReport(rec: WorkflowRecord, o: BuildReportOptions): RunR
   };
 }
 
-function rolesOf(rec: WorkflowRecord, seen: Map<Role, unknown>): Role[] {
-  if (rec.workflowType === 'multiAgentWorkflow') return [...MULTI_AGENT_ROLES];
-  if (rec.workflowType === 'singleAgentWorkflow') return [...SINGLE_AGENT_ROLES];
-  return [...seen.keys()];
+/** The team's roles in team order; without a known team, the roles seen in the history (titled by id). */
+function rolesOf(team: Team | undefined, seen: Map<RoleId, unknown>): ReportRoleSpec[] {
+  if (team) return team.roles;
+  return [...seen.keys()].map((id) => ({ id, title: id, deliverables: [] }));
 }
 
 function workspaceOf(rec: WorkflowRecord): string | undefined {

@@ -45,6 +45,7 @@ function overview(r: RunReport): string[] {
     '| | |',
     '|---|---|',
     row(['Workflow', `\`${r.workflowId}\`${r.workflowType ? ` (${r.workflowType})` : ''}`]),
+    ...(r.team ? [row(['Team', `\`${r.team}\``])] : []),
     row(['Status', `**${r.status}**`]),
     row(['Started', iso(r.startedAt)]),
     row(['Duration', secs(r.durationMs)]),

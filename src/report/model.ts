@@ -2,7 +2,7 @@
  * The run report's data: what `run.json` holds and what REPORT.md and timeline.svg are rendered from.
  * Times are epoch milliseconds; every field comes from the workflow's recorded history.
  */
-import type { Role } from '../shared/roles';
+import type { RoleId as Role } from '../shared/team';
 import type { CodexToolName, FileRecord, TokenUsage } from '../shared/types';
 import type { ActivityRecord, WorkflowRecord } from './history';
 
@@ -107,6 +107,8 @@ export interface RunReport {
   workflowId: string;
   runId?: string;
   workflowType?: string;
+  /** The team that ran (its name in the team file). */
+  team?: string;
   summary?: string;
   status: WorkflowRecord['status'];
   /** True when any model turn was answered by the scripted model rather than a real LLM. */

@@ -3,10 +3,11 @@
  * versions of this code or from a run that failed half-way, so every field the report does not need is optional.
  */
 import { z } from 'zod';
-import { ROLE_SPECS, type Role } from '../shared/roles';
-import type { ActivityRecord } from './history';
+import { BUILTIN_TEAMS } from '../shared/builtin-teams';
+import { checkTeam, RoleIdSchema, type RoleId, type Team } from '../shared/team';
+import type { ActivityRecord, WorkflowRecord } from './history';
 
-const RoleSchema = z.enum(Object.keys(ROLE_SPECS) as [Role, ...Role[]]);
+const RoleSchema = RoleIdSchema;
 
 export const TokenUsageSchema = z.object({
   input: z.number().default(0),
@@ -66,6 +67,21 @@ export const RunResultSchema = z.object({ workspace: z.string(), files: z.array(
 
 export const MultiAgentInputSchema = z.object({ taskList: z.string() });
 export const SingleAgentInputSchema = z.object({ prompt: z.string().optional() });
+export const TeamRunInputSchema = z.object({ task: z.string(), team: z.unknown() });
+
+/** The team a recorded run ran: from a teamWorkflow's input, or the built-in team of a legacy workflow type. */
+export function teamOfRecord(rec: Pick<WorkflowRecord, 'workflowType' | 'input'>): Team | undefined {
+  if (rec.workflowType === 'multiAgentWorkflow') return BUILTIN_TEAMS.cookbook;
+  if (rec.workflowType === 'singleAgentWorkflow') return BUILTIN_TEAMS.single;
+  const input = parseOr(TeamRunInputSchema, rec.input);
+  const checked = input ? checkTeam(input.team) : undefined;
+  return checked?.ok ? checked.team : undefined;
+}
+
+/** Role id by title ("Frontend Developer" -> "frontend"): gates and labels name roles by title. */
+export type TitleIndex = ReadonlyMap<string, RoleId>;
+export const titleIndex = (roles: readonly { id?: RoleId; role?: RoleId; title: string }[]): TitleIndex =>
+  new Map(roles.map((r) => [r.title, r.id ?? r.role ?? r.title]));
 
 /** Parses or returns undefined: a payload the report cannot read is left out, not fatal. */
 export function parseOr<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
@@ -73,20 +89,18 @@ export function parseOr<T>(schema: z.ZodType<T>, value: unknown): T | undefined 
   return r.success ? r.data : undefined;
 }
 
-const ROLE_BY_TITLE = new Map<string, Role>(Object.values(ROLE_SPECS).map((s) => [s.title, s.role]));
-
 /** The role a title ("Frontend Developer") or a label ("Frontend Developer: Codex call 2") belongs to. */
-export function roleOfLabel(label: string | undefined): Role | undefined {
+export function roleOfLabel(label: string | undefined, titles: TitleIndex): RoleId | undefined {
   if (!label) return undefined;
-  return ROLE_BY_TITLE.get(label) ?? ROLE_BY_TITLE.get(label.split(':')[0]?.trim() ?? '');
+  return titles.get(label) ?? titles.get(label.split(':')[0]?.trim() ?? '');
 }
 
 /** The role an activity worked for: agent activities carry it in their input, gates name it by title. */
-export function ownerRole(a: ActivityRecord): Role | undefined {
+export function ownerRole(a: ActivityRecord, titles: TitleIndex): RoleId | undefined {
   const role = parseOr(z.object({ role: RoleSchema }), a.input)?.role;
   if (role) return role;
-  if (a.type === 'checkDeliverables') return roleOfLabel(parseOr(GateInputSchema, a.input)?.gate);
-  return roleOfLabel(a.summary);
+  if (a.type === 'checkDeliverables') return roleOfLabel(parseOr(GateInputSchema, a.input)?.gate, titles);
+  return roleOfLabel(a.summary, titles);
 }
 
 /** The text of the user messages in a model turn's input: what the workflow told the agent. */

@@ -1,5 +1,5 @@
 /** One role's step in the report, from the activities it ran: model turns, Codex calls and gates. */
-import { ROLE_SPECS, type Role } from '../shared/roles';
+import type { TeamRole } from '../shared/team';
 import { ZERO_USAGE, type TokenUsage } from '../shared/types';
 import type { ActivityRecord, WorkflowRecord } from './history';
 import {
@@ -81,8 +81,11 @@ function gate(a: ActivityRecord, title: string, n: number): ReportGate {
   };
 }
 
-export function buildStep(role: Role, acts: ActivityRecord[], rec: WorkflowRecord): ReportStep {
-  const spec = ROLE_SPECS[role];
+/** What the report needs to know of a role. */
+export type ReportRoleSpec = Pick<TeamRole, 'id' | 'title' | 'deliverables'>;
+
+export function buildStep(spec: ReportRoleSpec, acts: ActivityRecord[], rec: WorkflowRecord): ReportStep {
+  const role = spec.id;
   const turns: ReportModelTurn[] = [];
   const calls: ReportCodexCall[] = [];
   const gates: ReportGate[] = [];

@@ -3,38 +3,51 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../config/settings';
 import { projectName, slugify } from '../shared/naming';
+import { COOKBOOK_TEAM, SINGLE_TEAM } from '../shared/builtin-teams';
 import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
-import type { MultiAgentInput, RunResult, RunState, SingleAgentInput } from '../shared/types';
+import { teamShape } from '../shared/team';
+import type { MultiAgentInput, RunResult, RunState, SingleAgentInput, TeamRunInput } from '../shared/types';
 import { reportDir, reportFromHistory, writeReport, type ReportPaths, type RunReport } from '../report/run-report';
 
+/**
+ * A run to start. Every kind starts `teamWorkflow`: `multi` and `single` are shorthands for the built-in cookbook and
+ * single teams with the legacy workflows' inputs (`sequentialBranches` becomes `maxConcurrentRoles: 1`).
+ */
 export type RunRequest =
+  | { kind: 'team'; input: TeamRunInput; workflowId?: string; taskQueue?: string }
   | { kind: 'multi'; input: MultiAgentInput; workflowId?: string; taskQueue?: string }
   | { kind: 'single'; input: SingleAgentInput; workflowId?: string; taskQueue?: string };
 
-export function newWorkflowId(kind: 'multi' | 'single', title: string): string {
+export function newWorkflowId(prefix: string, title: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${kind}-${slugify(title)}-${stamp}-${randomBytes(2).toString('hex')}`;
+  return `${slugify(prefix)}-${slugify(title)}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The teamWorkflow input a request stands for. */
+export function teamRunInput(req: RunRequest): TeamRunInput {
+  if (req.kind === 'team') return req.input;
+  if (req.kind === 'multi') {
+    const { taskList, sequentialBranches, ...options } = req.input;
+    return {
+      ...options,
+      team: COOKBOOK_TEAM,
+      task: taskList,
+      ...(sequentialBranches ? { maxConcurrentRoles: 1 } : {}),
+    };
+  }
+  const { prompt, ...options } = req.input;
+  return { ...options, team: SINGLE_TEAM, task: prompt ?? DEFAULT_SINGLE_AGENT_PROMPT };
 }
 
 export async function startRun(client: Client, req: RunRequest): Promise<WorkflowHandle> {
-  const taskQueue = req.taskQueue ?? DEFAULT_TASK_QUEUE;
-  if (req.kind === 'multi') {
-    const name = projectName(req.input.taskList);
-    return client.workflow.start('multiAgentWorkflow', {
-      taskQueue,
-      workflowId: req.workflowId ?? newWorkflowId('multi', name),
-      args: [req.input],
-      staticSummary: `Multi-agent Codex pipeline: ${name}`,
-      staticDetails: `PM → Designer → Frontend ∥ Backend → Tester\n\nTask list:\n\n${req.input.taskList}`,
-    });
-  }
-  const prompt = req.input.prompt ?? DEFAULT_SINGLE_AGENT_PROMPT;
-  return client.workflow.start('singleAgentWorkflow', {
-    taskQueue,
-    workflowId: req.workflowId ?? newWorkflowId('single', 'game'),
-    args: [req.input],
-    staticSummary: `Single-agent Codex run: ${prompt.slice(0, 80)}`,
-    staticDetails: `Game Designer → Game Developer (Codex)\n\nPrompt: ${prompt}`,
+  const input = teamRunInput(req);
+  const name = projectName(input.task);
+  return client.workflow.start('teamWorkflow', {
+    taskQueue: req.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowId: req.workflowId ?? newWorkflowId(input.team.name, name),
+    args: [input],
+    staticSummary: `Team ${input.team.name}: ${name}`,
+    staticDetails: `${teamShape(input.team)}\n\n${input.team.description}\n\nTask:\n\n${input.task}`,
   });
 }
 

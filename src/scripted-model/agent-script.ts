@@ -4,12 +4,19 @@
  *   function_call_output from Codex     -> final assistant message summarising the files
  *   missingDeliverablesMessage          -> function_call `codex-reply` (same thread) for exactly the missing files
  *   an "Error: ..." tool output         -> one more `codex` call, then give up with a message
- * The Game Designer answers with a fixed 3-sentence brief.
+ * Any team's role plays it: the role id comes from the request (x-dca-role), its title and deliverables from the
+ * brief. A role without the codex tool answers in text; the Game Designer with a fixed 3-sentence brief.
  */
-import { DELIVERABLES_HEADER, EXISTING_FILES_HEADER, MISSING_HEADER } from '../shared/prompts';
-import { ROLE_SPECS, type Role } from '../shared/roles';
+import {
+  ANSWERS_HEADER,
+  DELIVERABLES_HEADER,
+  EXISTING_FILES_HEADER,
+  MISSING_HEADER,
+  TASK_LIST_HEADER,
+} from '../shared/prompts';
+import { titleFromId, type RoleId as Role } from '../shared/team';
 import { codexPrompt, parseCodexPrompt } from './codex-prompt';
-import { optionalFits } from './content';
+import { optionalFits, taskFacts } from './content';
 import type { Draft } from './responses';
 import {
   extractTaskList,
@@ -44,13 +51,18 @@ export function agentScript(req: AgentRequest): Draft[] {
   const { role, input } = req;
   if (role === undefined) return [say('Scripted model: no script for this request (no agent role recognised).')];
   if (role === 'game_designer') return [say(GAME_DESIGNER_BRIEF)];
-  const title = ROLE_SPECS[role].title;
-  if (!req.tools.includes('codex')) return [say(`${title}: I cannot write files without the codex tool.`)];
-
   const briefText = input.filter((i) => isMessage(i, 'user')).map(messageText)[0] ?? '';
-  const taskList = extractTaskList(briefText) ?? briefText;
+  const title = /^Role: (.+)$/m.exec(briefText)?.[1]?.trim() || titleFromId(role);
+  const task = extractTaskList(briefText) ?? briefText;
+  const plan = plannedFiles(briefText, task);
+  if (!req.tools.includes('codex')) {
+    return [say(plan.length ? `${title}: I cannot write files without the codex tool.` : textAnswer(title, task))];
+  }
+  // What roles before this one answered in text (a design brief, say) is part of the task for Codex.
+  const answers = answersOf(briefText);
+  const taskList = answers ? `${task}\n\n${answers}` : task;
   const existing = parseFileLines(briefText, EXISTING_FILES_HEADER).map((f) => f.path);
-  const plan = plannedFiles(role, briefText, taskList);
+  const roleId = role;
   const last = input[input.length - 1];
   const lastUserAt = findLastIndex(input, (i) => isMessage(i, 'user'));
 
@@ -63,9 +75,9 @@ export function agentScript(req: AgentRequest): Draft[] {
         .slice(lastUserAt + 1)
         .filter((i) => i.type === 'function_call_output' && String(i.output ?? '').startsWith('Error:'));
       if (errors.length >= MAX_TOOL_ERRORS) return [say(`${title}: Codex kept failing (${output}). Stopping here.`)];
-      return [codexCall({ roleTitle: title, taskList, files: asked, existing })];
+      return [codexCall({ roleTitle: title, roleId, taskList, files: asked, existing })];
     }
-    return [say(summary(role, asked, output, taskList))];
+    return [say(summary(role, title, asked, output, taskList))];
   }
 
   const lastUser = lastUserAt >= 0 ? messageText(input[lastUserAt] ?? {}) : '';
@@ -73,21 +85,41 @@ export function agentScript(req: AgentRequest): Draft[] {
     const missing = parseFileLines(lastUser, MISSING_HEADER).map(
       (m): FileLine => plan.find((p) => p.path === m.path) ?? { path: m.path, required: true, purpose: '' },
     );
-    const prompt = codexPrompt({ roleTitle: title, taskList, files: missing, missingOnly: true });
+    const prompt = codexPrompt({ roleTitle: title, roleId, taskList, files: missing, missingOnly: true });
     const threadId = latestThreadId(input);
     if (threadId && req.tools.includes('codex-reply')) {
       return [{ type: 'function_call', name: 'codex-reply', arguments: JSON.stringify({ threadId, prompt }) }];
     }
-    return [codexCall({ roleTitle: title, taskList, files: missing, existing, missingOnly: true })];
+    return [codexCall({ roleTitle: title, roleId, taskList, files: missing, existing, missingOnly: true })];
   }
-  return [codexCall({ roleTitle: title, taskList, files: plan, existing })];
+  return [codexCall({ roleTitle: title, roleId, taskList, files: plan, existing })];
 }
 
 /** Required deliverables plus the optional ones that fit the task (a wireframe if asked, game.js for games). */
-function plannedFiles(role: Role, briefText: string, taskList: string): FileLine[] {
-  const listed = parseFileLines(briefText, DELIVERABLES_HEADER);
-  const all = listed.length > 0 ? listed : ROLE_SPECS[role].deliverables.map((d) => ({ ...d }));
-  return all.filter((f) => f.required || optionalFits(f.path, taskList));
+function plannedFiles(briefText: string, taskList: string): FileLine[] {
+  return parseFileLines(briefText, DELIVERABLES_HEADER).filter((f) => f.required || optionalFits(f.path, taskList));
+}
+
+/** The block of answers from earlier roles in a brief (see agentBrief), without its header. */
+function answersOf(briefText: string): string | undefined {
+  const at = briefText.indexOf(`\n${ANSWERS_HEADER}\n`);
+  if (at < 0) return undefined;
+  const rest = briefText.slice(at + ANSWERS_HEADER.length + 2);
+  const ends = [DELIVERABLES_HEADER, EXISTING_FILES_HEADER, TASK_LIST_HEADER]
+    .map((h) => rest.indexOf(`\n${h}`))
+    .filter((i) => i >= 0);
+  return rest.slice(0, ends.length ? Math.min(...ends) : undefined).trim() || undefined;
+}
+
+/** The answer of a role that writes no files: three sentences about the task, for the roles that wait for it. */
+function textAnswer(title: string, taskList: string): string {
+  const facts = taskFacts(taskList);
+  const first = facts.features[0] ?? facts.goal;
+  return (
+    `${title}: the goal of ${facts.name} is to ${facts.goal.replace(/^[A-Z]/, (c) => c.toLowerCase()).replace(/\.$/, '')}. ` +
+    `Start with "${first.replace(/\.$/, '')}" and keep every file small and readable. ` +
+    'Stay within the task list and add nothing it does not ask for.'
+  );
 }
 
 function codexCall(p: Parameters<typeof codexPrompt>[0]): Draft {
@@ -98,8 +130,7 @@ function codexCall(p: Parameters<typeof codexPrompt>[0]): Draft {
 
 const say = (text: string): Draft => ({ type: 'message', text });
 
-function summary(role: Role, files: readonly FileLine[], codexOutput: string, taskList: string): string {
-  const { title } = ROLE_SPECS[role];
+function summary(role: Role, title: string, files: readonly FileLine[], codexOutput: string, taskList: string): string {
   const thread = parseCodexOutput(codexOutput).threadId;
   const where = thread ? ` (Codex thread ${thread})` : '';
   const paths = joinAnd(files.map((f) => f.path));

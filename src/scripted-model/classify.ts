@@ -3,7 +3,8 @@
  * Our code says so in headers (x-dca-kind, x-dca-role, x-dca-run); without them the request is sniffed.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { ROLE_SPECS, type Role } from '../shared/roles';
+import { BUILTIN_TEAMS } from '../shared/builtin-teams';
+import { ROLE_ID_PATTERN, type RoleId as Role } from '../shared/team';
 import { isMessage, messageText, type Item } from './text';
 
 export type CallerKind = 'agent' | 'codex';
@@ -18,8 +19,9 @@ export interface Caller {
 
 export const UNKNOWN_RUN = 'unknown';
 
-const ROLES = Object.keys(ROLE_SPECS) as Role[];
-const isRole = (x: string | undefined): x is Role => x !== undefined && (ROLES as string[]).includes(x);
+/** The built-in teams' roles: a request without headers or a `Role id:` line can still be placed by them. */
+const KNOWN_ROLES = Object.values(BUILTIN_TEAMS).flatMap((t) => t.roles);
+const isRole = (x: string | undefined): x is Role => x !== undefined && ROLE_ID_PATTERN.test(x);
 
 const header = (h: IncomingHttpHeaders, name: string): string | undefined => {
   const v = h[name];
@@ -35,18 +37,25 @@ function looksLikeCodex(h: IncomingHttpHeaders, instructions: string): boolean {
   );
 }
 
-/** A role from the agent instructions (their first line is unique per role) or a `Role: <title>` line. */
+/**
+ * A role from a `Role id: <id>` line (any team: the scripted agents write it into their Codex prompts), the agent
+ * instructions of a built-in role (their first line is unique per role) or a built-in role's `Role: <title>` line.
+ */
 function sniffRole(instructions: string, input: readonly Item[]): Role | undefined {
-  const byInstructions = ROLES.find((r) => {
-    const first = ROLE_SPECS[r].instructions.split('\n')[0] ?? '';
+  const texts = input.filter((i) => isMessage(i, 'user')).map(messageText);
+  for (const text of texts) {
+    const id = /^Role id: ([a-z][a-z0-9_]*)\s*$/m.exec(text)?.[1];
+    if (id) return id;
+  }
+  const byInstructions = KNOWN_ROLES.find((r) => {
+    const first = r.instructions.split('\n')[0] ?? '';
     return first !== '' && instructions.startsWith(first);
   });
-  if (byInstructions) return byInstructions;
-  for (const item of input) {
-    if (!isMessage(item, 'user')) continue;
-    const m = /^Role: (.+)$/m.exec(messageText(item));
-    const role = m && ROLES.find((r) => ROLE_SPECS[r].title === m[1]?.trim());
-    if (role) return role;
+  if (byInstructions) return byInstructions.id;
+  for (const text of texts) {
+    const m = /^Role: (.+)$/m.exec(text);
+    const role = m && KNOWN_ROLES.find((r) => r.title === m[1]?.trim());
+    if (role) return role.id;
   }
   return undefined;
 }

@@ -7,8 +7,13 @@ import { extractTaskList, parseFileLines, projectName, type FileLine } from './t
 
 export const CODEX_FILES_HEADER = 'Write exactly these files (paths relative to the current directory):';
 
+/** The machine-readable role line: Codex's own requests carry no role, so the scripted Codex reads it here. */
+export const ROLE_ID_LINE = 'Role id:';
+
 export interface CodexPromptInput {
   roleTitle: string;
+  /** The role's id in its team file. */
+  roleId?: string;
   taskList: string;
   files: readonly FileLine[];
   /** Files earlier roles wrote, so Codex knows what to read first. */
@@ -18,7 +23,9 @@ export interface CodexPromptInput {
 }
 
 export function codexPrompt(p: CodexPromptInput): string {
-  const lines = [`Role: ${p.roleTitle}`, `Project: ${projectName(p.taskList)}`, ''];
+  const lines = [`Role: ${p.roleTitle}`];
+  if (p.roleId) lines.push(`${ROLE_ID_LINE} ${p.roleId}`);
+  lines.push(`Project: ${projectName(p.taskList)}`, '');
   if (p.missingOnly) {
     lines.push('These files are still missing from the workspace. Write them now, exactly as planned.', '');
   }
@@ -41,6 +48,8 @@ export function codexPrompt(p: CodexPromptInput): string {
 export interface ParsedCodexPrompt {
   taskList: string;
   files: FileLine[];
+  roleTitle?: string;
+  roleId?: string;
 }
 
 /**
@@ -57,5 +66,9 @@ export function parseCodexPrompt(prompt: string, history: readonly string[] = []
       .map(extractTaskList)
       .find((t) => t !== undefined) ??
     '';
-  return { taskList, files };
+  const texts = [prompt, ...[...history].reverse()];
+  const find = (re: RegExp) => texts.map((t) => re.exec(t)?.[1]?.trim()).find((x) => x !== undefined && x !== '');
+  const roleTitle = find(/^Role: (.+)$/m);
+  const roleId = find(/^Role id: ([a-z][a-z0-9_]*)\s*$/m);
+  return { taskList, files, ...(roleTitle ? { roleTitle } : {}), ...(roleId ? { roleId } : {}) };
 }

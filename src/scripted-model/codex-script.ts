@@ -59,8 +59,13 @@ export function codexScript(turn: CodexTurn, omitted: ReadonlySet<string> = new 
       '(The scripted model only writes the files listed in a prompt from the scripted agents.)';
     return { draft: { type: 'message', text }, final: true, label: 'message' };
   }
-  const files = parsed.files.map((f) => f.path).filter((p) => !omitted.has(p));
-  const contents = files.map((p) => ensureNewline(fileContent(p, { taskList: parsed.taskList })));
+  const planned = parsed.files.filter((f) => !omitted.has(f.path));
+  const files = planned.map((f) => f.path);
+  const contents = planned.map((f) =>
+    ensureNewline(
+      fileContent(f.path, { taskList: parsed.taskList, roleTitle: parsed.roleTitle, purpose: f.purpose || undefined }),
+    ),
+  );
   if (turn.step < files.length) {
     const file = files[turn.step] ?? '';
     const input = addFilePatch(file, contents[turn.step] ?? '');

@@ -2,7 +2,7 @@
  * Payloads of workflows, activities and queries. Small, serialisable, one input object per call.
  * Secrets never appear here: keys live in the worker's settings, not in history.
  */
-import type { AgentTool, ReasoningEffort, Role } from './roles';
+import type { AgentTool, ReasoningEffort, RoleId as Role, Team } from './team';
 
 /** A Responses API input/output item (message, function_call, function_call_output, reasoning, ...). */
 export type ConversationItem = { type: string } & Record<string, unknown>;
@@ -148,6 +148,30 @@ export interface ActivityTuning {
   maximumAttempts?: number;
 }
 
+/** Options of a team run; the legacy workflows take their own subsets. */
+export interface RunOptions {
+  tuning?: ActivityTuning;
+  /** Sandbox for Codex; danger-full-access is refused unless the worker allows it. Default workspace-write. */
+  sandbox?: SandboxMode;
+  /** Workspace directory; default `<workspace root>/<workflowId>`. */
+  workspace?: string;
+  models?: ModelOverrides;
+  /** How many times a missing deliverable is asked again from its owner before failing. Default 2. */
+  maxDeliverableRetries?: number;
+  /** Bound on model turns per role per attempt. Default: the team's max_turns_per_role, else 12. */
+  maxTurnsPerAgent?: number;
+  /** At most this many roles at once (1: one after the other, as the cookbook's handoffs run). Default: no bound. */
+  maxConcurrentRoles?: number;
+}
+
+/** The input of `teamWorkflow`: the parsed team (the workflow never reads files) and the task. */
+export interface TeamRunInput extends RunOptions {
+  team: Team;
+  /** The task list every role's brief carries. */
+  task: string;
+}
+
+/** Input of the legacy `multiAgentWorkflow` (the cookbook team); new runs use `teamWorkflow`. */
 export interface MultiAgentInput {
   taskList: string;
   tuning?: ActivityTuning;
@@ -164,6 +188,7 @@ export interface MultiAgentInput {
   sequentialBranches?: boolean;
 }
 
+/** Input of the legacy `singleAgentWorkflow` (the single team); new runs use `teamWorkflow`. */
 export interface SingleAgentInput {
   prompt?: string;
   tuning?: ActivityTuning;
@@ -209,7 +234,10 @@ export interface StepState {
 export type RunStatus = 'running' | 'completed' | 'failed';
 
 export interface RunState {
-  workflow: 'multi' | 'single';
+  /** Which workflow type runs: the team runner, or one of the legacy entry points. */
+  workflow: 'team' | 'multi' | 'single';
+  /** The team's name (`cookbook` for the legacy multi-agent workflow, `single` for the single-agent one). */
+  team: string;
   status: RunStatus;
   workspace?: string;
   startedAt: number;

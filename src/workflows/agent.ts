@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { missingDeliverablesMessage } from '../shared/prompts';
-import { ROLE_SPECS, type Role } from '../shared/roles';
+import type { TeamRole } from '../shared/team';
 import { FailureTypes } from '../shared/errors';
 import type {
   CodexCallRecord,
@@ -33,8 +33,8 @@ export interface AgentContext {
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
 
 /** Runs a role to completion and returns its final answer. Throws MissingDeliverablesError when the gate stays shut. */
-export async function runAgent(ctx: AgentContext, role: Role, firstMessage: string): Promise<string> {
-  const spec = ROLE_SPECS[role];
+export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
+  const role = spec.id;
   const step = stepOf(ctx.state, role);
   step.status = 'running';
   step.startedAt = Date.now();
@@ -46,7 +46,7 @@ export async function runAgent(ctx: AgentContext, role: Role, firstMessage: stri
   const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
   try {
     for (;;) {
-      step.finalText = await converse(ctx, step, conversation, threads);
+      step.finalText = await converse(ctx, spec, step, conversation, threads);
       if (spec.deliverables.length === 0) break;
       const gate = await ctx.acts.checkDeliverables.executeWithOptions(
         { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (attempt ${step.attempts})` },
@@ -82,11 +82,11 @@ export async function runAgent(ctx: AgentContext, role: Role, firstMessage: stri
 /** Model turns until the model answers without tool calls (or the turn bound is reached). */
 async function converse(
   ctx: AgentContext,
+  spec: TeamRole,
   step: StepState,
   conversation: ConversationItem[],
   threads: ThreadBook,
 ): Promise<string | undefined> {
-  const spec = ROLE_SPECS[step.role];
   const override = ctx.models?.perRole?.[step.role];
   for (let i = 0; i < ctx.maxTurns; i++) {
     step.modelTurns += 1;
@@ -100,8 +100,9 @@ async function converse(
           instructions: spec.instructions,
           input: conversation,
           tools: spec.tools,
-          model: override?.model ?? ctx.models?.model,
-          reasoningEffort: override?.reasoningEffort ?? spec.reasoningEffort,
+          // The run's per-role override, then the team file's, then the run's model for every agent.
+          model: override?.model ?? spec.model ?? ctx.models?.model,
+          reasoningEffort: override?.reasoningEffort ?? spec.reasoning_effort,
         },
       ],
     );

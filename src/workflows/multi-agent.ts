@@ -1,29 +1,23 @@
 /**
- * The gated multi-agent pipeline of the cookbook, as code instead of LLM-driven handoffs:
- * Project Manager -> Designer -> (Frontend Developer ∥ Backend Developer) -> Tester.
- * Each arrow is a gate: the next role starts only when the previous role's required files exist.
+ * Legacy entry point: the cookbook's pipeline as the workflow type runs recorded before team files started with.
+ * It runs the built-in cookbook team through the team runner with the briefs those runs had (every file written so
+ * far), so their histories replay (test/replay.test.ts). New runs start `teamWorkflow`.
  */
+import { COOKBOOK_TEAM } from '../shared/builtin-teams';
 import { agentBrief } from '../shared/prompts';
-import { MULTI_AGENT_ROLES, type Role } from '../shared/roles';
 import type { MultiAgentInput, RunResult } from '../shared/types';
-import { filesSoFar, runAgent } from './agent';
-import { runPipeline } from './run';
+import { filesSoFar } from './agent';
+import { runTeam } from './team';
 import { validateMultiAgentInput } from './validate';
 
 export async function multiAgentWorkflow(input: MultiAgentInput): Promise<RunResult> {
   // Before anything is created or called: a bad input fails the run with a ConfigError.
   input = validateMultiAgentInput(input);
-  const { taskList, sequentialBranches } = input;
-  return runPipeline('multi', MULTI_AGENT_ROLES, input, async (ctx) => {
-    const run = (role: Role) => runAgent(ctx, role, agentBrief(role, taskList, filesSoFar(ctx.state)));
-    await run('project_manager');
-    await run('designer');
-    if (sequentialBranches) {
-      await run('frontend');
-      await run('backend');
-    } else {
-      await Promise.all([run('frontend'), run('backend')]);
-    }
-    await run('tester');
-  });
+  const { taskList, sequentialBranches, ...options } = input;
+  return runTeam(
+    'multi',
+    COOKBOOK_TEAM,
+    { ...options, maxConcurrentRoles: sequentialBranches ? 1 : undefined },
+    (role, ctx) => agentBrief(role, taskList, filesSoFar(ctx.state)),
+  );
 }

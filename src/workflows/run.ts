@@ -1,9 +1,9 @@
 /**
- * The frame both pipelines share: run state behind the `progress` query, the workspace, the agent context,
- * the final file listing, and the completed/failed bookkeeping. Each workflow supplies only its role sequence.
+ * The frame of every run: run state behind the `progress` query, the workspace, the agent context, the final file
+ * listing, and the completed/failed bookkeeping. The team runner (./team.ts) supplies the schedule of the roles.
  */
 import { setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Role } from '../shared/roles';
+import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
 import type { AgentContext } from './agent';
@@ -23,11 +23,11 @@ export interface RunFrameInput {
 
 export async function runPipeline(
   kind: RunState['workflow'],
-  roles: readonly Role[],
+  team: Team,
   input: RunFrameInput,
   steps: (ctx: AgentContext) => Promise<void>,
 ): Promise<RunResult> {
-  const state = newRunState(kind, roles);
+  const state = newRunState(kind, team);
   setHandler(progressQuery, () => state);
   publishDetails(state);
   const acts = activityProxies(input.tuning);
@@ -45,7 +45,7 @@ export async function runPipeline(
       acts,
       models: input.models,
       sandbox: input.sandbox ?? 'workspace-write',
-      maxTurns: input.maxTurnsPerAgent ?? DEFAULT_MAX_TURNS,
+      maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
       maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
     });
     const files = await acts.listWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'List deliverables' }, [

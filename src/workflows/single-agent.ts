@@ -1,17 +1,19 @@
-/** The cookbook's single-agent example: a Game Designer's 3-sentence brief, built by a Game Developer through Codex. */
+/**
+ * Legacy entry point: the cookbook's single-agent example (Game Designer -> Game Developer) as runs recorded before
+ * team files started it, with the messages those runs sent, so their histories replay. New runs start `teamWorkflow`
+ * with the built-in `single` team.
+ */
+import { SINGLE_TEAM } from '../shared/builtin-teams';
 import { agentBrief, DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
-import { SINGLE_AGENT_ROLES } from '../shared/roles';
 import type { RunResult, SingleAgentInput } from '../shared/types';
-import { runAgent } from './agent';
-import { runPipeline } from './run';
+import { runTeam } from './team';
 import { validateSingleAgentInput } from './validate';
 
 export async function singleAgentWorkflow(input: SingleAgentInput): Promise<RunResult> {
   // Before anything is created or called: a bad input fails the run with a ConfigError.
   input = validateSingleAgentInput(input);
-  const prompt = input.prompt ?? DEFAULT_SINGLE_AGENT_PROMPT;
-  return runPipeline('single', SINGLE_AGENT_ROLES, input, async (ctx) => {
-    const brief = await runAgent(ctx, 'game_designer', prompt);
-    await runAgent(ctx, 'game_developer', agentBrief('game_developer', `Design brief:\n${brief}`, []));
-  });
+  const { prompt = DEFAULT_SINGLE_AGENT_PROMPT, ...options } = input;
+  return runTeam('single', SINGLE_TEAM, options, (role, _ctx, answers) =>
+    role.after.length === 0 ? prompt : agentBrief(role, `Design brief:\n${answers.get('game_designer') ?? ''}`, []),
+  );
 }

@@ -1,23 +1,24 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
 import { defineQuery, setCurrentDetails } from '@temporalio/workflow';
-import { ROLE_SPECS, type Role } from '../shared/roles';
+import type { RoleId, Team, TeamRole } from '../shared/team';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
 
 export const progressQuery = defineQuery<RunState>('progress');
 
-export function newRunState(workflow: RunState['workflow'], roles: readonly Role[]): RunState {
+export function newRunState(workflow: RunState['workflow'], team: Team): RunState {
   return {
     workflow,
+    team: team.name,
     status: 'running',
     startedAt: Date.now(),
-    steps: roles.map(newStep),
+    steps: team.roles.map(newStep),
   };
 }
 
-function newStep(role: Role): StepState {
+function newStep(role: TeamRole): StepState {
   return {
-    role,
-    title: ROLE_SPECS[role].title,
+    role: role.id,
+    title: role.title,
     status: 'waiting',
     attempts: 0,
     modelTurns: 0,
@@ -29,7 +30,7 @@ function newStep(role: Role): StepState {
   };
 }
 
-export function stepOf(state: RunState, role: Role): StepState {
+export function stepOf(state: RunState, role: RoleId): StepState {
   const step = state.steps.find((s) => s.role === role);
   if (!step) throw new Error(`No step for role ${role}`);
   return step;
@@ -55,7 +56,7 @@ export function publishDetails(state: RunState): void {
     ].filter(Boolean);
     return `- ${ICON[s.status]} **${s.title}**: ${s.status}${extra.length ? ` (${extra.join('; ')})` : ''}`;
   });
-  const head = state.scripted ? '_Scripted model (no real LLM)._\n\n' : '';
+  const head = `Team **${state.team}**${state.scripted ? ' · _scripted model (no real LLM)_' : ''}\n\n`;
   const ws = state.workspace ? `\n\nWorkspace: \`${state.workspace}\`` : '';
   setCurrentDetails(`${head}${lines.join('\n')}${ws}`);
 }

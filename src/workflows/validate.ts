@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureTypes } from '../shared/errors';
-import type { ActivityTuning, MultiAgentInput, SandboxMode, SingleAgentInput } from '../shared/types';
+import { checkTeam, formatIssuePath } from '../shared/team';
+import type { ActivityTuning, MultiAgentInput, SandboxMode, SingleAgentInput, TeamRunInput } from '../shared/types';
 
 export const MAX_TASK_LIST_CHARS = 64 * 1024;
 const SANDBOXES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'danger-full-access'];
@@ -62,4 +63,19 @@ export function validateSingleAgentInput(input: SingleAgentInput | undefined): S
   checkText('prompt', i.prompt, false);
   checkCommon(i);
   return i;
+}
+
+export function validateTeamRunInput(input: TeamRunInput | undefined): TeamRunInput {
+  if (typeof input !== 'object' || input === null) throw invalid('expected an object with a team and a task');
+  checkText('task', input.task, true);
+  checkCommon(input);
+  checkCount('maxDeliverableRetries', input.maxDeliverableRetries, 0, 10);
+  checkCount('maxConcurrentRoles', input.maxConcurrentRoles, 1, 100);
+  const checked = checkTeam(input.team);
+  if (!checked.ok) {
+    const first = checked.issues[0];
+    throw invalid(`team: ${first ? `${formatIssuePath(first.path)}: ${first.message}` : 'invalid'}`);
+  }
+  // The checked team: defaults (titles, tools, required) filled in.
+  return { ...input, team: checked.team };
 }

@@ -15,7 +15,8 @@ import type { LocalStack } from '../../src/runtime/local-stack';
 import { describeFailure, startRun } from '../../src/runtime/runs';
 import { bundleWorkflows } from '../../src/runtime/worker';
 import type { RequestLogEntry, ScriptedStats } from '../../src/scripted-model';
-import { MULTI_AGENT_ROLES, SINGLE_AGENT_ROLES, requiredPaths } from '../../src/shared/roles';
+import { COOKBOOK_TEAM, SINGLE_TEAM } from '../../src/shared/builtin-teams';
+import { requiredPaths } from '../../src/shared/team';
 import type { ActivityTuning, MultiAgentInput, RunResult, RunState } from '../../src/shared/types';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -544,7 +545,7 @@ export async function outcomeOf(
   }
   const history = readHistory(await handle.fetchHistory());
   const redo = checkRedo(stack.scripted.stats(), history, handle.workflowId, disruptedAt);
-  const roles = result?.state.workflow === 'single' ? SINGLE_AGENT_ROLES : MULTI_AGENT_ROLES;
+  const roles = (result?.state.team === 'single' ? SINGLE_TEAM : COOKBOOK_TEAM).roles;
   const missingFiles = result
     ? roles.flatMap((r) => requiredPaths(r)).filter((p) => !existsSync(path.join(result.workspace, p)))
     : [];

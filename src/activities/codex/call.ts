@@ -10,7 +10,7 @@ import type { Logger } from '@temporalio/common';
 import { z } from 'zod';
 import type { Settings } from '../../config/settings';
 import { ConfigError, CodexThreadLostError } from '../../shared/errors';
-import { MULTI_AGENT_ROLES, SINGLE_AGENT_ROLES } from '../../shared/roles';
+import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
 import { toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
@@ -28,12 +28,10 @@ export interface CodexActivityDeps {
   heartbeatEveryMs?: number;
 }
 
-const ROLES = [...MULTI_AGENT_ROLES, ...SINGLE_AGENT_ROLES] as const;
-
 export const CodexCallInputSchema = z
   .object({
     runId: z.string().min(1),
-    role: z.enum(ROLES),
+    role: RoleIdSchema,
     label: z.string().min(1),
     tool: z.enum(['codex', 'codex-reply']),
     prompt: z.string().min(1),

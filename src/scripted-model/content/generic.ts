@@ -3,12 +3,21 @@
  * (project name, goal, bullets, routes). Every file the pipeline expects has a generator; unknown paths get a
  * placeholder that fits their extension.
  */
-import { ROLE_SPECS, type MultiAgentRole } from '../../shared/roles';
+import { COOKBOOK_TEAM } from '../../shared/builtin-teams';
+import { teamRole } from '../../shared/team';
+import { contentByKind } from './kinds';
 import { optionalFits, type TaskFacts } from './task';
+
+/** The cookbook's roles these generators write about. */
+type MultiAgentRole = 'project_manager' | 'designer' | 'frontend' | 'backend' | 'tester';
+const spec = (role: MultiAgentRole) => teamRole(COOKBOOK_TEAM, role);
 
 export interface ContentContext {
   facts: TaskFacts;
   taskList: string;
+  /** Title of the role the file is for, and what the file is for, when the prompt says. */
+  roleTitle?: string;
+  purpose?: string;
 }
 
 type Generator = (c: ContentContext) => string;
@@ -29,13 +38,13 @@ const TASK_TITLES: Record<MultiAgentRole, string> = {
 };
 
 function deliverablesOf(role: MultiAgentRole, taskList: string): string[] {
-  return ROLE_SPECS[role].deliverables
-    .filter((d) => d.required || optionalFits(d.path, taskList))
+  return spec(role)
+    .deliverables.filter((d) => d.required || optionalFits(d.path, taskList))
     .map((d) => `\`${d.path}\` (${d.purpose})`);
 }
 
 const roleNotes = (c: ContentContext, role: MultiAgentRole): string[] => {
-  const word = ROLE_SPECS[role].title.split(' ')[0] ?? role;
+  const word = spec(role).title.split(' ')[0] ?? role;
   return c.facts.roles.filter((r) => r.toLowerCase().startsWith(word.toLowerCase()));
 };
 
@@ -61,7 +70,7 @@ ${bullets(facts.constraints, 'Keep every file small and readable.')}
 
 const testMd: Generator = (c) => {
   const sections = ROLE_ORDER.map((role) => {
-    const owner = ROLE_SPECS[role].title.split(' ')[0] ?? role;
+    const owner = spec(role).title.split(' ')[0] ?? role;
     return `## [${owner}] ${TASK_TITLES[role]}
 - Deliverables: ${deliverablesOf(role, c.taskList).join(', ')}.
 - Acceptance criteria:
@@ -97,7 +106,7 @@ function criteria(facts: TaskFacts, role: MultiAgentRole): string[] {
 const agentTasks: Generator = (c) => {
   const sections = ROLE_ORDER.map((role) => {
     const notes = roleNotes(c, role);
-    return `## ${ROLE_SPECS[role].title}
+    return `## ${spec(role).title}
 - Project name: ${c.facts.name}
 - Deliverables: ${deliverablesOf(role, c.taskList).join(', ')}
 ${bullets(notes, 'Follow REQUIREMENTS.md and TEST.md; keep it small.')}`;
@@ -309,14 +318,7 @@ export const GENERIC: Readonly<Record<string, Generator>> = {
   'tests/test.sh': testSh,
 };
 
-/** A placeholder for a path no generator knows, shaped by its extension so it stays valid. */
+/** A file no generator knows: plausible content of its kind (Markdown, HTML, JS, JSON, shell, ...). */
 export function placeholder(path: string, c: ContentContext): string {
-  const note = `${c.facts.name}: ${path}`;
-  if (path.endsWith('.md')) return `# ${note}\n\n${c.facts.goal}\n`;
-  if (path.endsWith('.html')) return indexHtml(c);
-  if (/\.(c|m)?js$|\.ts$/.test(path)) return `// ${note}\n`;
-  if (path.endsWith('.css')) return `/* ${note} */\n`;
-  if (path.endsWith('.json')) return '{}\n';
-  if (path.endsWith('.sh')) return `#!/usr/bin/env bash\n# ${note}\necho "nothing to check"\n`;
-  return `${note}\n`;
+  return contentByKind(path, c);
 }

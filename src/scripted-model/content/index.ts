@@ -1,7 +1,8 @@
 /**
  * The files the scripted Codex writes. The default Bug Busters task gets hand-written, working files
  * (src/scripted-model/templates/bug-busters); the single-agent game gets one self-contained index.html;
- * any other task list gets generic files derived from its text.
+ * any other task list gets generic files derived from its text, and any other team's files get content of their
+ * kind (./kinds.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,6 +55,9 @@ export const BUG_BUSTERS_FILES = [
 export interface FileRequest {
   /** The task list (or, for the single-agent game, the design brief). */
   taskList: string;
+  /** The role the file is for and its purpose, as the prompt gives them: they shape files of any other team. */
+  roleTitle?: string;
+  purpose?: string;
 }
 
 /** The full text of `filePath` for this task. Deterministic: the same request always gives the same text. */
@@ -64,7 +68,7 @@ export function fileContent(filePath: string, req: FileRequest): string {
     const text = template(`bug-busters/${filePath}`);
     if (text !== undefined) return text;
   }
-  const ctx: ContentContext = { facts, taskList: req.taskList };
+  const ctx: ContentContext = { facts, taskList: req.taskList, roleTitle: req.roleTitle, purpose: req.purpose };
   const generator = GENERIC[filePath];
   return generator ? generator(ctx) : placeholder(filePath, ctx);
 }

@@ -67,12 +67,16 @@ function collectionRoutes(text: string): string[] {
   return [...out];
 }
 
-/** Whether an optional deliverable fits the task: a wireframe when one is asked for, game.js for games. */
+/**
+ * Whether an optional deliverable fits the task: a wireframe when one is asked for, game.js for games, and any other
+ * team's optional file when the task names it (`highlights.json`).
+ */
 export function optionalFits(path: string, taskList: string): boolean {
   const game = /\bgame\b/i.test(taskList);
   if (path.endsWith('wireframe.md')) return /wireframe/i.test(taskList);
   if (path.endsWith('styles.css')) return true;
   if (path.endsWith('game.js')) return game;
   if (path.endsWith('main.js')) return !game;
-  return false;
+  const base = path.split('/').pop() ?? path;
+  return base !== '' && taskList.toLowerCase().includes(base.toLowerCase());
 }

@@ -1,0 +1,80 @@
+/**
+ * The team runner: any gated team (a DAG of roles, see src/shared/team.ts) as one workflow. Every role whose `after`
+ * roles have all finished (their gates passed) starts at once, in team-file order, up to `maxConcurrentRoles`; the
+ * first role that fails fails the run. Roles and deliverables come from the input: the workflow never reads files.
+ */
+import { agentBrief, type RoleAnswer } from '../shared/prompts';
+import { ancestors, type Team, type TeamRole } from '../shared/team';
+import type { RunOptions, RunResult, RunState, TeamRunInput } from '../shared/types';
+import { runAgent, type AgentContext } from './agent';
+import { runPipeline } from './run';
+import { validateTeamRunInput } from './validate';
+
+/** What a role is told first; the legacy entry points supply their own to replay exactly. */
+export type BriefOf = (role: TeamRole, ctx: AgentContext, answers: ReadonlyMap<string, string>) => string;
+
+export async function teamWorkflow(input: TeamRunInput): Promise<RunResult> {
+  // Before anything is created or called: a bad input (a team with a cycle, say) fails the run with a ConfigError.
+  input = validateTeamRunInput(input);
+  const { team, task } = input;
+  return runTeam('team', team, input, (role, ctx, answers) => {
+    const before = ancestors(team, role.id);
+    const files = before.flatMap((r) => ctx.state.steps.find((s) => s.role === r.id)?.files ?? []);
+    return agentBrief(role, task, files, answersFor(team, role, answers));
+  });
+}
+
+/** Runs the team's DAG in one run frame. */
+export function runTeam(
+  kind: RunState['workflow'],
+  team: Team,
+  input: RunOptions,
+  briefOf: BriefOf,
+): Promise<RunResult> {
+  return runPipeline(kind, team, input, async (ctx) => {
+    const answers = new Map<string, string>();
+    await scheduleRoles(team, input.maxConcurrentRoles ?? team.roles.length, async (role) => {
+      answers.set(role.id, await runAgent(ctx, role, briefOf(role, ctx, answers)));
+    });
+  });
+}
+
+/** The answers of the direct `after` roles that write no files: their answer is all they produce. */
+function answersFor(team: Team, role: TeamRole, answers: ReadonlyMap<string, string>): RoleAnswer[] {
+  return team.roles
+    .filter((r) => role.after.includes(r.id) && r.deliverables.length === 0)
+    .map((r) => ({ title: r.title, text: answers.get(r.id) ?? '' }))
+    .filter((a) => a.text.trim() !== '');
+}
+
+/**
+ * Starts each role when its `after` roles are done, in team order, at most `limit` at a time. Resolves when every
+ * role is done; rejects with the first failure (roles still running are left to the run's end, as Promise.all does).
+ */
+export function scheduleRoles(team: Team, limit: number, run: (role: TeamRole) => Promise<void>): Promise<void> {
+  const done = new Set<string>();
+  const started = new Set<string>();
+  let failed = false;
+  return new Promise<void>((resolve, reject) => {
+    const pump = (): void => {
+      if (failed) return;
+      if (done.size === team.roles.length) return resolve();
+      for (const role of team.roles) {
+        if (started.size - done.size >= limit) break;
+        if (started.has(role.id) || !role.after.every((id) => done.has(id))) continue;
+        started.add(role.id);
+        run(role).then(
+          () => {
+            done.add(role.id);
+            pump();
+          },
+          (err: unknown) => {
+            failed = true;
+            reject(err);
+          },
+        );
+      }
+    };
+    pump();
+  });
+}
