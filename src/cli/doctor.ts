@@ -4,7 +4,8 @@
  * names, the Codex binary, the workspace root; Chromium only as a note (the browser test needs it, runs do not).
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { codexBinaryPath, loadSettings, type Settings } from '../config/settings';
@@ -76,23 +77,42 @@ function workspaceRoot(settings: Settings): Line {
   }
 }
 
-function chromium(env: NodeJS.ProcessEnv): Line {
-  const what = 'Chromium';
-  const names = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+/** Codex 0.153.4 switches its sandbox to a system bubblewrap, which cannot write a workspace under /tmp (measured). */
+function codexSandbox(env: NodeJS.ProcessEnv, settings: Settings): Line | undefined {
+  const bwrap = onPath(env, ['bwrap']);
+  if (!bwrap) return undefined;
+  const tmp = path.resolve(os.tmpdir());
+  const underTmp = settings.workspaceRoot === tmp || settings.workspaceRoot.startsWith(`${tmp}${path.sep}`);
+  return underTmp
+    ? {
+        verdict: 'FAIL',
+        what: 'Codex sandbox',
+        detail: `${bwrap} is on PATH, so Codex sandboxes with it, and then cannot write workspaces under ${tmp}: move WORKSPACE_ROOT`,
+      }
+    : { verdict: 'note', what: 'Codex sandbox', detail: `bubblewrap (${bwrap}): keep workspaces out of ${tmp}` };
+}
+
+function onPath(env: NodeJS.ProcessEnv, names: string[]): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     for (const name of names) {
       const file = path.join(dir, name);
       try {
-        if (existsSync(file)) {
-          accessSync(file, constants.X_OK);
-          return { verdict: 'ok', what, detail: `${file} (only the Web UI browser test needs it)` };
-        }
+        accessSync(file, constants.X_OK);
+        return file;
       } catch {
-        // not executable: keep looking
+        // not there, or not executable: keep looking
       }
     }
   }
-  return { verdict: 'note', what, detail: 'not found: only the Web UI browser test needs it (apt install chromium)' };
+  return undefined;
+}
+
+function chromium(env: NodeJS.ProcessEnv): Line {
+  const what = 'Chromium';
+  const file = onPath(env, ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']);
+  return file
+    ? { verdict: 'ok', what, detail: `${file} (only the Web UI browser test needs it)` }
+    : { verdict: 'note', what, detail: 'not found: only the Web UI browser test needs it (apt install chromium)' };
 }
 
 export async function doctor(env: NodeJS.ProcessEnv): Promise<Line[]> {
@@ -131,6 +151,8 @@ export async function doctor(env: NodeJS.ProcessEnv): Promise<Line[]> {
     }
     lines.push(await codexBinary());
     lines.push(workspaceRoot(settings));
+    const sandbox = codexSandbox(env, settings);
+    if (sandbox) lines.push(sandbox);
     lines.push(chromium(env));
     return lines;
   } finally {
