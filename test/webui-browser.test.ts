@@ -87,16 +87,19 @@ describe('Temporal Web UI in headless Chromium', { skip }, () => {
     t.diagnostic(`screenshots in ${shots} and ${DOCS}`);
   });
 
-  it("shows the workflow's summary and every activity summary under User Metadata", async (t) => {
+  it("shows the workflow's summary under User Metadata and every activity summary on the timeline", async (t) => {
     await page.getByTestId('user-metadata-tab').click();
     await page.waitForURL(/\/user-metadata$/, WAIT);
     // The UI renders user metadata as Markdown inside sandboxed iframes.
     await waitForFrameText(page, SUMMARY);
-    const withMetadata = page.getByText('Events with Metadata').first();
-    await withMetadata.waitFor({ state: 'visible' });
+    // UI 2.54 (Temporal CLI 1.9.1) dropped the "Events with Metadata" heading; the summaries themselves are the promise.
+    // UI 2.54 (Temporal CLI 1.9.1) lists only the workflow's metadata here; the activity summaries are on the
+    // timeline, where every role's are checked next.
+    await page.goto(url, { waitUntil: 'domcontentloaded', ...WAIT });
     for (const step of outcome.result?.state.steps ?? []) {
-      await page.getByText(`${step.title}: Codex call 1`, { exact: true }).first().waitFor({ state: 'attached' });
-      await page.getByText(`${step.title}: model turn 1`, { exact: true }).first().waitFor({ state: 'attached' });
+      for (const label of [`codexCall • ${step.title}: Codex call 1`, `modelTurn • ${step.title}: model turn 1`]) {
+        await page.getByText(label, { exact: true }).first().waitFor({ state: 'attached' });
+      }
     }
     await screenshot(page, shots, 'webui-metadata.png');
     t.diagnostic(`browser test took ${((Date.now() - started) / 1000).toFixed(1)} s including the run`);

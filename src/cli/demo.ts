@@ -53,11 +53,10 @@ async function main(): Promise<number> {
       uiBase ??= webUiBase(address);
     } else {
       if (process.env.TEMPORAL_ADDRESS) throw new ConfigError(`Cannot reach Temporal at ${address} (TEMPORAL_ADDRESS)`);
-      console.log(
-        'No Temporal server at localhost:7233: starting the embedded dev server (built from Go modules once)...',
-      );
-      await ensureTemporalCli({ log: (l: string) => console.log(`  ${l}`) });
+      console.log('No Temporal server at localhost:7233: starting the embedded dev server...');
+      const executable = await ensureTemporalCli({ log: (l: string) => console.log(`  ${l}`) });
       const server = await startDevServer({
+        executable,
         port: 7233,
         uiPort: 8233,
         dbFile: path.resolve('.temporal', 'dev-server.sqlite'),

@@ -1,13 +1,11 @@
-/** Builds the Temporal CLI into its version cache if missing (CI runs this before the tests); prints its path. */
+/** Makes sure a Temporal CLI is available (CI runs this before the tests); prints which one and where it came from. */
 import { AgentSystemError } from '../shared/errors';
-import { ensureTemporalCli, formatDuration, TEMPORAL_CLI_VERSION } from '../temporal/dev-server';
+import { formatDuration, resolveTemporalCli } from '../temporal/dev-server';
 
 const started = Date.now();
-ensureTemporalCli({ log: (line) => console.log(line) }).then(
-  (executable) => {
-    console.log(
-      `Temporal CLI ${TEMPORAL_CLI_VERSION}: ${executable} (ready in ${formatDuration(Date.now() - started)})`,
-    );
+resolveTemporalCli({ log: (line) => console.log(line) }).then(
+  (cli) => {
+    console.log(`Temporal CLI ready in ${formatDuration(Date.now() - started)} (source: ${cli.source}): ${cli.path}`);
   },
   (err: unknown) => {
     console.error(err instanceof AgentSystemError ? err.message : err);

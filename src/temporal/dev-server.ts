@@ -12,7 +12,16 @@ import { ensureTemporalCli } from './cli-binary';
 import { isTcpOpen } from './net';
 import { temporalUnreachableReason } from './reachability';
 
-export { ensureTemporalCli, formatDuration, temporalCliPath, TEMPORAL_CLI_VERSION } from './cli-binary';
+export {
+  ensureTemporalCli,
+  formatDuration,
+  resolveTemporalCli,
+  temporalCliPath,
+  GO_BUILD_VERSION,
+  TEMPORAL_CLI_VERSION,
+  type TemporalCli,
+  type TemporalCliSource,
+} from './cli-binary';
 export { findFreePort } from './net';
 export { isTemporalReachable } from './reachability';
 
@@ -34,7 +43,7 @@ export interface DevServerOptions {
   logLevel?: DevServerLogLevel;
   /** Server stdout and stderr are appended here (they are always kept in memory for start-up errors). */
   logFile?: string;
-  /** The `temporal` binary; default: `ensureTemporalCli()` (builds it on first use). */
+  /** The `temporal` binary; default: `ensureTemporalCli()` (installs one on first use). */
   executable?: string;
   /** How long to wait for the frontend and namespace to answer; default 30 s. */
   readyTimeoutMs?: number;
