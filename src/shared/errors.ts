@@ -51,6 +51,16 @@ export class CodexThreadLostError extends AgentSystemError {}
 /** The model did something the pipeline cannot accept (bad tool arguments, a path outside the workspace). */
 export class ModelBehaviourError extends AgentSystemError {}
 
+/** A workspace problem retrying cannot fix: a path outside the root, a remote branch owned by another run. */
+export class WorkspaceError extends AgentSystemError {
+  override readonly nonRetryable = true;
+}
+
+/** The run's workspace is not on this worker (its host lost its disk): the workflow moves the run to a new host. */
+export class WorkspaceLostError extends AgentSystemError {
+  override readonly nonRetryable = true;
+}
+
 /** Failure type names, shared by activities (which throw them) and workflows (which match on them). */
 export const FailureTypes = {
   config: 'ConfigError',
@@ -61,6 +71,7 @@ export const FailureTypes = {
   modelBehaviour: 'ModelBehaviourError',
   missingDeliverables: 'MissingDeliverablesError',
   workspace: 'WorkspaceError',
+  workspaceLost: 'WorkspaceLostError',
 } as const;
 
 /** Types that no retry policy should retry. */
@@ -69,4 +80,5 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
   FailureTypes.modelRequest,
   FailureTypes.codexFatal,
   FailureTypes.workspace,
+  FailureTypes.workspaceLost,
 ] as const;

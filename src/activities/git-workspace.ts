@@ -1,0 +1,361 @@
+/**
+ * Git-backed workspaces, with the real `git` binary: a run's workspace is a repository on branch `runs/<workflowId>`,
+ * every finished step is a commit (author = the role) pushed to the run's remote before the step counts as finished,
+ * and a host that takes a run over clones the remote at the last pushed commit. A root commit, pushed at creation,
+ * claims the branch: a branch of another run is never overwritten, and a remote that cannot be reached or written
+ * fails the run's first step with one line. Pushes are never forced.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, WorkspaceError, WorkspaceLostError } from '../shared/errors';
+import type { CommitStepInput, PrepareWorkspaceInput, StepCommit, WorkspacePlacement } from '../shared/placement';
+import { runBranch } from '../shared/placement';
+import { Context } from '@temporalio/activity';
+import { withFailureConversion } from './failures';
+import { resolveWorkspace } from './workspace';
+
+export interface GitWorkspaceDeps {
+  workspaceRoot: string;
+  /** Any git URL the workers can reach; default a bare repository `<workspaceRoot>/.remote.git`. */
+  remote?: string;
+  host: string;
+  hostQueue: string;
+  /** Bound on one git command talking to the remote. */
+  remoteTimeoutMs?: number;
+}
+
+export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(workspaceRoot), '.remote.git');
+
+/** Files the run writes for people, not steps: kept out of the step commits. */
+const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', 'node_modules/'];
+
+class GitCommandError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+    readonly code: number | string | null,
+    readonly timedOut: boolean,
+  ) {
+    super(`git ${args[0] ?? ''} failed: ${reason(stderr) || (timedOut ? 'timed out' : `exit ${String(code)}`)}`);
+  }
+}
+
+/** The one line of git's stderr that says what went wrong. */
+export function reason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(To |hint:)/.test(l) && !/failed to push some refs/.test(l));
+  const best = lines.find((l) => /^fatal:|\[(remote )?rejected\]|^error:/.test(l)) ?? lines.at(-1) ?? '';
+  return best.replace(/^(fatal|error): /, '');
+}
+
+/** The remote as it may be shown: credentials in a URL are masked. */
+export const displayRemote = (remote: string) => remote.replace(/\/\/[^/@]*@/, '//***@');
+
+const gitEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  // Hooks and credential helpers run by git need no model key.
+  delete env.OPENAI_API_KEY;
+  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes -o ConnectTimeout=10';
+  return env;
+};
+
+function git(
+  args: string[],
+  o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      {
+        cwd: o.cwd,
+        env: { ...gitEnv(), ...o.env },
+        timeout: o.timeoutMs ?? 60_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string | null };
+        reject(new GitCommandError(args, stderr || e.message, e.code ?? null, e.killed === true));
+      },
+    );
+  });
+}
+
+const out = async (args: string[], cwd: string) => (await git(args, { cwd })).stdout.trim();
+
+/** Runs callers one after another per key: parallel steps of a run share one repository (and its index.lock). */
+const queues = new Map<string, Promise<unknown>>();
+async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => undefined);
+  queues.set(key, settled);
+  try {
+    return await next;
+  } finally {
+    if (queues.get(key) === settled) queues.delete(key);
+  }
+}
+
+export function createGitWorkspace(deps: GitWorkspaceDeps) {
+  const root = path.resolve(deps.workspaceRoot);
+  const remote = deps.remote ?? defaultRemote(root);
+  const shown = displayRemote(remote);
+  const remoteTimeoutMs = deps.remoteTimeoutMs ?? 20_000;
+
+  const remoteFailure = (what: string, err: unknown) => {
+    const why =
+      err instanceof GitCommandError
+        ? err.timedOut
+          ? `no answer in ${remoteTimeoutMs} ms`
+          : reason(err.stderr)
+        : String(err);
+    return new ConfigError(`Workspace remote ${shown} ${what}: ${why}`, { cause: err });
+  };
+
+  /** The remote's tip of `branch`, undefined when it has none. Unreachable remote: ConfigError. */
+  async function remoteTip(branch: string): Promise<string | undefined> {
+    if (deps.remote === undefined && !existsSync(remote)) {
+      await mkdir(remote, { recursive: true });
+      await git(['init', '--bare', '-q', remote]);
+    }
+    try {
+      const { stdout } = await git(['ls-remote', '--heads', remote, `refs/heads/${branch}`], {
+        timeoutMs: remoteTimeoutMs,
+      });
+      return stdout.trim().split(/\s+/)[0] || undefined;
+    } catch (err) {
+      throw remoteFailure('is unreachable', err);
+    }
+  }
+
+  async function fetchBranch(dir: string, branch: string): Promise<string> {
+    try {
+      await git(['fetch', '-q', remote, `refs/heads/${branch}`], { cwd: dir, timeoutMs: remoteTimeoutMs });
+    } catch (err) {
+      throw remoteFailure('is unreachable', err);
+    }
+    return out(['rev-parse', 'FETCH_HEAD'], dir);
+  }
+
+  async function push(dir: string, branch: string): Promise<void> {
+    await git(['push', '-q', remote, `HEAD:refs/heads/${branch}`], { cwd: dir, timeoutMs: remoteTimeoutMs });
+  }
+
+  async function initRepo(dir: string, branch: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await git(['init', '-q', '-b', branch], { cwd: dir });
+    // A named remote lets a user push the branch on from the workspace itself.
+    await git(['remote', 'add', 'origin', remote], { cwd: dir });
+    await writeFile(path.join(dir, '.git', 'info', 'exclude'), `${EXCLUDED.join('\n')}\n`);
+  }
+
+  const trailers = (input: { workflowId: string; runId: string }, step: string) =>
+    [`Workflow-Id: ${input.workflowId}`, `Run-Id: ${input.runId}`, `Step: ${step}`, `Host: ${deps.host}`].join('\n');
+
+  async function commit(
+    dir: string,
+    author: { name: string; email: string },
+    subject: string,
+    body: string[],
+    trailer: string,
+  ): Promise<void> {
+    const message = [subject, ...(body.length ? [body.join('\n')] : []), trailer].flatMap((p) => ['-m', p]);
+    await git(
+      [
+        '-c',
+        `user.name=${author.name}`,
+        '-c',
+        `user.email=${author.email}`,
+        'commit',
+        '-q',
+        '--allow-empty',
+        ...message,
+      ],
+      {
+        cwd: dir,
+        env: {
+          GIT_COMMITTER_NAME: `durable-codex-agents on ${deps.host}`,
+          GIT_COMMITTER_EMAIL: `worker@${deps.host.replace(/[^\w.-]/g, '-')}.agents.local`,
+        },
+      },
+    );
+  }
+
+  async function placement(dir: string, branch: string): Promise<WorkspacePlacement> {
+    const [commitSha, count] = await Promise.all([
+      out(['rev-parse', 'HEAD'], dir),
+      out(['rev-list', '--count', 'HEAD'], dir),
+    ]);
+    return {
+      workspace: dir,
+      host: deps.host,
+      hostQueue: deps.hostQueue,
+      branch,
+      remote: shown,
+      commit: commitSha,
+      commits: Number(count),
+    };
+  }
+
+  /** A clean checkout of the remote branch at `commit`: whatever was in the directory before is gone. */
+  async function cloneAt(dir: string, branch: string, commitSha: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    await initRepo(dir, branch);
+    await fetchBranch(dir, branch);
+    try {
+      await git(['reset', '-q', '--hard', commitSha], { cwd: dir });
+    } catch (err) {
+      throw new WorkspaceError(`Commit ${commitSha} is not on branch ${branch} of ${shown}`, { cause: err });
+    }
+  }
+
+  const messageLines = async (dir: string, ref: string) =>
+    (await out(['log', '--format=%B', '-1', ref], dir)).split('\n');
+  const ownedBy = async (dir: string, ref: string, runId: string) =>
+    (await messageLines(dir, ref)).includes(`Run-Id: ${runId}`);
+
+  return {
+    remote: shown,
+
+    /**
+     * Creates the run's repository and claims its branch on the remote (a root commit), or, with `fromCommit`,
+     * takes the run over on this host: a clean clone of the branch at that commit.
+     */
+    async prepare(input: PrepareWorkspaceInput): Promise<WorkspacePlacement> {
+      const dir = resolveWorkspace(root, input);
+      const branch = runBranch(input.workflowId);
+      return serialised(dir, async () => {
+        const tip = await remoteTip(branch);
+        if (input.fromCommit) {
+          if (!tip) throw new WorkspaceError(`Branch ${branch} is gone from ${shown}: the run cannot move`);
+          await cloneAt(dir, branch, input.fromCommit);
+          return placement(dir, branch);
+        }
+        if (tip) {
+          // Ours only when its root commit names this run (a retried first step); never another run's.
+          const probe = existsSync(path.join(dir, '.git')) ? dir : undefined;
+          if (!probe) await initRepo(dir, branch);
+          await fetchBranch(dir, branch);
+          const rootCommit = (await out(['rev-list', '--max-parents=0', 'FETCH_HEAD'], dir)).split('\n')[0] ?? '';
+          if (!(await ownedBy(dir, rootCommit, input.runId))) {
+            throw new WorkspaceError(
+              `Workspace remote ${shown} already has branch ${branch} from another run (root commit ` +
+                `${rootCommit.slice(0, 12)}); not overwriting it: use another workflow id or remove that branch`,
+            );
+          }
+          await cloneAt(dir, branch, tip);
+          return placement(dir, branch);
+        }
+        if (existsSync(path.join(dir, '.git'))) {
+          const head = await out(['rev-parse', '-q', '--verify', 'HEAD'], dir).catch(() => '');
+          if (!head || !(await ownedBy(dir, 'HEAD', input.runId))) {
+            throw new WorkspaceError(`Workspace ${dir} is already a git repository of another run`);
+          }
+        } else {
+          await initRepo(dir, branch);
+          await git(['add', '-A'], { cwd: dir });
+          await commit(
+            dir,
+            { name: 'durable-codex-agents', email: 'run@agents.local' },
+            `Run ${input.workflowId} started`,
+            [],
+            trailers(input, 'start'),
+          );
+        }
+        try {
+          await push(dir, branch);
+        } catch (err) {
+          if (await remoteTip(branch)) {
+            throw new WorkspaceError(`Workspace remote ${shown} got branch ${branch} from another run meanwhile`);
+          }
+          throw remoteFailure(`refused the push of ${branch}`, err);
+        }
+        return placement(dir, branch);
+      });
+    },
+
+    /** Commits a finished step (author = the role) and pushes it; a retry after a lost answer commits nothing twice. */
+    async commitStep(input: CommitStepInput): Promise<StepCommit> {
+      const dir = input.workspace;
+      if (!existsSync(path.join(dir, '.git'))) {
+        throw new WorkspaceLostError(`Workspace ${dir} does not exist on host ${deps.host}`);
+      }
+      return serialised(dir, async () => {
+        const paths = input.paths?.filter((p) => existsSync(path.join(dir, p)));
+        if (!paths) await git(['add', '-A'], { cwd: dir });
+        else if (paths.length) await git(['add', '-A', '--', ...paths], { cwd: dir });
+        const staged = await git(['diff', '--cached', '--quiet'], { cwd: dir }).then(
+          () => false,
+          () => true,
+        );
+        const head = await messageLines(dir, 'HEAD');
+        const author = { name: input.title, email: `${input.role}@agents.local` };
+        const subject = `${input.title}: ${input.files.map((f) => f.path).join(', ') || 'step finished'}`;
+        const body = input.files.map((f) => `${f.path}  ${f.size} bytes  sha256:${f.sha256}`);
+        const already = !staged && head.includes(`Step: ${input.role}`) && head.includes(`Run-Id: ${input.runId}`);
+        if (!already) await commit(dir, author, subject, body, trailers(input, input.role));
+        try {
+          await push(dir, input.branch);
+        } catch (err) {
+          // The remote moved on: a commit pushed by this run's lost host whose step was not recorded as finished.
+          // The step was done again here; its commit goes on top (never forced). Anyone else's commit: refuse.
+          const tip = await fetchBranch(dir, input.branch);
+          if (!(await ownedBy(dir, tip, input.runId))) {
+            throw remoteFailure(`refused the push of ${input.branch}`, err);
+          }
+          await git(['reset', '-q', '--soft', tip], { cwd: dir });
+          await commit(dir, author, subject, body, trailers(input, input.role));
+          try {
+            await push(dir, input.branch);
+          } catch (again) {
+            throw remoteFailure(`refused the push of ${input.branch}`, again);
+          }
+        }
+        const p = await placement(dir, input.branch);
+        return { commit: p.commit, commits: p.commits, host: deps.host, branch: input.branch };
+      });
+    },
+  };
+}
+
+export type GitWorkspace = ReturnType<typeof createGitWorkspace>;
+
+/** The activities over a git workspace: they heartbeat while git works, and leave with typed failures. */
+export function createGitWorkspaceActivities(deps: GitWorkspaceDeps) {
+  const ws = createGitWorkspace(deps);
+  const beating =
+    <A, R>(fn: (a: A) => Promise<R>) =>
+    async (a: A): Promise<R> => {
+      const ctx = Context.current();
+      const timer = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        return await fn(a);
+      } finally {
+        clearInterval(timer);
+      }
+    };
+  return {
+    /** The run's first step (shared queue): this worker's host becomes the run's host. */
+    prepareWorkspace: withFailureConversion(
+      beating(async (input: PrepareWorkspaceInput) => {
+        const p = await ws.prepare(input);
+        Context.current().log.info(input.fromCommit ? 'run moved to this host' : 'workspace ready', {
+          workspace: p.workspace,
+          branch: p.branch,
+          commit: p.commit,
+          lostHost: input.lostHost,
+        });
+        return p;
+      }),
+    ),
+    /** After a step's gate passed (host queue): its commit, pushed. */
+    commitStep: withFailureConversion(beating((input: CommitStepInput) => ws.commitStep(input))),
+  };
+}
