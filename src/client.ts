@@ -12,6 +12,8 @@ import { DEFAULT_SINGLE_AGENT_PROMPT } from './shared/prompts';
 import { Client } from '@temporalio/client';
 import { clientConnectConfig, connectClient } from './config/temporal-connection';
 import { ConfigError } from './shared/errors';
+import { defaultRemote, displayRemote } from './activities/git-workspace';
+import { runBranch } from './shared/placement';
 import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from './runtime/runs';
 
 async function main(): Promise<number> {
@@ -37,6 +39,9 @@ async function main(): Promise<number> {
     const say = (line: string) => (opts.json ? undefined : console.log(line));
     say(`Started ${handle.workflowId} on ${address} (namespace ${namespace})`);
     if (link) say(`Temporal Web UI: ${link}`);
+    // The workers' WORKSPACE_REMOTE decides; this machine's setting is the best guess until the run says.
+    const remote = displayRemote(process.env.WORKSPACE_REMOTE || defaultRemote(workspaceRoot));
+    say(`Git: branch ${runBranch(handle.workflowId)} on ${remote} (one commit per finished step)`);
     if (opts.json) console.log(JSON.stringify({ type: 'started', workflowId: handle.workflowId, webUi: link }));
     if (opts.detach) {
       say(`Detached. Follow it in the Web UI, or later: npm run report -- ${handle.workflowId}`);
@@ -58,6 +63,11 @@ async function main(): Promise<number> {
       if (outcome.reportPaths)
         say(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
       if (outcome.reportError) say(`No report: ${outcome.reportError}`);
+      if (outcome.state?.branch) {
+        say(
+          `Git: git log ${outcome.state.branch}   (remote ${outcome.state.remote ?? '?'}; push the branch on, open a PR)`,
+        );
+      }
       if (link) say(`History: ${link}`);
     }
     return outcome.ok ? 0 : 1;

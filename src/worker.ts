@@ -7,6 +7,7 @@ import { loadSettings } from './config/settings';
 import { connectWorker, describeTemporalTarget, workerConnectConfig } from './config/temporal-connection';
 import { assertModelUsable } from './runtime/model-check';
 import { createAgentWorker } from './runtime/worker';
+import { displayRemote } from './activities/git-workspace';
 import { ConfigError } from './shared/errors';
 import { startScriptedModel, type ScriptedModel } from './scripted-model';
 import { SCRIPTED_BANNER } from './runtime/banner';
@@ -34,8 +35,8 @@ async function main(): Promise<void> {
     const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities, tracing });
     if (tracing) console.log(`Tracing: OpenTelemetry spans to ${tracing.tracesUrl} as "${tracing.serviceName}".`);
     console.log(
-      `Worker ready: task queue "${settings.taskQueue}" on ${target}; ` +
-        `model ${settings.model.scripted ? 'SCRIPTED' : settings.model.defaultModel}; workspaces under ${settings.workspaceRoot}. Ctrl-C stops it.`,
+      `Worker ready: task queue "${settings.taskQueue}" on ${target}; host ${agentWorker.host} (own queue "${agentWorker.hostQueue}"); ` +
+        `model ${settings.model.scripted ? 'SCRIPTED' : settings.model.defaultModel}; workspaces under ${settings.workspaceRoot}, pushed to ${settings.workspaceRemote ? displayRemote(settings.workspaceRemote) : 'the bare repository .remote.git there'}. Ctrl-C stops it.`,
     );
     await agentWorker.run();
     await connection.close();

@@ -1,7 +1,12 @@
 /** All activities of the worker, built from its settings by one factory. */
+import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings';
+import { hostIdentity, hostQueueName } from '../runtime/host';
+import { WorkspaceLostError } from '../shared/errors';
 import { createCodexActivities } from './codex/call';
 import type { CodexServer } from './codex/server';
+import { withFailureConversion } from './failures';
+import { createGitWorkspaceActivities } from './git-workspace';
 import { createModelActivities } from './model-turn';
 import { createWorkspaceActivities } from './workspace';
 
@@ -9,14 +14,53 @@ export interface ActivityDeps {
   settings: Settings;
   /** Shared Codex MCP server of this worker; created lazily when omitted. */
   codexServer?: CodexServer;
+  /** This worker's host and its own task queue; derived from the settings when omitted. */
+  host?: { host: string; hostQueue: string };
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const { settings } = deps;
+  const host = deps.host ?? defaultHost(settings);
   return {
-    ...createModelActivities({ settings: deps.settings }),
-    ...createCodexActivities({ settings: deps.settings, server: deps.codexServer }),
-    ...createWorkspaceActivities({ workspaceRoot: deps.settings.workspaceRoot }),
+    ...createModelActivities({ settings }),
+    ...createCodexActivities({ settings, server: deps.codexServer }),
+    ...createWorkspaceActivities({ workspaceRoot: settings.workspaceRoot }),
+    ...createGitWorkspaceActivities({
+      workspaceRoot: settings.workspaceRoot,
+      remote: settings.workspaceRemote,
+      ...host,
+    }),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+export function defaultHost(settings: Settings): { host: string; hostQueue: string } {
+  const host = hostIdentity(settings.hostId, settings.workspaceRoot);
+  return { host, hostQueue: hostQueueName(settings.taskQueue, host) };
+}
+
+/**
+ * The activities a host serves on its own queue: those that touch the workspace. A workspace missing here (the
+ * host lost its disk) is a WorkspaceLostError, which makes the workflow move the run instead of failing it.
+ */
+export function hostActivities(all: Activities, host: string) {
+  const present = (workspace: string) => {
+    if (!existsSync(workspace)) throw new WorkspaceLostError(`Workspace ${workspace} does not exist on host ${host}`);
+  };
+  return {
+    codexCall: withFailureConversion(async (input: Parameters<Activities['codexCall']>[0]) => {
+      present(input.cwd);
+      return all.codexCall(input);
+    }),
+    checkDeliverables: withFailureConversion(async (input: Parameters<Activities['checkDeliverables']>[0]) => {
+      present(input.workspace);
+      return all.checkDeliverables(input);
+    }),
+    listWorkspace: withFailureConversion(async (workspace: string) => {
+      present(workspace);
+      return all.listWorkspace(workspace);
+    }),
+    commitStep: all.commitStep,
+  };
+}

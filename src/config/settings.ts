@@ -39,6 +39,10 @@ export interface CodexSettings {
 export interface Settings {
   taskQueue: string;
   workspaceRoot: string;
+  /** Git remote of the run workspaces (WORKSPACE_REMOTE); default a bare repository under the workspace root. */
+  workspaceRemote?: string;
+  /** This worker's host identity (WORKER_HOST_ID); default derived from the hostname and the workspace root. */
+  hostId?: string;
   model: ModelSettings;
   codex: CodexSettings;
 }
@@ -54,6 +58,11 @@ const EnvSchema = z.object({
   CODEX_ALLOW_DANGER_FULL_ACCESS: z.enum(['0', '1', 'true', 'false']).optional(),
   TASK_QUEUE: z.string().min(1).optional(),
   WORKSPACE_ROOT: z.string().min(1).optional(),
+  WORKSPACE_REMOTE: z.string().min(1).optional(),
+  WORKER_HOST_ID: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, . _ - only')
+    .optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -87,6 +96,8 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
   return {
     taskQueue: e.TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? 'runs'),
+    workspaceRemote: e.WORKSPACE_REMOTE,
+    hostId: e.WORKER_HOST_ID,
     model: {
       apiKey: e.OPENAI_API_KEY ?? SCRIPTED_MODEL_KEY,
       baseUrl: scripted ? options.scriptedBaseUrl : e.OPENAI_BASE_URL,

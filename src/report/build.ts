@@ -12,6 +12,7 @@ import {
   MultiAgentInputSchema,
   ownerRole,
   parseOr,
+  PlacementSchema,
   RunResultSchema,
   SingleAgentInputSchema,
   teamOfRecord,
@@ -60,6 +61,7 @@ export function buildRunReport(rec: WorkflowRecord, o: BuildReportOptions): RunR
       parseOr(MultiAgentInputSchema, rec.input)?.taskList ??
       parseOr(SingleAgentInputSchema, rec.input)?.prompt,
     workspace: workspaceOf(rec),
+    ...placementOf(rec),
     webUiUrl: o.webUiUrl,
     startedAt,
     endedAt: rec.endedAt,
@@ -88,7 +90,26 @@ function rolesOf(team: Team | undefined, seen: Map<RoleId, unknown>): ReportRole
   return [...seen.keys()].map((id) => ({ id, title: id, deliverables: [] }));
 }
 
+/** The run's branch and remote, and each move to a new host, from its prepareWorkspace activities. */
+function placementOf(rec: WorkflowRecord): Pick<RunReport, 'branch' | 'remote' | 'hostMoves'> {
+  const placed = rec.activities
+    .filter((a) => a.type === 'prepareWorkspace' && a.status === 'completed')
+    .map((a) => ({ at: a.endedAt ?? a.scheduledAt, p: parseOr(PlacementSchema, a.result) }))
+    .flatMap(({ at, p }) => (p ? [{ at, ...p }] : []));
+  const first = placed[0];
+  if (!first) return {};
+  const hostMoves = placed
+    .slice(1)
+    .map((p, i) => ({ from: placed[i]?.host ?? '?', to: p.host, commit: p.commit, at: p.at }));
+  return { branch: first.branch, remote: first.remote, hostMoves: hostMoves.length ? hostMoves : undefined };
+}
+
 function workspaceOf(rec: WorkflowRecord): string | undefined {
+  const placed = [...rec.activities]
+    .reverse()
+    .find((a) => a.type === 'prepareWorkspace' && a.status === 'completed')?.result;
+  const placement = parseOr(PlacementSchema, placed);
+  if (placement) return placement.workspace;
   const created = rec.activities.find((a) => a.type === 'createWorkspace')?.result;
   return typeof created === 'string' ? created : parseOr(RunResultSchema, rec.result)?.workspace;
 }

@@ -24,6 +24,9 @@ export interface ActivityRecord {
   failure?: string;
   input?: unknown;
   result?: unknown;
+  /** The queue it was scheduled on (a host's own queue for workspace activities) and the worker that ran it. */
+  taskQueue?: string;
+  worker?: string;
 }
 
 export interface WorkflowRecord {
@@ -84,6 +87,7 @@ export function readHistory(history: History): WorkflowRecord {
         attempt: 1,
         status: 'scheduled',
         input: decode(a.input?.payloads),
+        taskQueue: a.taskQueue?.name ?? undefined,
       };
       bySchedule.set(id, act);
       rec.activities.push(act);
@@ -95,6 +99,7 @@ export function readHistory(history: History): WorkflowRecord {
         act.attempt = a.attempt ?? 1;
         act.status = 'started';
         act.lastFailure = failureText(a.lastFailure);
+        act.worker = a.identity ?? undefined;
       }
     } else if (e.activityTaskCompletedEventAttributes) {
       const a = e.activityTaskCompletedEventAttributes;

@@ -31,7 +31,7 @@ export function renderMarkdown(r: RunReport): string {
       ]),
     );
   }
-  for (const s of r.steps) out.push('', ...stepSection(s, r.startedAt));
+  for (const s of r.steps) out.push('', ...stepSection(s, r.startedAt, r.remote));
   out.push('', '## Files in the workspace', '');
   out.push(...fileTable(r.files));
   if (r.task) out.push('', '## Task', '', ...details('The task list the run started with', r.task));
@@ -51,6 +51,17 @@ function overview(r: RunReport): string[] {
     row(['Duration', secs(r.durationMs)]),
   ];
   if (r.workspace) lines.push(row(['Workspace', `\`${r.workspace}\``]));
+  if (r.branch) {
+    lines.push(
+      row([
+        'Git',
+        `branch \`${r.branch}\` on \`${r.remote ?? '?'}\`: \`git log ${r.branch}\` shows one commit per step`,
+      ]),
+    );
+  }
+  for (const m of r.hostMoves ?? []) {
+    lines.push(row(['Host move', `${m.from} → ${m.to} at ${iso(m.at)}, from commit \`${m.commit.slice(0, 10)}\``]));
+  }
   if (r.webUiUrl) lines.push(row(['Temporal Web UI', `[history](${r.webUiUrl})`]));
   if (r.models.length) lines.push(row(['Model', `${r.models.join(', ')}${r.scripted ? ' (scripted)' : ''}`]));
   const work = `${plural(t.modelTurns, 'model turn', 'model turns')}, ${plural(t.codexCalls, 'Codex call', 'Codex calls')}`;
@@ -67,13 +78,23 @@ function overview(r: RunReport): string[] {
   return lines;
 }
 
-function stepSection(s: ReportStep, runStart: number): string[] {
+/** A link where the remote is a web host (GitHub, GitLab, Gitea: `<repo>/commit/<sha>`), else the short hash. */
+export function commitLink(remote: string | undefined, sha: string): string {
+  const web = remote && /^https?:\/\//.test(remote) ? remote.replace(/\.git$/, '').replace(/\/$/, '') : undefined;
+  return web ? `[\`${sha.slice(0, 10)}\`](${web}/commit/${sha})` : `\`${sha.slice(0, 10)}\``;
+}
+
+function stepSection(s: ReportStep, runStart: number, remote?: string): string[] {
   const out = [`## ${s.title}`, ''];
   const when =
     s.startedAt !== undefined ? `, from ${offset(s.startedAt, runStart)} to ${offset(s.endedAt, runStart)}` : '';
   out.push(
     `**${s.status}**${when}; ${s.attempts} attempt(s); tokens: model ${usage(s.modelUsage)}, Codex ${usage(s.codexUsage)}.`,
   );
+  if (s.host || s.commit) {
+    const commit = s.commit ? `; commit ${commitLink(remote, s.commit)} (\`git show ${s.commit.slice(0, 12)}\`)` : '';
+    out.push('', `Host: **${s.host ?? '?'}**${commit}.`);
+  }
   if (s.error) out.push('', `**Error:** ${oneLine(s.error, 600)}`);
   if (s.prompts.length) {
     out.push('', `**Prompts sent to the agent** (${s.prompts.length}):`, '');

@@ -89,6 +89,9 @@ export interface ReportStep {
   codexUsage: TokenUsage;
   finalText?: string;
   error?: string;
+  /** The host that ran the step (its commit's, else its workspace queue's) and the step's commit on the branch. */
+  host?: string;
+  commit?: string;
 }
 
 export interface ReportTotals {
@@ -117,6 +120,10 @@ export interface RunReport {
   /** The task list (multi-agent) or prompt (single-agent) the run started with. */
   task?: string;
   workspace?: string;
+  /** The run's git branch and remote (runs with git workspaces), and the hosts it moved between. */
+  branch?: string;
+  remote?: string;
+  hostMoves?: { from: string; to: string; commit: string; at: number }[];
   webUiUrl?: string;
   startedAt: number;
   endedAt?: number;

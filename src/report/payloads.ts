@@ -62,6 +62,16 @@ export const GateResultSchema = z.object({
   missing: z.array(z.string()).default([]),
 });
 
+/** A step's commit (commitStep result) and a run's placement (prepareWorkspace result). */
+export const StepCommitSchema = z.object({ commit: z.string(), host: z.string(), branch: z.string() });
+export const PlacementSchema = z.object({
+  workspace: z.string(),
+  host: z.string(),
+  branch: z.string(),
+  remote: z.string(),
+  commit: z.string(),
+});
+
 /** What the workflow returned (RunResult), as far as the report needs it. */
 export const RunResultSchema = z.object({ workspace: z.string(), files: z.array(FileRecordSchema) });
 

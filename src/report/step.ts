@@ -1,6 +1,7 @@
 /** One role's step in the report, from the activities it ran: model turns, Codex calls and gates. */
 import type { TeamRole } from '../shared/team';
 import { ZERO_USAGE, type TokenUsage } from '../shared/types';
+import { hostOfQueue } from '../runtime/host';
 import type { ActivityRecord, WorkflowRecord } from './history';
 import {
   CodexCallInputSchema,
@@ -9,6 +10,7 @@ import {
   ModelTurnInputSchema,
   ModelTurnResultSchema,
   parseOr,
+  StepCommitSchema,
   userMessages,
 } from './payloads';
 import type {
@@ -84,8 +86,15 @@ function gate(a: ActivityRecord, title: string, n: number): ReportGate {
 /** What the report needs to know of a role. */
 export type ReportRoleSpec = Pick<TeamRole, 'id' | 'title' | 'deliverables'>;
 
-export function buildStep(spec: ReportRoleSpec, acts: ActivityRecord[], rec: WorkflowRecord): ReportStep {
+export function buildStep(spec: ReportRoleSpec, all: ActivityRecord[], rec: WorkflowRecord): ReportStep {
   const role = spec.id;
+  // The step's commit comes after its gate: the gate, not the commit, says whether the step finished.
+  const committed = parseOr(
+    StepCommitSchema,
+    [...all].reverse().find((a) => a.type === 'commitStep' && a.status === 'completed')?.result,
+  );
+  const acts = all.filter((a) => a.type !== 'commitStep');
+  const host = committed?.host ?? hostOfQueue([...acts].reverse().find((a) => a.type === 'codexCall')?.taskQueue);
   const turns: ReportModelTurn[] = [];
   const calls: ReportCodexCall[] = [];
   const gates: ReportGate[] = [];
@@ -132,6 +141,8 @@ export function buildStep(spec: ReportRoleSpec, acts: ActivityRecord[], rec: Wor
     codexUsage: sumUsage(calls.map((c) => c.usage)),
     finalText: [...turns].reverse().find((t) => t.finalText !== undefined)?.finalText,
     error,
+    host,
+    commit: committed?.commit,
   };
 }
 

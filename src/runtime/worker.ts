@@ -4,8 +4,9 @@
  */
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
-import { createActivities } from '../activities';
+import { createActivities, defaultHost, hostActivities } from '../activities';
 import { CodexServer } from '../activities/codex/server';
+import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 
 export interface AgentWorkerOptions {
@@ -18,10 +19,16 @@ export interface AgentWorkerOptions {
   maxConcurrentActivities?: number;
   /** OpenTelemetry tracing of workflows and activities; off when absent (see ./telemetry). */
   tracing?: TracingConfig;
+  /** How long a cached run's workflow task waits for this worker before any worker takes it. */
+  stickyScheduleToStartMs?: number;
 }
 
 export interface AgentWorker {
   worker: Worker;
+  /** Polls this host's own queue: the activities that touch the workspaces this host holds. */
+  hostWorker: Worker;
+  host: string;
+  hostQueue: string;
   codexServer: CodexServer;
   tracing?: WorkerTracing;
   /** Runs until shutdown, then closes the Codex server and flushes traces. */
@@ -43,26 +50,43 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     ? await bundleWorkflows(tracing.workflowInterceptorModules)
     : (o.workflowBundle ?? (await bundleWorkflows()));
   const codexServer = new CodexServer({ settings: o.settings });
-  const worker = await Worker.create({
+  const host = defaultHost(o.settings);
+  const activities = createActivities({ settings: o.settings, codexServer, host });
+  const common = {
     connection: o.connection,
     namespace: o.namespace,
-    taskQueue: o.settings.taskQueue,
-    workflowBundle,
-    activities: createActivities({ settings: o.settings, codexServer }),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 50,
     shutdownGraceTime: '5s',
-    ...(tracing && { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks }),
-  }).catch(async (err: unknown) => {
+    ...(tracing && { interceptors: { activity: tracing.activityInterceptors } }),
+  } as const;
+  const created = await Promise.all([
+    Worker.create({
+      ...common,
+      taskQueue: o.settings.taskQueue,
+      workflowBundle,
+      activities,
+      stickyQueueScheduleToStartTimeout: o.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS,
+      ...(tracing && { sinks: tracing.sinks }),
+    }),
+    Worker.create({ ...common, taskQueue: host.hostQueue, activities: hostActivities(activities, host.host) }),
+  ]).catch(async (err: unknown) => {
     await tracing?.shutdown();
     throw err;
   });
+  const [worker, hostWorker] = created;
+  // The two stop together: a host that no longer runs workflows must not keep serving its workspaces, and back.
+  const stop = (w: Worker) => {
+    if (w.getState() === 'RUNNING') w.shutdown();
+  };
   return {
     worker,
+    hostWorker,
+    ...host,
     codexServer,
     tracing,
     async run() {
       try {
-        await worker.run();
+        await Promise.all([worker.run().finally(() => stop(hostWorker)), hostWorker.run().finally(() => stop(worker))]);
       } finally {
         await codexServer.close();
         await tracing?.shutdown();

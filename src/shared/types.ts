@@ -146,6 +146,8 @@ export interface ActivityTuning {
   retryInitialIntervalMs?: number;
   retryMaximumIntervalMs?: number;
   maximumAttempts?: number;
+  /** A run's host that does not pick up its workspace activity within this time is presumed lost; the run moves. */
+  hostScheduleToStartMs?: number;
 }
 
 /** Options of a team run; the legacy workflows take their own subsets. */
@@ -229,6 +231,20 @@ export interface StepState {
   codexUsage: TokenUsage;
   finalText?: string;
   error?: string;
+  /** The host that ran the step and its commit on the run's branch (runs started with host affinity). */
+  host?: string;
+  commit?: string;
+  /** Times the step started again because its host was lost. */
+  restarts?: number;
+}
+
+/** A run moving to another host: the old one stopped answering, the new one cloned the last pushed commit. */
+export interface HostMove {
+  from: string;
+  to: string;
+  at: number;
+  commit: string;
+  reason: string;
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed';
@@ -245,6 +261,11 @@ export interface RunState {
   steps: StepState[];
   scripted?: boolean;
   error?: string;
+  /** The host that holds the workspace now, the run's branch and its remote (runs started with host affinity). */
+  host?: string;
+  branch?: string;
+  remote?: string;
+  hostMoves?: HostMove[];
 }
 
 export interface RunResult {

@@ -17,6 +17,7 @@ import type {
   StepState,
 } from '../shared/types';
 import type { ActivityProxies } from './activities';
+import type { RunHost } from './affinity';
 import { addUsage, publishDetails, stepOf } from './state';
 
 export interface AgentContext {
@@ -28,12 +29,20 @@ export interface AgentContext {
   sandbox: SandboxMode;
   maxTurns: number;
   maxDeliverableRetries: number;
+  /** The run's host (host affinity, git workspace); absent in runs started before it (they replay as they ran). */
+  host?: RunHost;
 }
 
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
 
 /** Runs a role to completion and returns its final answer. Throws MissingDeliverablesError when the gate stays shut. */
 export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
+  // Host affinity (./affinity.ts): on the run's host, committed and pushed once its gate passed, restarted on a new host.
+  if (ctx.host) return ctx.host.runStep(ctx, spec.id, (onHost) => runAgentOnce(onHost, spec, firstMessage));
+  return runAgentOnce(ctx, spec, firstMessage);
+}
+
+async function runAgentOnce(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
   const role = spec.id;
   const step = stepOf(ctx.state, role);
   step.status = 'running';

@@ -2,11 +2,12 @@
  * The frame of every run: run state behind the `progress` query, the workspace, the agent context, the final file
  * listing, and the completed/failed bookkeeping. The team runner (./team.ts) supplies the schedule of the roles.
  */
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
 import type { AgentContext } from './agent';
+import { HOST_AFFINITY_PATCH, RunHost } from './affinity';
 import { newRunState, progressQuery, publishDetails } from './state';
 
 export const DEFAULT_MAX_TURNS = 12;
@@ -33,12 +34,18 @@ export async function runPipeline(
   const acts = activityProxies(input.tuning);
   const { workflowId } = workflowInfo();
   try {
-    const workspace = await acts.createWorkspace.executeWithOptions(
-      { ...acts.fileOptions, summary: 'Create workspace' },
-      [{ workflowId, requested: input.workspace }],
-    );
+    // Host affinity and git workspaces (./affinity.ts); runs started before them go on as they ran.
+    const host = patched(HOST_AFFINITY_PATCH)
+      ? await RunHost.open(acts, state, { requested: input.workspace, tuning: input.tuning })
+      : undefined;
+    const workspace =
+      host?.workspace ??
+      (await acts.createWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'Create workspace' }, [
+        { workflowId, requested: input.workspace },
+      ]));
     state.workspace = workspace;
     await steps({
+      host,
       runId: workflowId,
       state,
       workspace,
@@ -48,11 +55,11 @@ export async function runPipeline(
       maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
       maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
     });
-    const files = await acts.listWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'List deliverables' }, [
-      workspace,
-    ]);
+    const list = (a: typeof acts, ws: string) =>
+      a.listWorkspace.executeWithOptions({ ...a.fileOptions, summary: 'List deliverables' }, [ws]);
+    const files = host ? await host.onHost(list) : await list(acts, workspace);
     state.status = 'completed';
-    return { workspace, files, state };
+    return { workspace: host?.workspace ?? workspace, files, state };
   } catch (err) {
     state.status = 'failed';
     state.error = err instanceof Error ? err.message : String(err);

@@ -53,10 +53,19 @@ export function publishDetails(state: RunState): void {
       s.codexCalls.length ? `${s.codexCalls.length} Codex call(s)` : '',
       s.files.length ? `${s.files.length} file(s)` : '',
       s.missing.length ? `missing: ${s.missing.join(', ')}` : '',
+      s.restarts ? `restarted ${s.restarts}× after a lost host` : '',
+      s.host ? `host ${s.host}` : '',
+      s.commit ? `commit ${s.commit.slice(0, 10)}` : '',
     ].filter(Boolean);
     return `- ${ICON[s.status]} **${s.title}**: ${s.status}${extra.length ? ` (${extra.join('; ')})` : ''}`;
   });
   const head = `Team **${state.team}**${state.scripted ? ' · _scripted model (no real LLM)_' : ''}\n\n`;
   const ws = state.workspace ? `\n\nWorkspace: \`${state.workspace}\`` : '';
-  setCurrentDetails(`${head}${lines.join('\n')}${ws}`);
+  const git = state.branch
+    ? `\n\nHost: **${state.host ?? '?'}** · branch \`${state.branch}\` on \`${state.remote ?? '?'}\`` +
+      (state.hostMoves?.length
+        ? ` · moved ${state.hostMoves.map((m) => `${m.from} → ${m.to} at ${m.commit.slice(0, 10)}`).join(', ')}`
+        : '')
+    : '';
+  setCurrentDetails(`${head}${lines.join('\n')}${ws}${git}`);
 }

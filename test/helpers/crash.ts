@@ -100,9 +100,12 @@ export class WorkerProcess {
     env: NodeJS.ProcessEnv,
     readonly logFile: string,
     readonly entry: 'standby' | 'worker' = 'standby',
+    /** Wraps the node command line, e.g. to run the worker in its own mount namespace (a host with its own disk). */
+    launcher: (command: string, args: string[]) => [string, string[]] = (command, args) => [command, args],
   ) {
     const script = entry === 'standby' ? path.join(__dirname, 'crash-worker.ts') : path.join(REPO, 'src', 'worker.ts');
-    this.child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const [command, args] = launcher(process.execPath, ['--import', 'tsx', script]);
+    this.child = spawn(command, args, {
       cwd: REPO,
       env,
       detached: true,

@@ -1,0 +1,242 @@
+/**
+ * Run affinity across worker hosts (Temporal's worker-specific task queue pattern). The worker that takes the run's
+ * first step (prepareWorkspace, on the shared queue) holds the workspace, a git repository; every activity that
+ * touches it then goes to that host's own queue with a short schedule-to-start timeout. Model turns stay on the shared
+ * queue. A finished step is committed and pushed to the run's remote before it counts as finished.
+ *
+ * When the host stops answering (schedule-to-start timeout on its queue, heartbeats gone, or its workspace gone), the
+ * run moves: any worker clones the remote at the last pushed commit and becomes the host. Finished steps stay
+ * finished; a step that was in flight starts again on the clean checkout (its partial files are gone with the host).
+ */
+import {
+  ApplicationFailure,
+  TimeoutFailure,
+  proxyActivities,
+  workflowInfo,
+  type ActivityFunctionWithOptions,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { FailureTypes } from '../shared/errors';
+import type { StepCommit, WorkspacePlacement } from '../shared/placement';
+import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
+import type { ActivityProxies } from './activities';
+import type { AgentContext } from './agent';
+import { publishDetails, stepOf } from './state';
+
+/** The patch that turned on host affinity: runs started before it replay on the shared queue as they ran. */
+export const HOST_AFFINITY_PATCH = 'host-affinity-git-workspace';
+export const DEFAULT_HOST_SCHEDULE_TO_START_MS = 5_000;
+/** Bound on how often one step starts again because its host was lost. */
+const MAX_STEP_RESTARTS = 5;
+
+/** Thrown inside a step whose host was lost: the step starts again on the run's new host. */
+class HostMoved extends Error {
+  constructor() {
+    super('the run moved to another host');
+    this.name = 'HostMoved';
+  }
+}
+
+/** True when a failure says the host is gone rather than that the work failed. */
+export function isHostLoss(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof TimeoutFailure && (e.timeoutType === 'SCHEDULE_TO_START' || e.timeoutType === 'HEARTBEAT')) {
+      return true;
+    }
+    if (e instanceof ApplicationFailure && e.type === FailureTypes.workspaceLost) return true;
+  }
+  return false;
+}
+
+const short = (sha: string) => sha.slice(0, 10);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => Promise<any>;
+
+export class RunHost {
+  private epoch = 0;
+  private moving: Promise<void> | undefined;
+  private last: { commit: string; commits: number };
+  readonly moves: HostMove[] = [];
+
+  private constructor(
+    private placement: WorkspacePlacement,
+    private readonly acts: ActivityProxies,
+    private readonly git: ReturnType<typeof gitProxies>,
+    private readonly state: RunState,
+    private readonly input: { workflowId: string; runId: string; requested?: string },
+    private readonly scheduleToStartMs: number,
+  ) {
+    this.last = { commit: placement.commit, commits: placement.commits };
+    this.show();
+  }
+
+  /** The run's first step: the worker that takes it becomes the run's host. */
+  static async open(
+    acts: ActivityProxies,
+    state: RunState,
+    o: { requested?: string; tuning?: ActivityTuning },
+  ): Promise<RunHost> {
+    const { workflowId, firstExecutionRunId: runId } = workflowInfo();
+    const git = gitProxies(acts, o.tuning);
+    const placement = await git.prepareWorkspace.executeWithOptions(
+      { ...git.options, summary: 'Create workspace (git repository, branch pushed to the remote)' },
+      [{ workflowId, runId, requested: o.requested }],
+    );
+    const s2s = o.tuning?.hostScheduleToStartMs ?? DEFAULT_HOST_SCHEDULE_TO_START_MS;
+    return new RunHost(placement, acts, git, state, { workflowId, runId, requested: o.requested }, s2s);
+  }
+
+  get workspace(): string {
+    return this.placement.workspace;
+  }
+
+  /**
+   * One role's step on the run's host: `attempt` gets a context whose workspace activities go to the host; when its
+   * gate has passed, the step is committed and pushed. A lost host makes the step start again on the new host.
+   */
+  async runStep(ctx: AgentContext, role: string, attempt: (ctx: AgentContext) => Promise<string>): Promise<string> {
+    const step = stepOf(this.state, role);
+    for (let restarts = 0; ; restarts++) {
+      const epoch = this.epoch;
+      const workspace = this.placement.workspace;
+      try {
+        const text = await attempt({ ...ctx, workspace, acts: this.proxiesFor(epoch) });
+        const othersRunning = this.state.steps.some((s) => s.role !== role && s.status === 'running');
+        const done: StepCommit = await this.call(
+          this.git.commitStep,
+          epoch,
+          {
+            ...this.git.options,
+            summary: `Commit: ${step.title} → ${this.placement.branch} (host ${this.placement.host})`,
+          },
+          [
+            {
+              workspace,
+              workflowId: this.input.workflowId,
+              runId: this.input.runId,
+              branch: this.placement.branch,
+              role,
+              title: step.title,
+              files: step.files,
+              // A sibling still working must not have its half-written files committed under this role.
+              paths: othersRunning ? ownPaths(step) : undefined,
+            },
+          ],
+        );
+        if (done.commits > this.last.commits) this.last = { commit: done.commit, commits: done.commits };
+        step.host = done.host;
+        step.commit = done.commit;
+        this.show();
+        return text;
+      } catch (err) {
+        if (!(err instanceof HostMoved) || restarts >= MAX_STEP_RESTARTS) throw err;
+        Object.assign(step, { codexCalls: [], files: [], missing: [], finalText: undefined, error: undefined });
+        step.restarts = restarts + 1;
+        publishDetails(this.state);
+      }
+    }
+  }
+
+  /** A workspace activity outside the steps (the final listing): on the host, following the run if it moves. */
+  async onHost<R>(fn: (acts: ActivityProxies, workspace: string) => Promise<R>): Promise<R> {
+    for (let moves = 0; ; moves++) {
+      try {
+        return await fn(this.proxiesFor(this.epoch), this.placement.workspace);
+      } catch (err) {
+        if (!(err instanceof HostMoved) || moves >= MAX_STEP_RESTARTS) throw err;
+      }
+    }
+  }
+
+  private proxiesFor(epoch: number): ActivityProxies {
+    const route = <T extends Fn>(fn: ActivityFunctionWithOptions<T>, base: ActivityOptions) =>
+      Object.assign((...args: Parameters<T>) => this.call(fn, epoch, base, args), {
+        executeWithOptions: (options: ActivityOptions, args: Parameters<T>) => this.call(fn, epoch, options, args),
+      }) as unknown as ActivityFunctionWithOptions<T>;
+    const a = this.acts;
+    return {
+      ...a,
+      codexCall: route(a.codexCall, a.codexOptions),
+      checkDeliverables: route(a.checkDeliverables, a.fileOptions),
+      listWorkspace: route(a.listWorkspace, a.fileOptions),
+    };
+  }
+
+  /** Runs a workspace activity on the host; a lost host moves the run and ends the caller's attempt. */
+  private async call<T extends Fn>(
+    fn: ActivityFunctionWithOptions<T>,
+    epoch: number,
+    options: ActivityOptions,
+    args: Parameters<T>,
+  ): Promise<Awaited<ReturnType<T>>> {
+    if (epoch !== this.epoch) throw new HostMoved();
+    try {
+      const result = await fn.executeWithOptions(
+        {
+          ...options,
+          taskQueue: this.placement.hostQueue,
+          scheduleToStartTimeout: this.scheduleToStartMs,
+        },
+        args,
+      );
+      if (epoch !== this.epoch) throw new HostMoved();
+      return result;
+    } catch (err) {
+      if (err instanceof HostMoved) throw err;
+      if (isHostLoss(err)) {
+        await this.move(epoch, err instanceof Error ? err.message : String(err));
+        throw new HostMoved();
+      }
+      if (epoch !== this.epoch) throw new HostMoved();
+      throw err;
+    }
+  }
+
+  /** Moves the run once per lost host, however many steps notice it. */
+  private async move(seenEpoch: number, reason: string): Promise<void> {
+    while (this.moving) await this.moving;
+    if (seenEpoch !== this.epoch) return;
+    this.moving = this.moveNow(reason).finally(() => (this.moving = undefined));
+    await this.moving;
+  }
+
+  private async moveNow(reason: string): Promise<void> {
+    const from = this.placement.host;
+    const at = Date.now();
+    const { commit } = this.last;
+    const placement = await this.git.prepareWorkspace.executeWithOptions(
+      { ...this.git.options, summary: `Move run from lost host ${from}: clone ${short(commit)}` },
+      [{ ...this.input, fromCommit: commit, lostHost: from }],
+    );
+    this.placement = placement;
+    this.epoch += 1;
+    this.moves.push({ from, to: placement.host, at, commit, reason });
+    this.show();
+  }
+
+  private show(): void {
+    Object.assign(this.state, {
+      host: this.placement.host,
+      branch: this.placement.branch,
+      remote: this.placement.remote,
+      workspace: this.placement.workspace,
+      hostMoves: this.moves.length ? [...this.moves] : undefined,
+    });
+    publishDetails(this.state);
+  }
+}
+
+function gitProxies(acts: ActivityProxies, t: ActivityTuning = {}) {
+  // Git talks to the remote: heartbeats (the activity beats while git works) detect a dead worker in seconds.
+  const options: ActivityOptions = { ...acts.fileOptions, heartbeatTimeout: t.heartbeatTimeoutMs ?? 30_000 };
+  const p = proxyActivities<Activities>(options);
+  return { options, prepareWorkspace: p.prepareWorkspace, commitStep: p.commitStep };
+}
+
+/** What a step wrote: its deliverables and the files its Codex calls reported changing. */
+function ownPaths(step: StepState): string[] {
+  const paths = [...step.files.map((f) => f.path), ...step.codexCalls.flatMap((c) => c.filesChanged)];
+  return [...new Set(paths)];
+}
