@@ -9,6 +9,7 @@ import { measureConcurrency } from './lib/concurrency';
 import { measurePipelines } from './lib/overhead';
 import { renderConcurrency, renderOverhead, renderParallel, renderResume, type BenchResults } from './lib/report';
 import { measureResume } from './lib/resume';
+import { measureHostLoss, renderHostLoss } from './lib/host-loss';
 
 const BANNER = [
   '==============================================================================',
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
     log(`Concurrency: ${o.concurrency.join(', ')} runs at once on ${workers} ...`);
     results.concurrency = await measureConcurrency(o, log);
     out(`\n${renderConcurrency(results.concurrency)}`);
+  }
+  if (o.only.includes('host-loss')) {
+    log("Host loss: two hosts, the run's host killed in the Tester step and its disk removed ...");
+    results.hostLoss = await measureHostLoss(o, log);
+    out(`\n${renderHostLoss(results.hostLoss)}`);
   }
   results.machine.loadAvgEnd = os.loadavg();
   out(

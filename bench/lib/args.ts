@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIOS = ['overhead', 'parallel', 'resume', 'concurrency'] as const;
+export const SCENARIOS = ['overhead', 'parallel', 'resume', 'concurrency', 'host-loss'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -15,7 +15,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runs N                measured runs per variant for overhead and parallel (default 3)
   --concurrency LIST      runs started at once on one worker, e.g. 10,50,100 (default 1,10)
   --only LIST             scenarios among ${SCENARIOS.join(',')} (default all)
-  --heartbeat-ms MS       activity heartbeat timeout in the resume scenario (default 3000)
+  --heartbeat-ms MS       activity heartbeat timeout in the resume and host-loss scenarios (default 3000)
+  --host-s2s-ms MS        schedule-to-start timeout on a run's host queue in the host-loss scenario (default 5000)
   --max-activities N      activity slots of the concurrency worker (default: the worker's own default)
   --workers N             worker processes sharing the load in the concurrency scenario (default 1)
   --json                  print the results as JSON on stdout (tables go to stderr)`;
@@ -34,6 +35,7 @@ export const BenchOptionsSchema = z.object({
   concurrency: z.array(z.coerce.number().int().min(1).max(1000)).min(1),
   only: z.array(z.enum(SCENARIOS)).min(1),
   heartbeatMs: z.coerce.number().int().min(1000),
+  hostScheduleToStartMs: z.coerce.number().int().min(500),
   maxActivities: z.coerce.number().int().min(1).optional(),
   workers: z.coerce.number().int().min(1).max(16),
   json: z.boolean(),
@@ -52,6 +54,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
       concurrency: { type: 'string', default: '1,10' },
       only: { type: 'string', default: SCENARIOS.join(',') },
       'heartbeat-ms': { type: 'string', default: '3000' },
+      'host-s2s-ms': { type: 'string', default: '5000' },
       'max-activities': { type: 'string' },
       workers: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
@@ -68,6 +71,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     concurrency: list(values.concurrency),
     only: list(values.only),
     heartbeatMs: values['heartbeat-ms'],
+    hostScheduleToStartMs: values['host-s2s-ms'],
     maxActivities: values['max-activities'],
     workers: values.workers,
     json: values.json,
@@ -77,7 +81,11 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
   }
   const o = parsed.data;
   // The model-turn activity heartbeats every 5 s: below that, a turn longer than the heartbeat timeout times out.
-  if (o.only.includes('resume') && o.heartbeatMs < 5_500 && o.turnMs + 500 > o.heartbeatMs) {
+  if (
+    (o.only.includes('resume') || o.only.includes('host-loss')) &&
+    o.heartbeatMs < 5_500 &&
+    o.turnMs + 500 > o.heartbeatMs
+  ) {
     throw new Error(`--heartbeat-ms (${o.heartbeatMs}) must exceed --turn-ms by 500 ms for the resume scenario`);
   }
   return o;

@@ -1,5 +1,6 @@
 /** The benchmark's tables. Every number comes from a measured run; the goals are the issue's. */
 import type { BenchOptions } from './args';
+import type { HostLossReport } from './host-loss';
 import type { ConcurrencyLevel } from './concurrency';
 import { kb, mb, msf, ratio, secs, table } from './format';
 import type { OverheadReport, ParallelReport } from './overhead';
@@ -14,6 +15,7 @@ export interface BenchResults {
   parallel?: ParallelReport;
   resume?: ResumeReport;
   concurrency?: ConcurrencyLevel[];
+  hostLoss?: HostLossReport;
 }
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS');
