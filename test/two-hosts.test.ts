@@ -17,7 +17,9 @@ import { readHistory, type WorkflowRecord } from '../src/report/history';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { startRun } from '../src/runtime/runs';
 import { bundleWorkflows } from '../src/runtime/worker';
-import { MULTI_AGENT_ROLES, SINGLE_AGENT_ROLES, requiredPaths, type Role } from '../src/shared/roles';
+import { COOKBOOK_TEAM, SINGLE_TEAM } from '../src/shared/builtin-teams';
+import type { Role } from '../src/shared/roles';
+import { requiredPaths } from '../src/shared/team';
 import type { ActivityTuning, RunResult, RunState } from '../src/shared/types';
 import { WorkerProcess, timeline, waitFor } from './helpers/crash';
 
@@ -125,8 +127,8 @@ describe('two worker hosts with their own disks, one task queue, a shared git re
     const started = Date.now();
     // Host A alone polls at first: it takes the first step of these two runs and holds their workspaces.
     const multi = await startRun(stack.client, {
-      kind: 'multi',
-      input: { taskList, tuning: TUNING },
+      kind: 'team',
+      input: { team: COOKBOOK_TEAM, task: taskList, tuning: TUNING },
       workflowId: ids.multi,
       taskQueue: stack.taskQueue,
     });
@@ -185,7 +187,8 @@ describe('two worker hosts with their own disks, one task queue, a shared git re
     for (const [i, h] of handles.entries()) {
       const result = results[i] as RunResult;
       const history = readHistory(await h.fetchHistory());
-      const roles: readonly Role[] = result.state.workflow === 'multi' ? MULTI_AGENT_ROLES : SINGLE_AGENT_ROLES;
+      const team = result.state.team === 'single' ? SINGLE_TEAM : COOKBOOK_TEAM;
+      const roles: readonly Role[] = team.roles.map((r) => r.id);
       const wasOnA = states[i]?.status === 'running' && states[i]?.host === 'host-a';
       if (wasOnA) assert.equal(result.state.host, 'host-b', `${h.workflowId} finished on host-b`);
       assert.ok(
@@ -200,7 +203,7 @@ describe('two worker hosts with their own disks, one task queue, a shared git re
       assert.deepEqual(authors, ['run@agents.local', ...roleOrder(result, roles).map((r) => `${r}@agents.local`)]);
       assert.equal(git('rev-parse', branch), result.state.steps.at(-1)?.commit ?? '?');
       const tree = new Set(git('ls-tree', '-r', '--name-only', branch).split('\n'));
-      for (const r of roles) for (const p of requiredPaths(r)) assert.ok(tree.has(p), `${branch} has ${p}`);
+      for (const r of team.roles) for (const p of requiredPaths(r)) assert.ok(tree.has(p), `${branch} has ${p}`);
 
       // No finished step redone: none of its model turns or Codex calls ran after the kill.
       const finished = finishedBefore(history, killedAt);

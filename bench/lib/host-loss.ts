@@ -63,11 +63,17 @@ export async function measureHostLoss(o: BenchOptions, log: (line: string) => vo
     const bWorker = spawnWorker(host('host-b'));
     workers.push(bWorker);
     await bWorker.ready;
+    let ended: string | undefined;
+    started.handle.result().then(
+      () => (ended = 'completed'),
+      (err: unknown) =>
+        (ended = `failed: ${err instanceof Error ? (err.cause?.toString() ?? err.message) : String(err)}`),
+    );
     const inFlight = await a.guard(
-      until(
-        () => b.stack.scripted.stats().requests.find((e) => e.run === id && e.kind === 'codex' && e.role === 'tester'),
-        10 * 60_000,
-      ),
+      until(() => {
+        if (ended) throw new Error(`the run ${ended} before the kill point\n${a.output().slice(-3000)}`);
+        return b.stack.scripted.stats().requests.find((e) => e.run === id && e.kind === 'codex' && e.role === 'tester');
+      }, 10 * 60_000),
     );
     await sleep(injectedFor(inFlight, latency) / 2);
     a.crash();
