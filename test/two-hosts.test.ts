@@ -14,6 +14,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { readHistory, type WorkflowRecord } from '../src/report/history';
+import { renderMarkdown } from '../src/report/markdown';
+import { reportFromHistory } from '../src/report/run-report';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { startRun } from '../src/runtime/runs';
 import { bundleWorkflows } from '../src/runtime/worker';
@@ -254,6 +256,21 @@ describe('two worker hosts with their own disks, one task queue, a shared git re
             `on host-b started ${recovery} ms after it (${next?.summary ?? next?.type})`,
         );
         assert.ok(recovery < 30_000, 'the run moved on within seconds');
+
+        // The report, from history alone: the move, and each step with its host and commit.
+        const report = await reportFromHistory(h);
+        assert.deepEqual(
+          report.hostMoves?.map((m) => [m.from, m.to]),
+          [['host-a', 'host-b']],
+        );
+        const md = renderMarkdown(report);
+        for (const step of result.state.steps) {
+          const rs = report.steps.find((x) => x.role === step.role);
+          assert.equal(rs?.commit, step.commit, `${step.role}: commit in the report`);
+          assert.equal(rs?.host, step.host, `${step.role}: host in the report`);
+          assert.ok(md.includes(`\`${step.commit?.slice(0, 10)}\``), `${step.role}: commit in REPORT.md`);
+        }
+        assert.match(md, /Host move \| host-a → host-b/);
       }
     }
     const multiState = results[0]?.state;
