@@ -36,6 +36,8 @@ export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
   };
   const fileOptions: ActivityOptions = {
     startToCloseTimeout: 60_000,
+    // These take milliseconds; without a heartbeat timeout a host that dies mid-call would cost the whole minute.
+    heartbeatTimeout,
     retry: { ...retry, maximumAttempts: 3 },
   };
   const model = proxyActivities<Activities>(modelOptions);
