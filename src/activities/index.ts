@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings';
 import { createCodexActivities } from './codex/call';
 import type { CodexServer } from './codex/server';
 import { createModelActivities } from './model-turn';
+import { createVerifyActivities } from './verify';
 import { createWorkspaceActivities } from './workspace';
 
 export interface ActivityDeps {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createModelActivities({ settings: deps.settings }),
     ...createCodexActivities({ settings: deps.settings, server: deps.codexServer }),
     ...createWorkspaceActivities({ workspaceRoot: deps.settings.workspaceRoot }),
+    ...createVerifyActivities({ sandbox: deps.settings.verifySandbox }),
   };
 }
 

@@ -41,6 +41,8 @@ export interface Settings {
   workspaceRoot: string;
   model: ModelSettings;
   codex: CodexSettings;
+  /** How verification commands run: in bubblewrap (default), or `none` (VERIFY_SANDBOX=none) unsandboxed. */
+  verifySandbox?: 'bwrap' | 'none';
 }
 
 const EnvSchema = z.object({
@@ -54,6 +56,7 @@ const EnvSchema = z.object({
   CODEX_ALLOW_DANGER_FULL_ACCESS: z.enum(['0', '1', 'true', 'false']).optional(),
   TASK_QUEUE: z.string().min(1).optional(),
   WORKSPACE_ROOT: z.string().min(1).optional(),
+  VERIFY_SANDBOX: z.enum(['bwrap', 'none']).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -103,6 +106,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
       callTimeoutMs: e.CODEX_CALL_TIMEOUT_MS ?? 20 * 60_000,
       allowDangerFullAccess: e.CODEX_ALLOW_DANGER_FULL_ACCESS === '1' || e.CODEX_ALLOW_DANGER_FULL_ACCESS === 'true',
     },
+    verifySandbox: e.VERIFY_SANDBOX ?? 'bwrap',
   };
 }
 
