@@ -1,4 +1,5 @@
 /* global require, process, Buffer, setTimeout, clearTimeout */
+/* eslint-disable @typescript-eslint/no-require-imports -- plain node runs this file inside the sandbox, no tsx */
 /**
  * One verification round, run by plain `node` inside the sandbox (see ./verify.ts): start the services (each in
  * its own process group, with PORT and BASE_URL), wait until each accepts TCP on 127.0.0.1:<port>, run the command
