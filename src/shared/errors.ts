@@ -60,6 +60,7 @@ export const FailureTypes = {
   codexThreadLost: 'CodexThreadLostError',
   modelBehaviour: 'ModelBehaviourError',
   missingDeliverables: 'MissingDeliverablesError',
+  verificationFailed: 'VerificationFailedError',
   workspace: 'WorkspaceError',
 } as const;
 
@@ -69,4 +70,5 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
   FailureTypes.modelRequest,
   FailureTypes.codexFatal,
   FailureTypes.workspace,
+  FailureTypes.verificationFailed,
 ] as const;

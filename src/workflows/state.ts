@@ -1,7 +1,7 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
 import { defineQuery, setCurrentDetails } from '@temporalio/workflow';
 import type { RoleId, Team, TeamRole } from '../shared/team';
-import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
+import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
 
 export const progressQuery = defineQuery<RunState>('progress');
 
@@ -53,10 +53,25 @@ export function publishDetails(state: RunState): void {
       s.codexCalls.length ? `${s.codexCalls.length} Codex call(s)` : '',
       s.files.length ? `${s.files.length} file(s)` : '',
       s.missing.length ? `missing: ${s.missing.join(', ')}` : '',
+      s.verification ? verificationNote(s.verification) : '',
     ].filter(Boolean);
     return `- ${ICON[s.status]} **${s.title}**: ${s.status}${extra.length ? ` (${extra.join('; ')})` : ''}`;
   });
   const head = `Team **${state.team}**${state.scripted ? ' · _scripted model (no real LLM)_' : ''}\n\n`;
   const ws = state.workspace ? `\n\nWorkspace: \`${state.workspace}\`` : '';
   setCurrentDetails(`${head}${lines.join('\n')}${ws}`);
+}
+
+/** "verifying (round 2)", "round 1 failed, owners fixing", "verification passed in round 2". */
+export function verificationNote(v: VerificationState): string {
+  switch (v.status) {
+    case 'running':
+      return `verifying (round ${v.round})`;
+    case 'fixing':
+      return `verification round ${v.round} failed, owners fixing`;
+    case 'passed':
+      return `verification passed in round ${v.round}`;
+    case 'failed':
+      return `verification failed after ${v.round} round(s)`;
+  }
 }
