@@ -78,6 +78,12 @@ describe('verification loop (real Temporal, real Codex, bubblewrap)', () => {
       assert.match(md, /round 1: failed \(exit 1, \d+\.\d s\)/);
       assert.match(md, /round 2: passed \(exit 0, \d+\.\d s\)/);
       assert.match(md, /<details>[\s\S]*FAIL POST \/scores valid[\s\S]*<\/details>/);
+      // The timeline draws both rounds: the failed one in its own colour.
+      const svg = await readFile(outcome.reportPaths.timeline, 'utf8');
+      assert.equal(svg.match(/class="bar verify round-failed"/g)?.length, 1);
+      assert.equal(svg.match(/class="bar verify"/g)?.length, 1);
+      assert.match(svg, /Tester: verification round 1 \(failed, exit 1\)/);
+      assert.match(svg, /verification passed/);
     } finally {
       stack.scripted.setFaults([]);
     }
