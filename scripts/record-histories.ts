@@ -62,6 +62,12 @@ async function main(): Promise<void> {
       description: 'Bug Busters through teamWorkflow with teams/cookbook.yaml',
       request: { kind: 'team', workflowId: 'replay-team-cookbook', input: { team, task: taskList, tuning } },
     },
+    {
+      file: 'team-cookbook-verify.json',
+      description: 'Bug Busters with verification: a broken backend fails round 1, the owners fix it, round 2 passes',
+      request: { kind: 'team', workflowId: 'replay-team-cookbook-verify', input: { team, task: taskList, tuning } },
+      faults: [{ run: 'replay-team-cookbook-verify', kind: 'codex', role: 'backend', effect: 'break-deliverable' }],
+    },
   ];
   const only = process.argv.slice(2);
   const chosen = only.length ? recordings.filter((r) => only.includes(r.file)) : recordings;

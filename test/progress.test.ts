@@ -146,6 +146,41 @@ describe('progress rendering', () => {
     assert.match(formatRole(rows[4]!), /failed .* Tester did not produce tests\/test\.sh$/);
   });
 
+  it('shows a role verifying, with its round, and while its owners fix', () => {
+    const round1 = { round: 1, passed: false, exitCode: 1, timedOut: false, durationMs: 2300 };
+    const verifying = state({
+      tester: {
+        status: 'running',
+        attempts: 1,
+        startedAt: T0,
+        verification: { command: 'bash tests/test.sh', round: 2, status: 'running', rounds: [round1] },
+      },
+    });
+    const pending: PendingActivity[] = [
+      {
+        activityId: '9',
+        activityType: 'runVerification',
+        state: 'started',
+        attempt: 1,
+        label: 'Tester: verification round 2',
+        role: 'tester',
+      },
+    ];
+    assert.match(
+      formatRole(roleProgress(snap(verifying, pending))[4]!),
+      /^Tester {14}verifying \(round 2\) .* verification round 2$/,
+    );
+    const fixing = state({
+      tester: {
+        status: 'running',
+        attempts: 1,
+        startedAt: T0,
+        verification: { command: 'bash tests/test.sh', round: 1, status: 'fixing', rounds: [round1] },
+      },
+    });
+    assert.match(formatRole(roleProgress(snap(fixing))[4]!), /^Tester {14}owners fixing \(round 1\)/);
+  });
+
   it('gives an unplaced pending activity to the only running role', () => {
     const s = state({ designer: { status: 'running', attempts: 1, startedAt: T0 } });
     const rows = roleProgress(

@@ -13,7 +13,13 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { bundleWorkflows } from '../src/runtime/worker';
 
 const DIR = path.join(__dirname, 'fixtures', 'histories');
-const FIXTURES = ['multi-agent.json', 'multi-agent-reask.json', 'single-agent.json', 'team-cookbook.json'];
+const FIXTURES = [
+  'multi-agent.json',
+  'multi-agent-reask.json',
+  'single-agent.json',
+  'team-cookbook.json',
+  'team-cookbook-verify.json',
+];
 
 const load = (file: string) => ({
   workflowId: file.replace(/\.json$/, ''),
@@ -97,6 +103,20 @@ describe('recorded histories replay against the current workflow code', () => {
       'a re-request',
     );
     assert.ok(reask.maxAttempt >= 2, 'retried activities');
+    // With verification: two rounds, and between them a fix on each owner's own thread.
+    const verify = summarise('team-cookbook-verify.json');
+    assert.equal(verify.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    assert.deepEqual(
+      verify.scheduled.filter((a) => a.type === 'runVerification').map((a) => a.input.round),
+      [1, 2],
+    );
+    assert.deepEqual(
+      verify.scheduled
+        .filter((a) => a.type === 'codexCall' && a.input.tool === 'codex-reply')
+        .map((a) => String(a.input.role))
+        .sort(),
+      ['backend', 'frontend'],
+    );
   });
 });
 

@@ -13,7 +13,15 @@ import { loadTeam, parseTeamYaml } from '../src/cli/team-file';
 import { BUILTIN_TEAMS, COOKBOOK_TEAM, SINGLE_TEAM } from '../src/shared/builtin-teams';
 import { ConfigError } from '../src/shared/errors';
 import { agentBrief } from '../src/shared/prompts';
-import { ancestors, checkTeam, escapesWorkspace, teamShape, type Team } from '../src/shared/team';
+import {
+  ancestors,
+  checkTeam,
+  escapesWorkspace,
+  parseDuration,
+  teamShape,
+  verifyTimeoutMs,
+  type Team,
+} from '../src/shared/team';
 import { agentScript } from '../src/scripted-model/agent-script';
 import { classify } from '../src/scripted-model/classify';
 import { codexScript, readCodexTurn } from '../src/scripted-model/codex-script';
@@ -35,6 +43,9 @@ roles:
     deliverables:
       - path: notes/notes.md
 `;
+
+/** BASE with a verify block on the writer; `rest` is its lines after `command`. */
+const withVerify = (rest: string): string => `${BASE}    verify:\n      command: bash check.sh\n      ${rest}\n`;
 
 function refusal(yaml: string): string {
   try {
@@ -127,11 +138,62 @@ describe('team file refusals name the file, the line and the field', () => {
       message: 'teams/x.yaml:2: roles: a team needs at least one role',
     },
     {
+      name: 'a verify owner that is not a role',
+      yaml: withVerify('owners: [analyst, ghost]'),
+      message: 'teams/x.yaml:14: roles[1].verify.owners[1]: unknown role "ghost"',
+    },
+    {
+      name: 'a verify without owners',
+      yaml: withVerify('owners: []'),
+      message: 'teams/x.yaml:14: roles[1].verify.owners: name at least one role that fixes failures',
+    },
+    {
+      name: 'a verify service cwd that escapes the workspace',
+      yaml: withVerify('owners: [analyst]\n      services: [{command: npm start, cwd: ../x, port: 3000}]'),
+      message: 'teams/x.yaml:15: roles[1].verify.services[0].cwd: cwd "../x" escapes the workspace',
+    },
+    {
+      name: 'a verify service port below 1024',
+      yaml: withVerify('owners: [analyst]\n      services: [{command: npm start, port: 80}]'),
+      message: 'teams/x.yaml:15: roles[1].verify.services[0].port: must be from 1024 to 65535',
+    },
+    {
+      name: 'a verify timeout that is not a duration',
+      yaml: withVerify('owners: [analyst]\n      timeout: soon'),
+      message: 'teams/x.yaml:15: roles[1].verify.timeout: must be a duration from 1s to 1h, such as 90s or 2m',
+    },
+    {
+      name: 'too many verify rounds',
+      yaml: withVerify('owners: [analyst]\n      max_rounds: 11'),
+      message: 'teams/x.yaml:15: roles[1].verify.max_rounds: Too big: expected number to be <=10',
+    },
+    {
+      name: 'an empty verify command',
+      yaml: withVerify('owners: [analyst]').replace('command: bash check.sh', 'command: " "'),
+      message: 'teams/x.yaml:13: roles[1].verify.command: must not be empty',
+    },
+    {
       name: 'broken YAML',
       yaml: BASE.replace('after: [analyst]', 'after: [analyst'),
       message: 'teams/x.yaml:9: invalid YAML:',
     },
   ];
+  it('accepts a verify block and fills in its defaults', () => {
+    const team = parseTeamYaml(withVerify('owners: [analyst]\n      timeout: 2m'), 'teams/x.yaml');
+    const verify = team.roles[1]?.verify;
+    assert.deepEqual(verify, {
+      command: 'bash check.sh',
+      owners: ['analyst'],
+      services: [],
+      max_rounds: 3,
+      timeout: '2m',
+    });
+    assert.equal(verifyTimeoutMs(verify), 120_000);
+    assert.equal(parseDuration('90s'), 90_000);
+    assert.equal(parseDuration('1.5m'), 90_000);
+    assert.equal(parseDuration('soon'), undefined);
+  });
+
   for (const c of cases) {
     it(`refuses ${c.name}`, () => {
       const message = refusal(c.yaml);

@@ -8,6 +8,7 @@ import type { CodexServer } from './codex/server';
 import { withFailureConversion } from './failures';
 import { createGitWorkspaceActivities } from './git-workspace';
 import { createModelActivities } from './model-turn';
+import { createVerifyActivities } from './verify';
 import { createWorkspaceActivities } from './workspace';
 
 export interface ActivityDeps {
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
       remote: settings.workspaceRemote,
       ...host,
     }),
+    ...createVerifyActivities({ sandbox: settings.verifySandbox }),
   };
 }
 
@@ -60,6 +62,10 @@ export function hostActivities(all: Activities, host: string) {
     listWorkspace: withFailureConversion(async (workspace: string) => {
       present(workspace);
       return all.listWorkspace(workspace);
+    }),
+    runVerification: withFailureConversion(async (input: Parameters<Activities['runVerification']>[0]) => {
+      present(input.workspace);
+      return all.runVerification(input);
     }),
     commitStep: all.commitStep,
   };

@@ -3,9 +3,10 @@
  * workspace is writable (the rest of the file system is read-only, /tmp included, as Codex's `exclude_slash_tmp` has
  * it; TMPDIR is a private tmpfs), the network is a
  * private namespace with loopback only, and the processes live in their own PID namespace, so every process a check
- * started dies with the sandbox (`--kill-child`), including when the worker is SIGKILLed.
+ * started dies with the sandbox (`--kill-child`), and the sandbox dies with the worker (`setpriv --pdeathsig`), even when
+ * the worker is SIGKILLed.
  *
- * Built from util-linux `unshare` (a user namespace maps the caller to root inside, so no privileges are needed where
+ * Built from util-linux `unshare` and `setpriv` (a user namespace maps the caller to root inside, so no privileges are needed where
  * unprivileged user namespaces are allowed) rather than bubblewrap: with a system `bwrap` on PATH, Codex 0.153.4
  * switches its own sandbox to it, and that sandbox cannot write a workspace under /tmp once /tmp is excluded
  * (measured: "Failed to write file"), so we do not ask users to install it.
@@ -60,6 +61,11 @@ export function sandboxed(workspace: string, argv: string[], env: Record<string,
     args: [
       '-i',
       ...vars,
+      // Dies with the worker even when the worker is SIGKILLed: unshare then kills the sandbox's init (--kill-child),
+      // and with it every process in the PID namespace.
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
       'unshare',
       '--user',
       '--map-root-user',

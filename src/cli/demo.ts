@@ -105,6 +105,12 @@ async function main(): Promise<number> {
     if (outcome.ok && outcome.result) {
       console.log(`\nDemo completed in ${wall} s. Files in ${outcome.result.workspace}:`);
       for (const f of outcome.result.files) console.log(`  ${f.path} (${f.size} bytes)`);
+      for (const step of outcome.result.state.steps) {
+        const v = step.verification;
+        if (!v) continue;
+        const rounds = v.rounds.map((r) => `round ${r.round} ${r.passed ? 'passed' : 'failed'}`).join(', ');
+        console.log(`\nVerification (${step.title}: \`${v.command}\`): ${v.status} (${rounds})`);
+      }
       if (team.name === 'cookbook') {
         console.log(`\nPlay: open ${path.join(outcome.result.workspace, 'frontend', 'index.html')}`);
         console.log(

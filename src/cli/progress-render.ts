@@ -47,6 +47,8 @@ export interface RoleProgress {
   tokens: number;
   /** What the role is doing, or why it retries or failed. */
   note?: string;
+  /** Set while the role's `verify` runs: the round, and whether its checks run or its owners are fixing. */
+  verification?: { round: number; status: 'running' | 'fixing' | 'passed' | 'failed' };
 }
 
 export function roleProgress(s: ProgressSnapshot): RoleProgress[] {
@@ -70,6 +72,9 @@ function stepProgress(step: StepState, pending: PendingActivity[], now: number):
     elapsedMs: step.startedAt !== undefined ? (step.endedAt ?? now) - step.startedAt : undefined,
     codexCalls: step.codexCalls.length,
     tokens: step.modelUsage.total + step.codexUsage.total + (step.status === 'running' ? live : 0),
+    ...(step.verification
+      ? { verification: { round: step.verification.round, status: step.verification.status } }
+      : {}),
   };
   if (step.status === 'failed') return { ...base, note: step.error };
   if (step.status !== 'running') return base;
@@ -85,6 +90,9 @@ const shortLabel = (label: string | undefined, title: string) =>
 
 export function stateLabel(p: RoleProgress): string {
   if (p.state === 'retrying') return `retrying (attempt ${p.attempt ?? '?'})`;
+  if (p.state === 'running' && p.verification?.status === 'running') return `verifying (round ${p.verification.round})`;
+  if (p.state === 'running' && p.verification?.status === 'fixing')
+    return `owners fixing (round ${p.verification.round})`;
   if (p.state === 'running' && p.round > 1) return `running (round ${p.round})`;
   return p.state;
 }
@@ -118,7 +126,8 @@ export function renderBlock(s: ProgressSnapshot, columns = 200): string[] {
 }
 
 /** What identifies a visible change (elapsed time and token counts tick on their own). */
-const changeKey = (p: RoleProgress) => `${p.state}|${p.attempt ?? ''}|${p.round}|${p.codexCalls}`;
+const changeKey = (p: RoleProgress) =>
+  `${p.state}|${p.attempt ?? ''}|${p.round}|${p.codexCalls}|${p.verification?.round ?? ''}${p.verification?.status ?? ''}`;
 
 export interface PlainState {
   rows: RoleProgress[];

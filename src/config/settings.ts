@@ -45,6 +45,8 @@ export interface Settings {
   hostId?: string;
   model: ModelSettings;
   codex: CodexSettings;
+  /** How verification commands run: in Linux namespaces (./activities/verify-sandbox.ts, the default), or `none`. */
+  verifySandbox?: 'namespaces' | 'none';
 }
 
 const EnvSchema = z.object({
@@ -63,6 +65,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.-]+$/, 'letters, digits, . _ - only')
     .optional(),
+  VERIFY_SANDBOX: z.enum(['namespaces', 'none']).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -114,6 +117,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
       callTimeoutMs: e.CODEX_CALL_TIMEOUT_MS ?? 20 * 60_000,
       allowDangerFullAccess: e.CODEX_ALLOW_DANGER_FULL_ACCESS === '1' || e.CODEX_ALLOW_DANGER_FULL_ACCESS === 'true',
     },
+    verifySandbox: e.VERIFY_SANDBOX ?? 'namespaces',
   };
 }
 

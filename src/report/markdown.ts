@@ -31,6 +31,7 @@ export function renderMarkdown(r: RunReport): string {
       ]),
     );
   }
+  out.push(...verificationSection(r.steps));
   for (const s of r.steps) out.push('', ...stepSection(s, r.startedAt, r.remote));
   out.push('', '## Files in the workspace', '');
   out.push(...fileTable(r.files));
@@ -82,6 +83,35 @@ function overview(r: RunReport): string[] {
 export function commitLink(remote: string | undefined, sha: string): string {
   const web = remote && /^https?:\/\//.test(remote) ? remote.replace(/\.git$/, '').replace(/\/$/, '') : undefined;
   return web ? `[\`${sha.slice(0, 10)}\`](${web}/commit/${sha})` : `\`${sha.slice(0, 10)}\``;
+}
+
+/** `## Verification`: one line per round of every role with `verify`, the output of failed rounds folded. */
+function verificationSection(steps: ReportStep[]): string[] {
+  const verifying = steps.filter((s) => s.verification.length > 0);
+  if (verifying.length === 0) return [];
+  const out = ['', '## Verification'];
+  for (const s of verifying) {
+    const command = s.verification[0]?.command ?? '';
+    out.push('', `${s.title} ran \`${command}\`:`, '');
+    for (const v of s.verification) {
+      const took = v.durationMs !== undefined ? `${(v.durationMs / 1000).toFixed(1)} s` : '-';
+      const how = v.timedOut ? `timed out, ${took}` : `exit ${v.exitCode ?? '?'}, ${took}`;
+      if (v.passed === undefined) out.push(`- round ${v.round}: no result (${v.status})`);
+      else if (v.passed) out.push(`- round ${v.round}: passed (${how})`);
+      else {
+        const why = v.problem ? `: ${oneLine(v.problem, 200)}` : '';
+        const fails = (v.outputTail ?? '').split('\n').filter((l) => /\bFAIL/.test(l));
+        const first = fails[0]
+          ? ` ${oneLine(fails[0], 120)}${fails.length > 1 ? ` (+${fails.length - 1} more)` : ''}`
+          : '';
+        out.push(`- round ${v.round}: failed (${how})${why}${first}`);
+      }
+    }
+    for (const v of s.verification.filter((x) => x.passed === false && x.outputTail)) {
+      out.push('', ...details(`Output of round ${v.round} (last 64 KiB)`, v.outputTail ?? ''));
+    }
+  }
+  return out;
 }
 
 function stepSection(s: ReportStep, runStart: number, remote?: string): string[] {

@@ -8,7 +8,7 @@ import type { ActivityRecord, WorkflowRecord } from './history';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
-export type SpanKind = 'model' | 'codex' | 'gate' | 'setup';
+export type SpanKind = 'model' | 'codex' | 'gate' | 'verify' | 'setup';
 
 /** One activity as the report shows it. Temporal records the start of the last attempt only. */
 export interface ReportSpan {
@@ -56,6 +56,19 @@ export interface ReportGate extends ReportSpan {
   missing: string[];
 }
 
+/** One round of a role's `verify`: the checks ran; failed rounds keep the tail of their output. */
+export interface ReportVerification extends ReportSpan {
+  kind: 'verify';
+  round: number;
+  command: string;
+  passed?: boolean;
+  exitCode?: number | null;
+  timedOut?: boolean;
+  durationMs?: number;
+  problem?: string;
+  outputTail?: string;
+}
+
 export interface ReportRetry {
   label: string;
   /** 'activity': Temporal retried a failed attempt. 'deliverables': the agent was asked again for missing files. */
@@ -81,6 +94,8 @@ export interface ReportStep {
   modelTurns: ReportModelTurn[];
   codexCalls: ReportCodexCall[];
   gates: ReportGate[];
+  /** Rounds of the role's `verify`, in order (none for a role without it). */
+  verification: ReportVerification[];
   /** The role's deliverables as its last gate found them. */
   files: FileRecord[];
   missing: string[];

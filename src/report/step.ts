@@ -21,8 +21,38 @@ import type {
   ReportSpan,
   ReportStep,
   ReportStepStatus,
+  ReportVerification,
   SpanKind,
 } from './model';
+import { z } from 'zod';
+
+const VerifyInputSchema = z.looseObject({ round: z.number(), command: z.string() });
+const VerifyResultSchema = z.looseObject({
+  passed: z.boolean(),
+  exitCode: z.number().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number(),
+  outputTail: z.string(),
+  problem: z.string().optional(),
+});
+
+function verification(a: ActivityRecord, title: string): ReportVerification | undefined {
+  const input = parseOr(VerifyInputSchema, a.input);
+  if (!input) return undefined;
+  const out = parseOr(VerifyResultSchema, a.result);
+  return {
+    ...toSpan(a, 'verify', a.summary ?? `${title}: verification round ${input.round}`),
+    kind: 'verify',
+    round: input.round,
+    command: input.command,
+    passed: out?.passed,
+    exitCode: out?.exitCode,
+    timedOut: out?.timedOut,
+    durationMs: out?.durationMs,
+    problem: out?.problem,
+    outputTail: out && !out.passed ? out.outputTail : undefined,
+  };
+}
 
 export function toSpan(a: ActivityRecord, kind: SpanKind, label: string): ReportSpan {
   return {
@@ -98,6 +128,7 @@ export function buildStep(spec: ReportRoleSpec, all: ActivityRecord[], rec: Work
   const turns: ReportModelTurn[] = [];
   const calls: ReportCodexCall[] = [];
   const gates: ReportGate[] = [];
+  const rounds: ReportVerification[] = [];
   const prompts: string[] = [];
   let instructions: string | undefined;
   for (const a of acts) {
@@ -112,11 +143,15 @@ export function buildStep(spec: ReportRoleSpec, all: ActivityRecord[], rec: Work
       if (c) calls.push(c);
     } else if (a.type === 'checkDeliverables') {
       gates.push(gate(a, spec.title, gates.length + 1));
+    } else if (a.type === 'runVerification') {
+      const v = verification(a, spec.title);
+      if (v) rounds.push(v);
     }
   }
   const last = acts.at(-1);
   const lastGate = gates.at(-1);
-  const workAfterLastGate = last !== undefined && last.activityId !== lastGate?.activityId;
+  const lastWork = [...acts].reverse().find((a) => a.type !== 'runVerification');
+  const workAfterLastGate = lastWork !== undefined && lastWork.activityId !== lastGate?.activityId;
   const startedAt = acts.length ? Math.min(...acts.map((a) => a.scheduledAt)) : undefined;
   const allEnded = acts.length > 0 && acts.every((a) => a.endedAt !== undefined);
   const endedAt = allEnded ? Math.max(...acts.map((a) => a.endedAt ?? 0)) : undefined;
@@ -134,6 +169,7 @@ export function buildStep(spec: ReportRoleSpec, all: ActivityRecord[], rec: Work
     modelTurns: turns,
     codexCalls: calls,
     gates,
+    verification: rounds,
     files: lastGate?.present ?? [],
     missing: lastGate?.missing ?? [],
     retries: retriesOf([...turns, ...calls, ...gates], gates, last?.activityId),

@@ -3,7 +3,7 @@
  * span, bars for model turns, Codex calls and gates (overlapping calls get their own lanes); the time before a
  * retried activity's last attempt (failed attempts and backoff) is hatched red; a time axis runs along the bottom.
  */
-import type { ReportSpan, ReportStep, RunReport } from './model';
+import type { ReportSpan, ReportStep, ReportVerification, RunReport } from './model';
 
 const WIDTH = 960;
 const PLOT_LEFT = 178;
@@ -14,7 +14,15 @@ const LANE_GAP = 3;
 const ROW_PAD = 9;
 const MIN_ROW = 34;
 
-const COLORS = { model: '#4c78a8', codex: '#f58518', gate: '#54a24b', setup: '#9d9d9d', retry: '#e45756' } as const;
+const COLORS = {
+  model: '#4c78a8',
+  codex: '#f58518',
+  gate: '#54a24b',
+  verify: '#72b7b2',
+  verifyFailed: '#b5443f',
+  setup: '#9d9d9d',
+  retry: '#e45756',
+} as const;
 
 export function renderTimelineSvg(r: RunReport): string {
   const spans = [...r.setup, ...r.steps.flatMap(stepSpans)];
@@ -45,7 +53,7 @@ export function renderTimelineSvg(r: RunReport): string {
     `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fbe3e3"/><rect width="3" height="6" fill="${COLORS.retry}"/></pattern></defs>`,
     `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
-    legend(),
+    legend(r.steps.some((s) => s.verification.length > 0)),
     ...stripes,
     renderAxis(total, TOP, axisY, x, r.startedAt),
     ...rows,
@@ -56,7 +64,9 @@ export function renderTimelineSvg(r: RunReport): string {
 }
 
 function stepSpans(s: ReportStep): ReportSpan[] {
-  return [...s.modelTurns, ...s.codexCalls, ...s.gates].sort((a, b) => a.scheduledAt - b.scheduledAt);
+  return [...s.modelTurns, ...s.codexCalls, ...s.gates, ...s.verification].sort(
+    (a, b) => a.scheduledAt - b.scheduledAt,
+  );
 }
 
 /** Greedy lanes: a span goes into the first lane whose last span ended before it was scheduled. */
@@ -112,9 +122,13 @@ function renderRow(
       );
     }
     const failed = span.status === 'failed' || span.status === 'timed-out';
-    const tip = `${span.label}: ${fmtSecs(to - from)}${span.attempts > 1 ? `, attempt ${span.attempts}` : ''}${failed ? `, ${span.status}: ${span.failure ?? ''}` : ''}`;
+    const checks = span.kind === 'verify' ? verifyNote(span as ReportVerification) : '';
+    const tip = `${span.label}${checks}: ${fmtSecs(to - from)}${span.attempts > 1 ? `, attempt ${span.attempts}` : ''}${failed ? `, ${span.status}: ${span.failure ?? ''}` : ''}`;
+    const roundFailed = span.kind === 'verify' && (span as ReportVerification).passed === false;
+    const fill = roundFailed ? COLORS.verifyFailed : COLORS[span.kind];
+    const cls = roundFailed ? `${span.kind} round-failed` : span.kind;
     out.push(
-      `<rect class="bar ${span.kind}" data-activity="${esc(span.activityId)}" x="${f(x(from))}" y="${y}" width="${f(w(from, to))}" height="${LANE}" rx="2" fill="${COLORS[span.kind]}"${failed ? ` stroke="${COLORS.retry}" stroke-width="2"` : ''}><title>${esc(tip)}</title></rect>`,
+      `<rect class="bar ${cls}" data-activity="${esc(span.activityId)}" x="${f(x(from))}" y="${y}" width="${f(w(from, to))}" height="${LANE}" rx="2" fill="${fill}"${failed ? ` stroke="${COLORS.retry}" stroke-width="2"` : ''}><title>${esc(tip)}</title></rect>`,
     );
   }
   out.push('</g>');
@@ -130,11 +144,24 @@ function rowCaption(s: ReportStep): string {
   return parts.join(' · ');
 }
 
-function legend(): string {
+/** " (failed, exit 1)" or " (passed)" for a verification round's tooltip. */
+function verifyNote(v: ReportVerification): string {
+  if (v.passed === undefined) return '';
+  if (v.passed) return ' (passed)';
+  return ` (failed, ${v.problem ?? (v.timedOut ? 'timed out' : `exit ${v.exitCode ?? '?'}`)})`;
+}
+
+function legend(verifies: boolean): string {
   const items: [string, string][] = [
     [COLORS.model, 'model turn'],
     [COLORS.codex, 'Codex call'],
     [COLORS.gate, 'gate (files checked)'],
+    ...(verifies
+      ? ([
+          [COLORS.verify, 'verification passed'],
+          [COLORS.verifyFailed, 'verification failed'],
+        ] as [string, string][])
+      : []),
     ['url(#hatch)', 'failed attempts + backoff'],
   ];
   let x = PLOT_LEFT;

@@ -3,6 +3,7 @@
  *   brief (agentBrief)                  -> function_call `codex` with a prompt naming the files to write
  *   function_call_output from Codex     -> final assistant message summarising the files
  *   missingDeliverablesMessage          -> function_call `codex-reply` (same thread) for exactly the missing files
+ *   verificationBugReport               -> function_call `codex-reply` (same thread): rewrite its files, fixed
  *   an "Error: ..." tool output         -> one more `codex` call, then give up with a message
  * Any team's role plays it: the role id comes from the request (x-dca-role), its title and deliverables from the
  * brief. A role without the codex tool answers in text; the Game Designer with a fixed 3-sentence brief.
@@ -13,6 +14,7 @@ import {
   EXISTING_FILES_HEADER,
   MISSING_HEADER,
   TASK_LIST_HEADER,
+  VERIFICATION_FAILED_PREFIX,
 } from '../shared/prompts';
 import { titleFromId, type RoleId as Role } from '../shared/team';
 import { codexPrompt, parseCodexPrompt } from './codex-prompt';
@@ -81,6 +83,18 @@ export function agentScript(req: AgentRequest): Draft[] {
   }
 
   const lastUser = lastUserAt >= 0 ? messageText(input[lastUserAt] ?? {}) : '';
+  if (lastUser.startsWith(VERIFICATION_FAILED_PREFIX)) {
+    // The report's head and the failing checks: the lines that say FAIL (or the first lines when none does).
+    const lines = lastUser.split('\n');
+    const fails = lines.filter((l) => /\bFAIL/i.test(l)).slice(0, 10);
+    const fixReport = [lines[0] ?? '', ...(fails.length ? fails : lines.slice(3, 8))].join('\n');
+    const prompt = codexPrompt({ roleTitle: title, roleId, taskList, files: plan, fixReport });
+    const threadId = latestThreadId(input);
+    if (threadId && req.tools.includes('codex-reply')) {
+      return [{ type: 'function_call', name: 'codex-reply', arguments: JSON.stringify({ threadId, prompt }) }];
+    }
+    return [codexCall({ roleTitle: title, roleId, taskList, files: plan, existing, fixReport })];
+  }
   if (lastUser.includes(MISSING_HEADER)) {
     const missing = parseFileLines(lastUser, MISSING_HEADER).map(
       (m): FileLine => plan.find((p) => p.path === m.path) ?? { path: m.path, required: true, purpose: '' },

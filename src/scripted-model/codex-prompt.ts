@@ -20,6 +20,8 @@ export interface CodexPromptInput {
   existing?: readonly string[];
   /** Set when asking again for files a gate found missing. */
   missingOnly?: boolean;
+  /** The team's checks failed: their report's first lines, quoted, so Codex fixes the files it wrote. */
+  fixReport?: string;
 }
 
 export function codexPrompt(p: CodexPromptInput): string {
@@ -28,6 +30,10 @@ export function codexPrompt(p: CodexPromptInput): string {
   lines.push(`Project: ${projectName(p.taskList)}`, '');
   if (p.missingOnly) {
     lines.push('These files are still missing from the workspace. Write them now, exactly as planned.', '');
+  }
+  if (p.fixReport) {
+    lines.push("The team's checks failed. Fix these files so they pass, keeping their paths:");
+    lines.push(...p.fixReport.split('\n').map((l) => `> ${l}`), '');
   }
   lines.push(TASK_LIST_HEADER, '<<<', p.taskList.trim(), '>>>', '');
   if (p.existing && p.existing.length > 0) {

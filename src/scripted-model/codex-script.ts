@@ -43,6 +43,37 @@ export function omittableFile(turn: CodexTurn): string | undefined {
   return turn.parsed?.files.filter((f) => f.required).pop()?.path;
 }
 
+/** The file a `break-deliverable` fault breaks: a server if there is one, else the first script, else the last file. */
+export function breakableFile(turn: CodexTurn): string | undefined {
+  const files = turn.parsed?.files.map((f) => f.path) ?? [];
+  return (
+    files.find((f) => /(^|\/)server\.(c|m)?js$/.test(f)) ??
+    files.find((f) => /\.((c|m)?js|sh)$/.test(f)) ??
+    files[files.length - 1]
+  );
+}
+
+/**
+ * A deliverable written wrong, still syntactically valid so Codex's own check passes: the Bug Busters server answers
+ * POST /scores with 500, any other JavaScript throws at start, a shell script exits 1.
+ */
+export function brokenContent(file: string, content: string): string {
+  const created = /sendJson\(res, 201, [^\n]*\);/;
+  if (created.test(content))
+    return content.replace(created, "sendJson(res, 500, { error: 'scripted fault: not saved' });");
+  if (/\.(c|m)?js$/.test(file)) return `throw new Error('scripted fault: broken deliverable');\n${content}`;
+  if (file.endsWith('.sh')) {
+    const [first = '', ...rest] = content.split('\n');
+    const shebang = first.startsWith('#!') ? [first] : [];
+    return [
+      ...shebang,
+      "echo 'scripted fault: broken deliverable' >&2; exit 1",
+      ...(shebang.length ? rest : [first, ...rest]),
+    ].join('\n');
+  }
+  return `${content}\nBROKEN BY A SCRIPTED FAULT\n`;
+}
+
 export interface CodexAction {
   draft: Draft;
   /** True when this answer ends Codex's turn (no tool call). */
@@ -51,7 +82,11 @@ export interface CodexAction {
   label: string;
 }
 
-export function codexScript(turn: CodexTurn, omitted: ReadonlySet<string> = new Set()): CodexAction {
+export function codexScript(
+  turn: CodexTurn,
+  omitted: ReadonlySet<string> = new Set(),
+  broken: ReadonlySet<string> = new Set(),
+): CodexAction {
   const parsed = turn.parsed;
   if (!parsed) {
     const text =
@@ -61,11 +96,12 @@ export function codexScript(turn: CodexTurn, omitted: ReadonlySet<string> = new 
   }
   const planned = parsed.files.filter((f) => !omitted.has(f.path));
   const files = planned.map((f) => f.path);
-  const contents = planned.map((f) =>
-    ensureNewline(
+  const contents = planned.map((f) => {
+    const content = ensureNewline(
       fileContent(f.path, { taskList: parsed.taskList, roleTitle: parsed.roleTitle, purpose: f.purpose || undefined }),
-    ),
-  );
+    );
+    return broken.has(f.path) ? ensureNewline(brokenContent(f.path, content)) : content;
+  });
   if (turn.step < files.length) {
     const file = files[turn.step] ?? '';
     const input = addFilePatch(file, contents[turn.step] ?? '');

@@ -1,7 +1,7 @@
 /**
  * Fault injection. A rule matches requests by kind, role, run and turn; from its `nth` match on it fires
  * `times` times. Effects: an HTTP error status (429 with Retry-After, 500, 401, ...), a broken stream, a hang,
- * extra latency, or (Codex only) a deliverable the scripted Codex silently skips.
+ * extra latency, or (Codex only) a deliverable the scripted Codex silently skips or writes broken.
  */
 import { z } from 'zod';
 import type { CallerKind } from './classify';
@@ -10,6 +10,8 @@ export const FaultEffectSchema = z.union([
   z.literal('broken-stream'),
   z.literal('hang'),
   z.literal('omit-deliverable'),
+  /** Codex writes one deliverable broken (a server whose POST answers 500, a script that exits 1); a later write is right. */
+  z.literal('break-deliverable'),
   z.object({
     status: z.number().int().min(400).max(599),
     retryAfterSeconds: z.number().nonnegative().optional(),
@@ -52,9 +54,10 @@ export interface FaultTarget {
 /** What the faults decided for one request. */
 export interface FaultDecision {
   /** A terminal effect: the request fails this way instead of being answered. */
-  failure?: Exclude<FaultEffect, 'omit-deliverable' | { latencyMs: number }>;
+  failure?: Exclude<FaultEffect, 'omit-deliverable' | 'break-deliverable' | { latencyMs: number }>;
   extraLatencyMs: number;
   omitDeliverable: boolean;
+  breakDeliverable: boolean;
   /** Human-readable labels of the rules that fired, for the request log. */
   fired: string[];
 }
@@ -81,7 +84,7 @@ export class FaultBook {
 
   /** Counts the request against every matching rule and returns the effects that fire. */
   decide(t: FaultTarget): FaultDecision {
-    const decision: FaultDecision = { extraLatencyMs: 0, omitDeliverable: false, fired: [] };
+    const decision: FaultDecision = { extraLatencyMs: 0, omitDeliverable: false, breakDeliverable: false, fired: [] };
     for (const s of this.states) {
       const r = s.rule;
       if (!matches(r, t)) continue;
@@ -91,6 +94,8 @@ export class FaultBook {
       const e = r.effect;
       if (e === 'omit-deliverable') {
         decision.omitDeliverable = true;
+      } else if (e === 'break-deliverable') {
+        decision.breakDeliverable = true;
       } else if (typeof e === 'object' && 'latencyMs' in e) {
         decision.extraLatencyMs += e.latencyMs;
       } else if (decision.failure === undefined) {
@@ -106,8 +111,9 @@ export class FaultBook {
 }
 
 function matches(r: FaultRule, t: FaultTarget): boolean {
-  // Skipping a deliverable is decided once per Codex turn, on its first request.
-  if (r.effect === 'omit-deliverable' && (t.kind !== 'codex' || t.turn !== 1)) return false;
+  // Skipping or breaking a deliverable is decided once per Codex turn, on its first request.
+  const perTurn = r.effect === 'omit-deliverable' || r.effect === 'break-deliverable';
+  if (perTurn && (t.kind !== 'codex' || t.turn !== 1)) return false;
   return (
     (r.kind === undefined || r.kind === t.kind) &&
     (r.role === undefined || r.role === t.role) &&

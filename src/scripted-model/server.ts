@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentScript } from './agent-script';
 import { classify, type Caller } from './classify';
-import { codexScript, omittableFile, readCodexTurn } from './codex-script';
+import { breakableFile, codexScript, omittableFile, readCodexTurn } from './codex-script';
 import {
   FaultBook,
   FaultRuleSchema,
@@ -89,6 +89,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   let latency: Required<Latency> = { agentMs: 0, codexMs: 0, codexCallMs: 0, ...options.latency };
   /** Codex turns whose `omit-deliverable` fault fired: turn key -> the skipped path. */
   const omissions = new Map<string, string>();
+  // The file a break-deliverable fault broke, per Codex turn: every request of that turn writes it the same way.
+  const breakages = new Map<string, string>();
   /** Output item id -> the reasoning item it was produced with (the API knows this of its own ids). */
   const dependsOn = new Map<string, string>();
   const log = options.log ?? (() => undefined);
@@ -247,7 +249,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       const skip = decision.omitDeliverable && codexTurn.step === 0 ? omittableFile(codexTurn) : undefined;
       if (skip) omissions.set(key, skip);
       const omitted = omissions.get(key);
-      const action = codexScript(codexTurn, new Set(omitted ? [omitted] : []));
+      const toBreak = decision.breakDeliverable && codexTurn.step === 0 ? breakableFile(codexTurn) : undefined;
+      if (toBreak) breakages.set(key, toBreak);
+      const broken = breakages.get(key);
+      const action = codexScript(codexTurn, new Set(omitted ? [omitted] : []), new Set(broken ? [broken] : []));
       return { drafts: [action.draft], final: action.final, label: action.label };
     }
     const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];

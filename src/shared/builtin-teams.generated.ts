@@ -108,7 +108,7 @@ export const BUILTIN_TEAMS = {
         id: 'tester',
         title: 'Tester',
         instructions:
-          'You are the Tester.\nRead AGENT_TASKS.md and TEST.md. Verify that the outputs of the other roles meet the acceptance criteria.\nDeliverables (write to tests/):\n- TEST_PLAN.md: bullet list of manual checks or automated steps as requested\n- test.sh or a simple automated script if specified\nKeep it minimal and easy to run.\nCreate and edit files only by calling the codex tool (and codex-reply to continue the same Codex thread) with {"approval-policy":"never","sandbox":"workspace-write"}. Codex runs in the workspace root; give it relative paths. Tell Codex the exact file names to write.\nWhen your files are written, answer with a short summary of what you produced. Do not hand off: the orchestrator checks your deliverables and starts the next role.',
+          'You are the Tester.\nRead AGENT_TASKS.md and TEST.md. Verify that the outputs of the other roles meet the acceptance criteria.\nDeliverables (write to tests/):\n- TEST_PLAN.md: bullet list of manual checks or automated steps as requested\n- test.sh or a simple automated script if specified\nKeep it minimal and easy to run.\nThe orchestrator runs `bash tests/test.sh` from the project root with the backend started (npm start in backend/) and BASE_URL set to its address (http://127.0.0.1:3000): read BASE_URL, use only curl and bash, exit non-zero when a check fails.\nCreate and edit files only by calling the codex tool (and codex-reply to continue the same Codex thread) with {"approval-policy":"never","sandbox":"workspace-write"}. Codex runs in the workspace root; give it relative paths. Tell Codex the exact file names to write.\nWhen your files are written, answer with a short summary of what you produced. Do not hand off: the orchestrator checks your deliverables and starts the next role.',
         tools: ['codex', 'codex-reply'],
         deliverables: [
           {
@@ -123,6 +123,19 @@ export const BUILTIN_TEAMS = {
           },
         ],
         after: ['frontend', 'backend'],
+        verify: {
+          command: 'bash tests/test.sh',
+          services: [
+            {
+              command: 'npm start',
+              cwd: 'backend',
+              port: 3000,
+            },
+          ],
+          owners: ['frontend', 'backend'],
+          max_rounds: 3,
+          timeout: '120s',
+        },
       },
     ],
   },

@@ -70,6 +70,7 @@ export const FailureTypes = {
   codexThreadLost: 'CodexThreadLostError',
   modelBehaviour: 'ModelBehaviourError',
   missingDeliverables: 'MissingDeliverablesError',
+  verificationFailed: 'VerificationFailedError',
   workspace: 'WorkspaceError',
   workspaceLost: 'WorkspaceLostError',
 } as const;
@@ -81,4 +82,5 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
   FailureTypes.codexFatal,
   FailureTypes.workspace,
   FailureTypes.workspaceLost,
+  FailureTypes.verificationFailed,
 ] as const;

@@ -3,13 +3,16 @@
  * (section headers and `- path` lines), so change both together.
  */
 import type { TeamRole } from './team';
-import type { FileRecord } from './types';
+import type { FileRecord, VerifyResult } from './types';
 
 export const TASK_LIST_HEADER = 'Task list:';
 export const DELIVERABLES_HEADER = 'Your deliverables (paths relative to the workspace root):';
 export const EXISTING_FILES_HEADER = 'Files already in the workspace from earlier roles:';
 export const MISSING_HEADER = 'These required deliverables are still missing:';
 export const ANSWERS_HEADER = 'Answers of the roles you wait for:';
+/** Starts a bug report from the team's checks: `Verification failed (round 2)`. */
+export const VERIFICATION_FAILED_PREFIX = 'Verification failed (round';
+export const VERIFICATION_OUTPUT_LINES = 60;
 
 /** What a role that writes no files answered: the next role's brief carries it. */
 export interface RoleAnswer {
@@ -56,3 +59,42 @@ export function missingDeliverablesMessage(missing: readonly string[]): string {
 
 /** The single-agent workflow's opening request, as in the cookbook. */
 export const DEFAULT_SINGLE_AGENT_PROMPT = 'Implement a fun new game!';
+
+/** The last `n` lines of a text (without a trailing empty line). */
+export function lastLines(text: string, n: number): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  return lines.slice(-n).join('\n');
+}
+
+/** One line on how a round ended: "exit 1", "timed out", "service ... did not open port 3000". */
+export function verifyOutcome(r: Pick<VerifyResult, 'exitCode' | 'signal' | 'timedOut' | 'problem'>): string {
+  if (r.problem) return r.problem;
+  if (r.timedOut) return 'timed out';
+  return r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode ?? '?'}`;
+}
+
+/** The bug report an owner gets when the team's checks fail: on its own thread, to fix its own files. */
+export function verificationBugReport(
+  round: number,
+  checkerTitle: string,
+  command: string,
+  result: Pick<VerifyResult, 'exitCode' | 'signal' | 'timedOut' | 'problem' | 'outputTail' | 'services'>,
+): string {
+  const lines = [
+    `${VERIFICATION_FAILED_PREFIX} ${round}): \`${command}\`, run by the orchestrator for the ${checkerTitle}, ${verifyOutcome(result)}.`,
+    '',
+    `Its output (last ${VERIFICATION_OUTPUT_LINES} lines):`,
+    '<<<',
+    lastLines(result.outputTail, VERIFICATION_OUTPUT_LINES),
+    '>>>',
+  ];
+  for (const s of result.services) {
+    lines.push('', `Service \`${s.command}\` in ${s.cwd} (port ${s.port}) output (last 20 lines):`, '<<<');
+    lines.push(lastLines(s.outputTail, 20), '>>>');
+  }
+  lines.push(
+    '',
+    'If the failure is in your files, fix them now with Codex (continue your Codex thread with codex-reply), keeping your deliverables in place; if it is not, change nothing. Then answer with a short summary.',
+  );
+  return lines.join('\n');
+}

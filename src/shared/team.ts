@@ -24,6 +24,46 @@ export const DeliverableSchema = z.strictObject({
 });
 export type Deliverable = z.infer<typeof DeliverableSchema>;
 
+/** "90s", "2m", "500ms" or "1h" to milliseconds; undefined when it is none of these. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+export const MAX_VERIFY_TIMEOUT_MS = 60 * 60_000;
+
+export const VerifyServiceSchema = z.strictObject({
+  command: z.string().trim().min(1, 'must not be empty'),
+  /** Directory relative to the workspace root; the check refuses escapes. */
+  cwd: z.string().default('.'),
+  /** Passed as PORT; the service is ready when it accepts TCP connections on 127.0.0.1:<port>. */
+  port: z.number().int().min(1024, 'must be from 1024 to 65535').max(65535, 'must be from 1024 to 65535'),
+});
+export type VerifyService = z.infer<typeof VerifyServiceSchema>;
+
+export const VerifySchema = z.strictObject({
+  /** Run in the workspace root, sandboxed; exit code 0 passes. */
+  command: z.string().trim().min(1, 'must not be empty'),
+  services: z.array(VerifyServiceSchema).default([]),
+  /** Roles that get the failing output as a bug report. */
+  owners: z.array(z.string()).min(1, 'name at least one role that fixes failures'),
+  max_rounds: z.number().int().min(1).max(10).default(3),
+  /** Bound on one round (services starting plus the command), e.g. "120s" or "2m"; `timeout_ms` holds it parsed. */
+  timeout: z
+    .string()
+    .default('120s')
+    .refine((t) => {
+      const ms = parseDuration(t);
+      return ms !== undefined && ms >= 1_000 && ms <= MAX_VERIFY_TIMEOUT_MS;
+    }, 'must be a duration from 1s to 1h, such as 90s or 2m'),
+});
+export type Verify = z.infer<typeof VerifySchema>;
+
+/** The verify block's round timeout in milliseconds (the schema has checked it parses). */
+export const verifyTimeoutMs = (v: Pick<Verify, 'timeout'>): number => parseDuration(v.timeout) ?? 120_000;
+
 export const TeamRoleSchema = z.strictObject({
   id: RoleIdSchema,
   title: z.string().trim().min(1, 'must not be empty').optional(),
@@ -34,6 +74,8 @@ export const TeamRoleSchema = z.strictObject({
   deliverables: z.array(DeliverableSchema).default([]),
   /** The gate: this role starts when every listed role has finished with its required files present. */
   after: z.array(z.string()).default([]),
+  /** The role's checks: run after its gate passes; failures go back to the owners (see docs/teams.md). */
+  verify: VerifySchema.optional(),
 });
 /** A role as parsed: `title` is filled in from the id when the file leaves it out. */
 export type TeamRole = Omit<z.infer<typeof TeamRoleSchema>, 'title'> & { title: string };
@@ -122,6 +164,17 @@ export function checkTeam(raw: unknown): TeamCheck {
     r.after.forEach((a, j) => {
       if (!ids.has(a)) issues.push({ path: ['roles', i, 'after', j], message: `unknown role "${a}"` });
       else if (a === r.id) issues.push({ path: ['roles', i, 'after', j], message: `role "${a}" waits for itself` });
+    });
+    r.verify?.owners.forEach((o, j) => {
+      if (!ids.has(o)) issues.push({ path: ['roles', i, 'verify', 'owners', j], message: `unknown role "${o}"` });
+    });
+    r.verify?.services.forEach((svc, j) => {
+      if (svc.cwd !== '.' && escapesWorkspace(svc.cwd)) {
+        issues.push({
+          path: ['roles', i, 'verify', 'services', j, 'cwd'],
+          message: `cwd "${svc.cwd}" escapes the workspace`,
+        });
+      }
     });
   });
   if (issues.length === 0) {

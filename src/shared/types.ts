@@ -236,6 +236,8 @@ export interface StepState {
   commit?: string;
   /** Times the step started again because its host was lost. */
   restarts?: number;
+  /** Set on a role with `verify` once its checks start. */
+  verification?: VerificationState;
 }
 
 /** A run moving to another host: the old one stopped answering, the new one cloned the last pushed commit. */
@@ -272,4 +274,65 @@ export interface RunResult {
   workspace: string;
   files: FileRecord[];
   state: RunState;
+}
+
+// ---- verification ----
+
+export interface VerifyServiceSpec {
+  command: string;
+  /** Relative to the workspace root. */
+  cwd: string;
+  port: number;
+}
+
+export interface VerifyInput {
+  runId: string;
+  role: Role;
+  /** 1-based round within the role's verification. */
+  round: number;
+  workspace: string;
+  command: string;
+  services: VerifyServiceSpec[];
+  timeoutMs: number;
+}
+
+export interface VerifyServiceResult extends VerifyServiceSpec {
+  /** Whether the port answered before the timeout. */
+  ready: boolean;
+  outputTail: string;
+}
+
+/** A failing command is a result (`passed: false`), not an activity failure. */
+export interface VerifyResult {
+  round: number;
+  passed: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The command's combined stdout and stderr, its last 64 KiB. */
+  outputTail: string;
+  services: VerifyServiceResult[];
+  /** Why the round failed before or besides the exit code: a service that never answered, a timeout. */
+  problem?: string;
+  /** `none` only when VERIFY_SANDBOX=none allowed running unsandboxed. */
+  sandbox: 'namespaces' | 'none';
+}
+
+export interface VerificationRound {
+  round: number;
+  passed: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  problem?: string;
+  /** The last lines of output of a failed round (the report shows them). */
+  outputTail?: string;
+}
+
+export interface VerificationState {
+  command: string;
+  round: number;
+  status: 'running' | 'fixing' | 'passed' | 'failed';
+  rounds: VerificationRound[];
 }

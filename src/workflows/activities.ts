@@ -10,10 +10,16 @@ export interface ActivityProxies {
   createWorkspace: ReturnType<typeof proxyActivities<Activities>>['createWorkspace'];
   checkDeliverables: ReturnType<typeof proxyActivities<Activities>>['checkDeliverables'];
   listWorkspace: ReturnType<typeof proxyActivities<Activities>>['listWorkspace'];
+  runVerification: ReturnType<typeof proxyActivities<Activities>>['runVerification'];
   modelOptions: ActivityOptions;
   codexOptions: ActivityOptions;
   fileOptions: ActivityOptions;
+  /** Its start-to-close timeout is set per round from the role's `verify.timeout`. */
+  verifyOptions: ActivityOptions;
 }
+
+/** Beyond a verification round's own timeout: the sandbox's start and the stop of what it started. */
+export const VERIFY_TIMEOUT_MARGIN_MS = 60_000;
 
 export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
   const retry = {
@@ -40,6 +46,12 @@ export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
     heartbeatTimeout,
     retry: { ...retry, maximumAttempts: 3 },
   };
+  // A failing check is a result; only the sandbox's own trouble (it did not start, no result) is retried.
+  const verifyOptions: ActivityOptions = {
+    startToCloseTimeout: 120_000 + VERIFY_TIMEOUT_MARGIN_MS,
+    heartbeatTimeout,
+    retry: { ...retry, maximumAttempts: 3 },
+  };
   const model = proxyActivities<Activities>(modelOptions);
   const codex = proxyActivities<Activities>(codexOptions);
   const files = proxyActivities<Activities>(fileOptions);
@@ -49,8 +61,10 @@ export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
     createWorkspace: files.createWorkspace,
     checkDeliverables: files.checkDeliverables,
     listWorkspace: files.listWorkspace,
+    runVerification: proxyActivities<Activities>(verifyOptions).runVerification,
     modelOptions,
     codexOptions,
     fileOptions,
+    verifyOptions,
   };
 }

@@ -31,9 +31,17 @@ export interface AgentContext {
   maxDeliverableRetries: number;
   /** The run's host (host affinity, git workspace); absent in runs started before it (they replay as they ran). */
   host?: RunHost;
+  /** Each role's conversation and threads, by role id: a verification bug report continues them. */
+  sessions?: Map<string, AgentSession>;
 }
 
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
+
+/** A role's conversation and Codex threads, kept after its step so a bug report can continue them. */
+export interface AgentSession {
+  conversation: ConversationItem[];
+  threads: ThreadBook;
+}
 
 /** Runs a role to completion and returns its final answer. Throws MissingDeliverablesError when the gate stays shut. */
 export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
@@ -43,28 +51,68 @@ export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: 
 }
 
 async function runAgentOnce(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
-  const role = spec.id;
-  const step = stepOf(ctx.state, role);
-  step.status = 'running';
-  step.startedAt = Date.now();
+  const step = stepOf(ctx.state, spec.id);
   step.attempts = 1;
+  const session: AgentSession = { conversation: [userMessage(firstMessage)], threads: new ThreadBook() };
+  ctx.sessions?.set(spec.id, session);
+  return untilGateOpens(ctx, spec, step, session, `attempt ${step.attempts}`);
+}
+
+/**
+ * Sends a finished role one more message (a verification bug report) on its own conversation and Codex threads, and
+ * checks its gate again. A role with no session yet (none recorded) starts one with the message.
+ */
+export async function continueAgent(
+  ctx: AgentContext,
+  spec: TeamRole,
+  message: string,
+  label: string,
+): Promise<string> {
+  // A fix is a finished step too: on the run's host, committed and pushed once the gate passed again.
+  if (ctx.host) return ctx.host.runStep(ctx, spec.id, (onHost) => continueAgentOnce(onHost, spec, message, label));
+  return continueAgentOnce(ctx, spec, message, label);
+}
+
+async function continueAgentOnce(ctx: AgentContext, spec: TeamRole, message: string, label: string): Promise<string> {
+  const step = stepOf(ctx.state, spec.id);
+  let session = ctx.sessions?.get(spec.id);
+  if (!session) {
+    session = { conversation: [], threads: new ThreadBook() };
+    ctx.sessions?.set(spec.id, session);
+  }
+  session.conversation.push(userMessage(message));
+  return untilGateOpens(ctx, spec, step, session, label);
+}
+
+/** Converses until the role's required deliverables exist, asking again for missing ones a bounded number of times. */
+async function untilGateOpens(
+  ctx: AgentContext,
+  spec: TeamRole,
+  step: StepState,
+  session: AgentSession,
+  firstLabel: string,
+): Promise<string> {
+  const role = spec.id;
+  const { conversation, threads } = session;
+  step.status = 'running';
+  step.startedAt ??= Date.now();
   publishDetails(ctx.state);
-  const conversation: ConversationItem[] = [userMessage(firstMessage)];
-  const threads = new ThreadBook();
   const required = spec.deliverables.filter((d) => d.required).map((d) => d.path);
   const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
+  let label = firstLabel;
+  let asked = 0;
   try {
     for (;;) {
       step.finalText = await converse(ctx, spec, step, conversation, threads);
       if (spec.deliverables.length === 0) break;
       const gate = await ctx.acts.checkDeliverables.executeWithOptions(
-        { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (attempt ${step.attempts})` },
+        { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (${label})` },
         [{ workspace: ctx.workspace, gate: spec.title, required, optional }],
       );
       step.files = gate.present;
       step.missing = gate.missing;
       if (gate.missing.length === 0) break;
-      if (step.attempts > ctx.maxDeliverableRetries) {
+      if (asked >= ctx.maxDeliverableRetries) {
         throw ApplicationFailure.create({
           type: FailureTypes.missingDeliverables,
           message: `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`,
@@ -72,7 +120,9 @@ async function runAgentOnce(ctx: AgentContext, spec: TeamRole, firstMessage: str
           details: [{ role, missing: gate.missing }],
         });
       }
+      asked += 1;
       step.attempts += 1;
+      label = `attempt ${step.attempts}`;
       publishDetails(ctx.state);
       conversation.push(userMessage(missingDeliverablesMessage(gate.missing)));
     }
@@ -183,7 +233,7 @@ async function runCodexCall(
 }
 
 /** Prompts sent per Codex thread, and which lost thread continues in which new one. */
-class ThreadBook {
+export class ThreadBook {
   private readonly prompts = new Map<string, string[]>();
   private readonly movedTo = new Map<string, string>();
 

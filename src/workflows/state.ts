@@ -1,7 +1,7 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
 import { defineQuery, setCurrentDetails } from '@temporalio/workflow';
 import type { RoleId, Team, TeamRole } from '../shared/team';
-import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
+import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
 
 export const progressQuery = defineQuery<RunState>('progress');
 
@@ -56,6 +56,7 @@ export function publishDetails(state: RunState): void {
       s.restarts ? `restarted ${s.restarts}× after a lost host` : '',
       s.host ? `host ${s.host}` : '',
       s.commit ? `commit ${s.commit.slice(0, 10)}` : '',
+      s.verification ? verificationNote(s.verification) : '',
     ].filter(Boolean);
     return `- ${ICON[s.status]} **${s.title}**: ${s.status}${extra.length ? ` (${extra.join('; ')})` : ''}`;
   });
@@ -68,4 +69,18 @@ export function publishDetails(state: RunState): void {
         : '')
     : '';
   setCurrentDetails(`${head}${lines.join('\n')}${ws}${git}`);
+}
+
+/** "verifying (round 2)", "round 1 failed, owners fixing", "verification passed in round 2". */
+export function verificationNote(v: VerificationState): string {
+  switch (v.status) {
+    case 'running':
+      return `verifying (round ${v.round})`;
+    case 'fixing':
+      return `verification round ${v.round} failed, owners fixing`;
+    case 'passed':
+      return `verification passed in round ${v.round}`;
+    case 'failed':
+      return `verification failed after ${v.round} round(s)`;
+  }
 }

@@ -3,12 +3,14 @@
  * roles have all finished (their gates passed) starts at once, in team-file order, up to `maxConcurrentRoles`; the
  * first role that fails fails the run. Roles and deliverables come from the input: the workflow never reads files.
  */
+import { patched } from '@temporalio/workflow';
 import { agentBrief, type RoleAnswer } from '../shared/prompts';
 import { ancestors, type Team, type TeamRole } from '../shared/team';
 import type { RunOptions, RunResult, RunState, TeamRunInput } from '../shared/types';
-import { runAgent, type AgentContext } from './agent';
+import { runAgent, type AgentContext, type AgentSession } from './agent';
 import { runPipeline } from './run';
 import { validateTeamRunInput } from './validate';
+import { verifyRole } from './verify';
 
 /** What a role is told first; the legacy entry points supply their own to replay exactly. */
 export type BriefOf = (role: TeamRole, ctx: AgentContext, answers: ReadonlyMap<string, string>) => string;
@@ -31,10 +33,13 @@ export function runTeam(
   input: RunOptions,
   briefOf: BriefOf,
 ): Promise<RunResult> {
-  return runPipeline(kind, team, input, async (ctx) => {
+  return runPipeline(kind, team, input, async (base) => {
+    const ctx: AgentContext = { ...base, sessions: new Map<string, AgentSession>() };
     const answers = new Map<string, string>();
     await scheduleRoles(team, input.maxConcurrentRoles ?? team.roles.length, async (role) => {
       answers.set(role.id, await runAgent(ctx, role, briefOf(role, ctx, answers)));
+      // Runs recorded before verification existed (the cookbook had no verify) replay without it.
+      if (role.verify && patched('verification-loop')) await verifyRole(ctx, team, role);
     });
   });
 }

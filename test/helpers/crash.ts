@@ -6,7 +6,7 @@
  * again. Shared by the durability tests and `npm run chaos`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ActivityRecord, WorkflowRecord } from '../../src/report/history';
@@ -72,6 +72,28 @@ export function listProcesses(): ProcInfo[] {
     }
   }
   return out;
+}
+
+/** Live processes whose command line contains `marker`, or whose working directory is inside `marker` (a path). */
+export function processesWith(marker: string): string[] {
+  const found: string[] = [];
+  for (const p of listProcesses()) {
+    try {
+      const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {
+        // not ours to read, or gone
+      }
+      if (cmdline.includes(marker) || (marker.startsWith('/') && cwd.startsWith(marker))) {
+        found.push(`${p.pid} (${cwd}): ${cmdline}`);
+      }
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found;
 }
 
 export const processGroup = (pgid: number) => listProcesses().filter((p) => p.pgrp === pgid);

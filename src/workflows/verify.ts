@@ -1,0 +1,97 @@
+/**
+ * The verification loop of a role with `verify` (see docs/teams.md): run the checks (an activity on the run's
+ * host); on failure send each owner the output as a bug report on its own conversation and Codex thread, let the
+ * owners fix concurrently (each gate checked again), and run the checks again, at most `max_rounds` times. Then the
+ * run fails with a VerificationFailedError naming the command, the exit code and the last lines of output.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { FailureTypes } from '../shared/errors';
+import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
+import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
+import type { VerificationRound, VerificationState, VerifyResult } from '../shared/types';
+import { VERIFY_TIMEOUT_MARGIN_MS } from './activities';
+import { continueAgent, type AgentContext } from './agent';
+import { publishDetails, stepOf } from './state';
+
+/** Lines of output a failed round keeps in the run state and the failure message. */
+const ROUND_OUTPUT_LINES = 40;
+const FAILURE_OUTPUT_LINES = 10;
+
+export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole): Promise<void> {
+  const verify = role.verify;
+  if (!verify) return;
+  const step = stepOf(ctx.state, role.id);
+  const timeoutMs = verifyTimeoutMs(verify);
+  const state: VerificationState = { command: verify.command, round: 0, status: 'running', rounds: [] };
+  step.verification = state;
+  const owners = verify.owners.map((id) => teamRole(team, id));
+  step.status = 'running';
+  try {
+    for (let round = 1; ; round++) {
+      state.round = round;
+      state.status = 'running';
+      publishDetails(ctx.state);
+      const check = (acts: AgentContext['acts'], workspace: string): Promise<VerifyResult> =>
+        acts.runVerification.executeWithOptions(
+          {
+            ...acts.verifyOptions,
+            startToCloseTimeout: timeoutMs + VERIFY_TIMEOUT_MARGIN_MS,
+            summary: `${role.title}: verification round ${round}`,
+          },
+          [
+            {
+              runId: ctx.runId,
+              role: role.id,
+              round,
+              workspace,
+              command: verify.command,
+              services: verify.services,
+              timeoutMs,
+            },
+          ],
+        );
+      // On the run's host, following the run if the host is lost mid-check.
+      const result = ctx.host ? await ctx.host.onHost(check) : await check(ctx.acts, ctx.workspace);
+      state.rounds.push(roundRecord(result));
+      if (result.passed) {
+        state.status = 'passed';
+        step.status = 'done';
+        return;
+      }
+      if (round >= verify.max_rounds) {
+        state.status = 'failed';
+        throw ApplicationFailure.create({
+          type: FailureTypes.verificationFailed,
+          message:
+            `Verification of ${role.title} failed after ${round} round(s): \`${verify.command}\` ${verifyOutcome(result)}. ` +
+            `Last lines of output:\n${lastLines(result.outputTail, FAILURE_OUTPUT_LINES)}`,
+          nonRetryable: true,
+          details: [{ role: role.id, command: verify.command, exitCode: result.exitCode, rounds: round }],
+        });
+      }
+      state.status = 'fixing';
+      publishDetails(ctx.state);
+      const report = verificationBugReport(round, role.title, verify.command, result);
+      await Promise.all(owners.map((o) => continueAgent(ctx, o, report, `fix after verification round ${round}`)));
+    }
+  } catch (err) {
+    step.status = 'failed';
+    step.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    step.endedAt = Date.now();
+    publishDetails(ctx.state);
+  }
+}
+
+function roundRecord(r: VerifyResult): VerificationRound {
+  return {
+    round: r.round,
+    passed: r.passed,
+    exitCode: r.exitCode,
+    timedOut: r.timedOut,
+    durationMs: r.durationMs,
+    ...(r.problem ? { problem: r.problem } : {}),
+    ...(r.passed ? {} : { outputTail: lastLines(r.outputTail, ROUND_OUTPUT_LINES) }),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Verification end to end on real parts (Temporal dev server, the real Codex binary, the namespaces sandbox, the scripted model):
+ * the cookbook team with a backend Codex writes broken fails round 1, the Backend Developer fixes it on its own
+ * Codex thread, round 2 passes, and REPORT.md says so; a check that never passes fails the run after max_rounds
+ * with a VerificationFailedError naming the command, the exit code and the last lines of output.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { loadTeam } from '../src/cli/team-file';
+import { readHistory } from '../src/report/history';
+import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { finishRun, startRun } from '../src/runtime/runs';
+import type { RunResult } from '../src/shared/types';
+
+const TASKS = path.join(__dirname, '..', 'tasks');
+const FIXTURES = path.join(__dirname, 'fixtures', 'teams');
+const fastRetries = { retryInitialIntervalMs: 200, retryMaximumIntervalMs: 1000 };
+let stack: LocalStack;
+
+before(async () => {
+  stack = await startLocalStack();
+});
+after(() => stack?.stop());
+
+describe('verification loop (real Temporal, real Codex, namespaces sandbox)', () => {
+  it('cookbook: a broken POST /scores fails round 1, the Backend Developer fixes it, round 2 passes', async () => {
+    const { team } = await loadTeam('cookbook');
+    const task = await readFile(path.join(TASKS, 'bug-busters.md'), 'utf8');
+    const id = `e2e-verify-fixed-${Date.now()}`;
+    stack.scripted.setFaults([{ kind: 'codex', role: 'backend', run: id, times: 1, effect: 'break-deliverable' }]);
+    try {
+      const handle = await startRun(stack.client, {
+        kind: 'team',
+        input: { team, task, tuning: fastRetries },
+        workflowId: id,
+        taskQueue: stack.taskQueue,
+      });
+      const outcome = await finishRun(handle);
+      assert.equal(outcome.ok, true, outcome.error);
+      const { state } = outcome.result as RunResult;
+      const tester = state.steps.find((s) => s.role === 'tester');
+      assert.equal(tester?.status, 'done');
+      assert.equal(tester?.verification?.status, 'passed');
+      const rounds = tester?.verification?.rounds ?? [];
+      assert.deepEqual(
+        rounds.map((r) => [r.round, r.passed, r.exitCode]),
+        [
+          [1, false, 1],
+          [2, true, 0],
+        ],
+      );
+      assert.match(rounds[0]?.outputTail ?? '', /FAIL POST \/scores valid \(expected 201, got 500/);
+
+      // Each owner got the report on its own thread: a codex-reply on the thread of its first call.
+      for (const role of ['backend', 'frontend']) {
+        const calls = state.steps.find((s) => s.role === role)?.codexCalls ?? [];
+        assert.deepEqual(
+          calls.map((c) => c.tool),
+          ['codex', 'codex-reply'],
+          `${role} fixed on its own thread`,
+        );
+        assert.equal(calls[1]?.threadId, calls[0]?.threadId);
+        assert.match(calls[1]?.prompt ?? '', /The team's checks failed/);
+      }
+
+      const history = readHistory(await handle.fetchHistory());
+      assert.deepEqual(
+        history.activities.filter((a) => a.type === 'runVerification').map((a) => a.summary),
+        ['Tester: verification round 1', 'Tester: verification round 2'],
+      );
+      assert.ok(outcome.reportPaths);
+      const md = await readFile(outcome.reportPaths.markdown, 'utf8');
+      assert.match(md, /## Verification/);
+      assert.match(md, /round 1: failed \(exit 1, \d+\.\d s\)/);
+      assert.match(md, /round 2: passed \(exit 0, \d+\.\d s\)/);
+      assert.match(md, /<details>[\s\S]*FAIL POST \/scores valid[\s\S]*<\/details>/);
+      // The timeline draws both rounds: the failed one in its own colour.
+      const svg = await readFile(outcome.reportPaths.timeline, 'utf8');
+      assert.equal(svg.match(/class="bar verify round-failed"/g)?.length, 1);
+      assert.equal(svg.match(/class="bar verify"/g)?.length, 1);
+      assert.match(svg, /Tester: verification round 1 \(failed, exit 1\)/);
+      assert.match(svg, /verification passed/);
+    } finally {
+      stack.scripted.setFaults([]);
+    }
+  });
+
+  it('a check that never passes fails the run after max_rounds with a VerificationFailedError', async () => {
+    const { team } = await loadTeam(path.join(FIXTURES, 'never-green.yaml'));
+    const handle = await startRun(stack.client, {
+      kind: 'team',
+      input: { team, task: 'Write a check script for the project.', tuning: fastRetries },
+      workflowId: `e2e-verify-never-${Date.now()}`,
+      taskQueue: stack.taskQueue,
+    });
+    const err = await handle.result().then(
+      () => assert.fail('the run should fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    const cause = err.cause;
+    assert.ok(cause instanceof ApplicationFailure, String(cause));
+    assert.equal(cause.type, 'VerificationFailedError');
+    assert.equal(cause.nonRetryable, true);
+    assert.match(cause.message, /Verification of Builder failed after 2 round\(s\)/);
+    assert.match(cause.message, /`echo "FAIL the build is never green"; exit 7` exit 7/);
+    assert.match(cause.message, /Last lines of output:\nFAIL the build is never green/);
+    const history = readHistory(await handle.fetchHistory());
+    assert.equal(history.activities.filter((a) => a.type === 'runVerification').length, 2);
+    const state = await handle.query<{ steps: { role: string; codexCalls: { tool: string }[] }[] }>('progress');
+    assert.deepEqual(
+      state.steps[0]?.codexCalls.map((c) => c.tool),
+      ['codex', 'codex-reply'],
+      'the owner was asked to fix once, between the two rounds',
+    );
+  });
+});
