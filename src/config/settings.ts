@@ -67,6 +67,8 @@ export const SCRIPTED_MODEL_KEY = 'sk-scripted-model-not-a-real-key';
 
 /** The model slug used with the scripted model; Codex knows it offline, so it keeps its apply_patch tool. */
 export const SCRIPTED_MODEL_SLUG = 'gpt-5.2-codex';
+/** Codex 0.171 (app-server) no longer knows gpt-5.2-codex (no apply_patch for it); gpt-5.5 is in its catalogue. */
+export const SCRIPTED_APP_SERVER_MODEL_SLUG = 'gpt-5.5';
 
 /** The npm package (an alias for app-server) that pins each transport's Codex version. */
 export const CODEX_PACKAGES: Record<CodexTransportName, string> = {
@@ -110,7 +112,13 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
       transport: e.CODEX_TRANSPORT ?? 'mcp',
       command: codexBinaryPath(e.CODEX_TRANSPORT),
       // Offline there is no account whose default Codex could pick; a slug Codex knows keeps its apply_patch tool.
-      model: e.CODEX_MODEL ?? (scripted ? SCRIPTED_MODEL_SLUG : undefined),
+      model:
+        e.CODEX_MODEL ??
+        (scripted
+          ? e.CODEX_TRANSPORT === 'app-server'
+            ? SCRIPTED_APP_SERVER_MODEL_SLUG
+            : SCRIPTED_MODEL_SLUG
+          : undefined),
       home: e.CODEX_HOME,
       callTimeoutMs: e.CODEX_CALL_TIMEOUT_MS ?? 20 * 60_000,
       allowDangerFullAccess: e.CODEX_ALLOW_DANGER_FULL_ACCESS === '1' || e.CODEX_ALLOW_DANGER_FULL_ACCESS === 'true',

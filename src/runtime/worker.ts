@@ -5,7 +5,7 @@
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createActivities } from '../activities';
-import { CodexServer } from '../activities/codex/server';
+import { createCodexTransport, type CodexTransport } from '../activities/codex/transport';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 
 export interface AgentWorkerOptions {
@@ -22,7 +22,7 @@ export interface AgentWorkerOptions {
 
 export interface AgentWorker {
   worker: Worker;
-  codexServer: CodexServer;
+  codexTransport: CodexTransport;
   tracing?: WorkerTracing;
   /** Runs until shutdown, then closes the Codex server and flushes traces. */
   run(): Promise<void>;
@@ -42,13 +42,13 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
   const workflowBundle = tracing
     ? await bundleWorkflows(tracing.workflowInterceptorModules)
     : (o.workflowBundle ?? (await bundleWorkflows()));
-  const codexServer = new CodexServer({ settings: o.settings });
+  const codexTransport = createCodexTransport(o.settings);
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.settings.taskQueue,
     workflowBundle,
-    activities: createActivities({ settings: o.settings, codexServer }),
+    activities: createActivities({ settings: o.settings, codexTransport }),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 50,
     shutdownGraceTime: '5s',
     ...(tracing && { interceptors: { activity: tracing.activityInterceptors }, sinks: tracing.sinks }),
@@ -58,13 +58,13 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
   });
   return {
     worker,
-    codexServer,
+    codexTransport,
     tracing,
     async run() {
       try {
         await worker.run();
       } finally {
-        await codexServer.close();
+        await codexTransport.close();
         await tracing?.shutdown();
       }
     },

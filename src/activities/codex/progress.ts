@@ -63,7 +63,12 @@ export class CallTracker {
     this.lastEvent = event.type;
     switch (event.type) {
       case 'session_configured':
-        if (typeof event.thread_id === 'string') this.threadId = event.thread_id;
+        if (typeof event.thread_id === 'string' && event.thread_id !== this.threadId) {
+          this.threadId = event.thread_id;
+          // At once: a retried attempt reads the thread id from the last heartbeat to resume it.
+          this.beat();
+          return;
+        }
         break;
       case 'token_count':
         this.onTokenCount(event);
