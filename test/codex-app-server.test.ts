@@ -200,4 +200,146 @@ void describe('codexCall on the app-server transport (real codex 0.171.0)', () =
       await transport.close();
     }
   });
+
+  void it('resumes the same thread after a SIGKILL of the native binary mid-call (attempt 2 from the heartbeat)', async () => {
+    const settings = settingsFor(stub.baseUrl);
+    const log = new CapturingLogger();
+    const transport = new AppServerTransport({ settings, logger: log });
+    try {
+      const cwd = workspace();
+      stub.setResponder(() => ({ kind: 'hang' }));
+      const n0 = stub.requests.length;
+      const first = run(transport, settings, callInput(cwd, { prompt: 'write resumed.txt' }));
+      await waitFor(() => stub.requests.length > n0);
+      const pid = transport.pid!;
+      process.kill(pid, 'SIGKILL');
+      const r1 = await first;
+      assert.ok(r1.error, 'the first attempt fails');
+      assert.match(String((r1.error as Error).message), new RegExp(`pid ${pid}\\) exited during the call`));
+      assert.ok(isGone(pid));
+      const beat = r1.heartbeats.at(-1)!;
+      assert.match(beat.threadId ?? '', /^[0-9a-f-]{36}$/, 'the thread id was heartbeated before the crash');
+
+      stub.setResponder(
+        toolThenMessage(
+          () => [addFilePatch('resumed.txt', 'again')],
+          () => 'resumed and wrote it',
+        ),
+      );
+      const n1 = stub.requests.length;
+      const r2 = await run(transport, settings, callInput(cwd, { prompt: 'write resumed.txt' }), {
+        attempt: 2,
+        heartbeatDetails: beat,
+      });
+      assert.equal(r2.error, undefined, String(r2.error));
+      const out = r2.output!;
+      assert.equal(out.threadId, beat.threadId, 'the same thread, not a new one');
+      assert.equal(out.resumedThread, true);
+      assert.equal(out.continuedFromThreadId, undefined);
+      assert.notEqual(transport.pid, pid, 'a new app-server process');
+      assert.equal(fs.readFileSync(path.join(cwd, 'resumed.txt'), 'utf8'), 'again\n');
+      assert.ok(r2.log.entries.some((e) => e.message === 'Codex call resumes its thread'));
+      const texts = userTexts(stub.requests[n1]!);
+      assert.deepEqual(
+        texts.filter((t) => t === 'write resumed.txt').length,
+        2,
+        "the resumed thread's history holds the interrupted turn's prompt and the new one",
+      );
+    } finally {
+      await transport.close();
+    }
+  });
+
+  void it('answers approval requests by the workspace policy: approves inside, declines outside', async () => {
+    const settings = settingsFor(stub.baseUrl);
+    const transport = new AppServerTransport({ settings, logger: new CapturingLogger() });
+    try {
+      const cwd = workspace();
+      const outsideFile = path.join(tmp, `outside-${Date.now()}.txt`);
+      const toolOutputs: string[] = [];
+      stub.setResponder((req) => {
+        if (isToolOutput(req.last)) toolOutputs.push(String(req.last?.output));
+        if (toolOutputs.length === 0) {
+          return {
+            kind: 'items',
+            items: [
+              execCommand('echo escalated > approved.txt', {
+                sandbox_permissions: 'require_escalated',
+                justification: 'write a file in the workspace',
+              }),
+            ],
+          };
+        }
+        if (toolOutputs.length === 1) return { kind: 'items', items: [addFilePatch(outsideFile, 'nope')] };
+        return { kind: 'items', items: [message('approvals done')] };
+      });
+      const r = await run(transport, settings, callInput(cwd, { approvalPolicy: 'on-request' }));
+      assert.equal(r.error, undefined, String(r.error));
+      assert.equal(r.output!.content, 'approvals done');
+      assert.equal(fs.readFileSync(path.join(cwd, 'approved.txt'), 'utf8'), 'escalated\n');
+      assert.equal(fs.existsSync(outsideFile), false);
+      const answers = r.log.entries.filter((e) => e.message === 'Codex approval answered').map((e) => e.meta);
+      assert.deepEqual(
+        answers.map((a) => [a?.kind, typeof a?.decision === 'string' ? a.decision : 'denied']),
+        [
+          ['exec-approval', 'approved'],
+          ['patch-approval', 'denied'],
+        ],
+      );
+      assert.deepEqual(answers[1]?.files, [outsideFile]);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  void it('interrupts the turn on cancellation (CancelledFailure), and close() stops the process', async () => {
+    const settings = settingsFor(stub.baseUrl);
+    const transport = new AppServerTransport({ settings, logger: new CapturingLogger() });
+    stub.setResponder(() => ({ kind: 'hang' }));
+    const n0 = stub.requests.length;
+    const r = await run(transport, settings, callInput(workspace()), {
+      during: (env) => {
+        void waitFor(() => stub.requests.length > n0).then(() => env.cancel());
+      },
+    });
+    assert.ok(r.error instanceof CancelledFailure, String(r.error));
+    const pid = transport.pid!;
+    assert.ok(!isGone(pid), 'the process outlives one cancelled call');
+    await transport.close();
+    assert.ok(isGone(pid));
+  });
+
+  void it('with a real key: sent through env_key, never in logs, CODEX_HOME/sessions or the rollout copy', async () => {
+    const home = path.join(tmp, 'codex-home-keyed');
+    const settings = settingsFor(stub.baseUrl, { home, apiKey: SECRET, scripted: false });
+    const log = new CapturingLogger();
+    const transport = new AppServerTransport({ settings, logger: log });
+    try {
+      const cwd = workspace();
+      stub.setResponder(() => ({ kind: 'status', status: 401, body: `{"error":{"message":"bad key ${SECRET}"}}` }));
+      const n0 = stub.requests.length;
+      const bad = await run(transport, settings, callInput(cwd));
+      assert.equal(stub.requests[n0]!.headers.authorization, `Bearer ${SECRET}`);
+      assert.ok(bad.error, 'a 401 fails the call');
+      stub.setResponder(toolThenMessage(() => [execCommand('env > env.txt; echo ok')]));
+      const ok = await run(transport, settings, callInput(cwd));
+      assert.equal(ok.error, undefined, String(ok.error));
+      assert.ok(fs.statSync(path.join(cwd, 'env.txt')).size > 0, 'the command ran');
+      const everywhere = [
+        ...filesUnder(path.join(home, 'sessions')),
+        ...filesUnder(path.join(cwd, THREADS_DIR)),
+        ...filesUnder(cwd),
+      ];
+      assert.ok(everywhere.length >= 3);
+      assert.deepEqual(
+        everywhere.filter((f) => f.text.includes(SECRET)).map((f) => f.file),
+        [],
+      );
+      for (const text of [log.text(), bad.log.text(), ok.log.text(), String(bad.error)]) {
+        assert.ok(!text.includes(SECRET));
+      }
+    } finally {
+      await transport.close();
+    }
+  });
 });

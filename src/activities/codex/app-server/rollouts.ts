@@ -21,10 +21,18 @@ export function findRollout(home: string, threadId: string): string | undefined 
   return undefined;
 }
 
-/** Copies the thread's rollout into the workspace; returns the copy's path (none when Codex wrote none). */
-export function saveRollout(home: string, threadId: string, workspace: string): string | undefined {
+/**
+ * Copies the thread's rollout into the workspace; returns the copy's path (none when Codex wrote none).
+ * Codex records a failed turn's error text, which may echo the key (an endpoint's 401 body): `secret` is cut out
+ * of the rollout first, in place (Codex appends to it; the file keeps its inode).
+ */
+export function saveRollout(home: string, threadId: string, workspace: string, secret?: string): string | undefined {
   const source = findRollout(home, threadId);
   if (!source) return undefined;
+  if (secret) {
+    const text = fs.readFileSync(source, 'utf8');
+    if (text.includes(secret)) fs.writeFileSync(source, text.split(secret).join('[redacted]'));
+  }
   const dir = path.join(workspace, THREADS_DIR);
   fs.mkdirSync(dir, { recursive: true });
   const target = path.join(dir, path.basename(source));

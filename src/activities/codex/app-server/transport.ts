@@ -10,7 +10,7 @@
  */
 import type { Logger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
-import type { Settings } from '../../../config/settings';
+import { SCRIPTED_MODEL_KEY, type Settings } from '../../../config/settings';
 import { TransientServiceError } from '../../../shared/errors';
 import type { CodexCallResult, CodexTransport } from '../transport';
 import type { CallHandlers, CodexElicitation, CodexToolOptions, CodexToolRequest, ReviewDecision } from '../server';
@@ -131,7 +131,7 @@ export class AppServerTransport implements CodexTransport {
       turn.turnId = started.turn.id;
       if (turn.early) turn.done?.(turn.early);
       const done = await this.untilDone(proc, turn, completed, options);
-      if (cwd) saveRollout(this.home, threadId, cwd);
+      if (cwd) saveRollout(this.home, threadId, cwd, this.apiKey === SCRIPTED_MODEL_KEY ? undefined : this.apiKey);
       const status = done.turn.status;
       if (status === 'completed') return { isError: false, text: turn.lastMessage ?? '', threadId, resumed };
       const message = done.turn.error?.message ?? `Codex turn ended ${status}`;
