@@ -185,6 +185,9 @@ export interface CodexCallRecord {
   prompt: string;
   threadId?: string;
   continuedFromThreadId?: string;
+  transport?: 'mcp' | 'app-server';
+  /** app-server: the call resumed its thread (after a crash) instead of starting a new one. */
+  resumedThread?: boolean;
   startedAt: number;
   endedAt?: number;
   filesChanged: string[];

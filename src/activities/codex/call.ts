@@ -103,7 +103,13 @@ async function runCodexCall(
   // An endpoint may echo the key in an error body; nothing Codex returns reaches logs or history with it.
   const apiKey = settings.model.apiKey;
   const redact = (text: string) => (apiKey ? text.split(apiKey).join('[redacted]') : text);
-  const tracker = new CallTracker(input.label, input.cwd, (details) => ctx.heartbeat(details), heartbeatEveryMs);
+  const tracker = new CallTracker(
+    input.label,
+    input.cwd,
+    (details) => ctx.heartbeat(details),
+    heartbeatEveryMs,
+    server.name,
+  );
   const policy = approvalPolicy(input.cwd, (decision) =>
     log.info('Codex approval answered', { label: input.label, ...decision }),
   );

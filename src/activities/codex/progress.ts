@@ -9,6 +9,7 @@ import type { CodexEvent } from './server';
 /** Small on purpose: heartbeat details are recorded by Temporal. */
 export interface CodexProgress {
   label: string;
+  transport?: 'mcp' | 'app-server';
   threadId?: string;
   events: number;
   lastEvent?: string;
@@ -45,6 +46,7 @@ export class CallTracker {
     private readonly cwd: string,
     private readonly heartbeat: (details: CodexProgress) => void,
     private readonly everyMs: number,
+    private readonly transport?: 'mcp' | 'app-server',
   ) {
     this.beat();
     this.timer = setInterval(() => this.maybeBeat(), everyMs);
@@ -129,6 +131,7 @@ export class CallTracker {
     this.lastBeat = Date.now();
     this.heartbeat({
       label: this.label,
+      transport: this.transport,
       threadId: this.threadId,
       events: this.events,
       lastEvent: this.lastEvent,
