@@ -201,10 +201,11 @@ void describe('codexCall on the app-server transport (real codex 0.171.0)', () =
     }
   });
 
-  void it('resumes the same thread after a SIGKILL of the native binary mid-call (attempt 2 from the heartbeat)', async () => {
+  void it('resumes the same thread after a SIGKILL mid-call, on another CODEX_HOME from the workspace rollout copy (attempt 2)', async () => {
     const settings = settingsFor(stub.baseUrl);
     const log = new CapturingLogger();
     const transport = new AppServerTransport({ settings, logger: log });
+    let transport2: AppServerTransport | undefined;
     try {
       const cwd = workspace();
       stub.setResponder(() => ({ kind: 'hang' }));
@@ -220,6 +221,10 @@ void describe('codexCall on the app-server transport (real codex 0.171.0)', () =
       const beat = r1.heartbeats.at(-1)!;
       assert.match(beat.threadId ?? '', /^[0-9a-f-]{36}$/, 'the thread id was heartbeated before the crash');
 
+      // Attempt 2 on "another host": its own CODEX_HOME, with only the workspace's copy of the rollout.
+      assert.equal(fs.readdirSync(path.join(cwd, THREADS_DIR)).length, 1, 'the rollout was copied after turn/start');
+      const settings2 = settingsFor(stub.baseUrl, { home: path.join(tmp, 'codex-home-other-host') });
+      transport2 = new AppServerTransport({ settings: settings2, logger: log });
       stub.setResponder(
         toolThenMessage(
           () => [addFilePatch('resumed.txt', 'again')],
@@ -227,7 +232,7 @@ void describe('codexCall on the app-server transport (real codex 0.171.0)', () =
         ),
       );
       const n1 = stub.requests.length;
-      const r2 = await run(transport, settings, callInput(cwd, { prompt: 'write resumed.txt' }), {
+      const r2 = await run(transport2, settings2, callInput(cwd, { prompt: 'write resumed.txt' }), {
         attempt: 2,
         heartbeatDetails: beat,
       });
@@ -236,7 +241,7 @@ void describe('codexCall on the app-server transport (real codex 0.171.0)', () =
       assert.equal(out.threadId, beat.threadId, 'the same thread, not a new one');
       assert.equal(out.resumedThread, true);
       assert.equal(out.continuedFromThreadId, undefined);
-      assert.notEqual(transport.pid, pid, 'a new app-server process');
+      assert.ok(findRollout(settings2.codex.home!, out.threadId), 'restored into the new CODEX_HOME');
       assert.equal(fs.readFileSync(path.join(cwd, 'resumed.txt'), 'utf8'), 'again\n');
       assert.ok(r2.log.entries.some((e) => e.message === 'Codex call resumes its thread'));
       const texts = userTexts(stub.requests[n1]!);
@@ -247,6 +252,7 @@ void describe('codexCall on the app-server transport (real codex 0.171.0)', () =
       );
     } finally {
       await transport.close();
+      await transport2?.close();
     }
   });
 

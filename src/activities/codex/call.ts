@@ -140,7 +140,17 @@ async function runCodexCall(
     const resumeThreadId = server.name === 'app-server' && input.tool === 'codex' ? previous?.threadId : undefined;
     const first = resumeThreadId ? { ...input, tool: 'codex-reply' as const, threadId: resumeThreadId } : input;
     if (resumeThreadId) log.info('Codex call resumes its thread', { label: input.label, threadId: resumeThreadId });
-    let result = await call(toolRequest(first, input.prompt, sandbox, settings, server.name));
+    let result = await call(toolRequest(first, input.prompt, sandbox, settings, server.name)).catch(
+      async (err: unknown) => {
+        // No rollout anywhere (the crash came before Codex wrote one): the attempt starts a new thread.
+        if (!resumeThreadId || !/not found|no rollout|does not exist|unknown thread/i.test(String(err))) throw err;
+        log.warn('Codex thread could not be resumed; starting a new one', {
+          label: input.label,
+          threadId: resumeThreadId,
+        });
+        return call(toolRequest(input, input.prompt, sandbox, settings, server.name));
+      },
+    );
     if (result.isError) {
       const error = classifyCodexError(result.text, result.threadId);
       if (!(error instanceof CodexThreadLostError && input.tool === 'codex-reply' && input.threadId)) throw error;

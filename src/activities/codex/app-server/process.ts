@@ -53,6 +53,7 @@ export class AppServerProcess {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private rejectExited!: (err: unknown) => void;
+  private stopping = false;
 
   constructor(private readonly o: AppServerProcessOptions) {
     this.exited = new Promise<never>((_, reject) => {
@@ -156,6 +157,7 @@ export class AppServerProcess {
   async stop(graceMs = 3_000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.stopping = true;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stdin.end();
     child.kill('SIGTERM');
@@ -216,12 +218,13 @@ export class AppServerProcess {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.alive) return;
+    const level = this.stopping ? 'info' : 'warn';
     this.alive = false;
     const err = this.exitError(code, signal);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.rejectExited(err);
-    this.o.logger.warn('codex app-server exited', {
+    this.o.logger[level]('codex app-server exited', {
       pid: this.pid,
       code,
       signal,

@@ -50,6 +50,8 @@ interface ActiveTurn {
   /** File changes by item id: an approval request names only the item. */
   fileChanges: Map<string, FileUpdateChange[]>;
   done?: (n: TurnCompletedNotification) => void;
+  /** Copies the rollout into the workspace (after turn/start, on each completed item, at the end). */
+  save?: () => void;
   /** Notifications that arrived before `turn/start` answered. */
   early?: TurnCompletedNotification;
 }
@@ -129,9 +131,14 @@ export class AppServerTransport implements CodexTransport {
       };
       const started = await proc.request<TurnStartResponse>('turn/start', params, options);
       turn.turnId = started.turn.id;
+      // Durable from the start: a worker on another host (another CODEX_HOME) resumes from this copy.
+      turn.save = () => {
+        if (cwd) saveRollout(this.home, threadId, cwd, this.secret());
+      };
+      turn.save();
       if (turn.early) turn.done?.(turn.early);
       const done = await this.untilDone(proc, turn, completed, options);
-      if (cwd) saveRollout(this.home, threadId, cwd, this.apiKey === SCRIPTED_MODEL_KEY ? undefined : this.apiKey);
+      turn.save();
       const status = done.turn.status;
       if (status === 'completed') return { isError: false, text: turn.lastMessage ?? '', threadId, resumed };
       const message = done.turn.error?.message ?? `Codex turn ended ${status}`;
@@ -256,6 +263,11 @@ export class AppServerTransport implements CodexTransport {
       case 'item/completed': {
         const { item } = params as unknown as ItemCompletedNotification;
         if (item.type === 'agentMessage') turn.lastMessage = item.text;
+        try {
+          turn.save?.();
+        } catch {
+          // Best effort while the turn runs; the copy at the end of the call is checked.
+        }
         if (item.type === 'fileChange') {
           emit(turn, {
             type: 'patch_apply_end',
@@ -311,6 +323,11 @@ export class AppServerTransport implements CodexTransport {
     }
     if (method.endsWith('requestApproval')) return { decision: 'decline' };
     throw new RpcError(-32601, `durable-codex-agents does not answer ${method}`);
+  }
+
+  /** The key to keep out of rollouts; the scripted model's placeholder is not a secret. */
+  private secret(): string | undefined {
+    return this.apiKey === SCRIPTED_MODEL_KEY ? undefined : this.apiKey;
   }
 
   private logger(): Logger {
