@@ -25,7 +25,15 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'runs/**', 'src/scripted-model/templates/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'runs/**',
+      'src/scripted-model/templates/**',
+      'src/activities/codex/app-server/protocol/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -67,6 +67,7 @@ function settingsFor(
       ...overrides.model,
     },
     codex: {
+      transport: 'mcp',
       command: codexBinaryPath(),
       model: SCRIPTED_MODEL_SLUG,
       home: path.join(tmp, 'codex-home'),

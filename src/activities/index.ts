@@ -4,7 +4,7 @@ import type { Settings } from '../config/settings';
 import { hostIdentity, hostQueueName } from '../runtime/host';
 import { WorkspaceLostError } from '../shared/errors';
 import { createCodexActivities } from './codex/call';
-import type { CodexServer } from './codex/server';
+import type { CodexTransport } from './codex/transport';
 import { withFailureConversion } from './failures';
 import { createGitWorkspaceActivities } from './git-workspace';
 import { createModelActivities } from './model-turn';
@@ -13,8 +13,8 @@ import { createWorkspaceActivities } from './workspace';
 
 export interface ActivityDeps {
   settings: Settings;
-  /** Shared Codex MCP server of this worker; created lazily when omitted. */
-  codexServer?: CodexServer;
+  /** Shared Codex transport (mcp-server or app-server) of this worker; created lazily when omitted. */
+  codexTransport?: CodexTransport;
   /** This worker's host and its own task queue; derived from the settings when omitted. */
   host?: { host: string; hostQueue: string };
 }
@@ -24,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   const host = deps.host ?? defaultHost(settings);
   return {
     ...createModelActivities({ settings }),
-    ...createCodexActivities({ settings, server: deps.codexServer }),
+    ...createCodexActivities({ settings, transport: deps.codexTransport }),
     ...createWorkspaceActivities({ workspaceRoot: settings.workspaceRoot }),
     ...createGitWorkspaceActivities({
       workspaceRoot: settings.workspaceRoot,

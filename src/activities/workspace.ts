@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { THREADS_DIR } from './codex/app-server/rollouts';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -72,7 +73,8 @@ async function fileRecord(workspace: string, relative: string): Promise<FileReco
   }
 }
 
-const IGNORED_DIRS = new Set(['node_modules', '.git']);
+// `.codex-threads`: app-server rollouts kept with the workspace for resuming threads (durable state, not work).
+const IGNORED_DIRS = new Set(['node_modules', '.git', THREADS_DIR]);
 const REPORT_FILES = new Set(['run.json', 'REPORT.md', 'timeline.svg']);
 
 export function createWorkspaceActivities(deps: WorkspaceDeps) {

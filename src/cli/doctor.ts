@@ -8,7 +8,7 @@ import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { codexBinaryPath, loadSettings, type Settings } from '../config/settings';
+import { codexBinaryPath, loadSettings, type CodexTransportName, type Settings } from '../config/settings';
 import { clientConnectConfig, connectClient, describeTemporalTarget } from '../config/temporal-connection';
 import { checkModel, type ModelCheck } from '../runtime/model-check';
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
@@ -48,16 +48,22 @@ function modelLine(what: string, check: ModelCheck): Line {
   return { verdict, what, detail: check.detail };
 }
 
-async function codexBinary(): Promise<Line> {
+/** The binary of the chosen transport: 0.153.4 for mcp-server, the app-server alias's pinned version otherwise. */
+async function codexBinary(transport: CodexTransportName): Promise<Line> {
   const what = 'Codex binary';
+  const name = transport === 'mcp' ? 'mcp-server' : 'app-server';
   try {
-    const bin = codexBinaryPath();
+    const bin = codexBinaryPath(transport);
     const { stdout } = await run(process.execPath, [bin, '--version'], { timeout: 20_000 });
     const pkg = path.join(path.dirname(path.dirname(bin)), 'package.json');
     const pinned = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
     const version = stdout.trim();
     const verdict: Verdict = version.includes(pinned) ? 'ok' : 'FAIL';
-    return { verdict, what, detail: `${version} (pinned ${pinned}, transport mcp-server) at ${bin}` };
+    return {
+      verdict,
+      what,
+      detail: `${version} (pinned ${pinned}, transport ${name}; CODEX_TRANSPORT=${transport}) at ${bin}`,
+    };
   } catch (err) {
     return { verdict: 'FAIL', what, detail: `cannot run codex: ${errorChainText(err)}; run npm ci` };
   }
@@ -149,7 +155,7 @@ export async function doctor(env: NodeJS.ProcessEnv): Promise<Line[]> {
     } else if (!settings.codex.model) {
       lines.push({ verdict: 'ok', what: 'Codex model', detail: "Codex's default (set CODEX_MODEL to choose)" });
     }
-    lines.push(await codexBinary());
+    lines.push(await codexBinary(settings.codex.transport));
     lines.push(workspaceRoot(settings));
     const sandbox = codexSandbox(env, settings);
     if (sandbox) lines.push(sandbox);

@@ -23,8 +23,12 @@ export interface ModelSettings {
   requestTimeoutMs: number;
 }
 
+export type CodexTransportName = 'mcp' | 'app-server';
+
 export interface CodexSettings {
-  /** The `codex` binary from the pinned @openai/codex package. */
+  /** How the worker talks to Codex: `codex mcp-server` (0.153.4, the seed's) or `codex app-server` (0.171.0). */
+  transport: CodexTransportName;
+  /** The `codex` binary of the chosen transport's pinned package. */
   command: string;
   /** Model slug Codex uses; must be one Codex knows (an unknown slug drops apply_patch). */
   model?: string;
@@ -55,6 +59,7 @@ const EnvSchema = z.object({
   AGENT_MODEL: z.string().min(1).optional(),
   MODEL_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   CODEX_MODEL: z.string().min(1).optional(),
+  CODEX_TRANSPORT: z.enum(['mcp', 'app-server']).optional(),
   CODEX_HOME: z.string().min(1).optional(),
   CODEX_CALL_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   CODEX_ALLOW_DANGER_FULL_ACCESS: z.enum(['0', '1', 'true', 'false']).optional(),
@@ -74,10 +79,18 @@ export const SCRIPTED_MODEL_KEY = 'sk-scripted-model-not-a-real-key';
 
 /** The model slug used with the scripted model; Codex knows it offline, so it keeps its apply_patch tool. */
 export const SCRIPTED_MODEL_SLUG = 'gpt-5.2-codex';
+/** Codex 0.171 (app-server) no longer knows gpt-5.2-codex (no apply_patch for it); gpt-5.5 is in its catalogue. */
+export const SCRIPTED_APP_SERVER_MODEL_SLUG = 'gpt-5.5';
 
-export function codexBinaryPath(): string {
+/** The npm package (an alias for app-server) that pins each transport's Codex version. */
+export const CODEX_PACKAGES: Record<CodexTransportName, string> = {
+  mcp: '@openai/codex',
+  'app-server': '@openai/codex-app-server',
+};
+
+export function codexBinaryPath(transport: CodexTransportName = 'mcp'): string {
   // The platform binary ships inside the registry package; resolve it rather than going through npx.
-  const pkg = require.resolve('@openai/codex/package.json');
+  const pkg = require.resolve(`${CODEX_PACKAGES[transport]}/package.json`);
   return path.join(path.dirname(pkg), 'bin', 'codex.js');
 }
 
@@ -110,9 +123,16 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
       requestTimeoutMs: e.MODEL_TIMEOUT_MS ?? 300_000,
     },
     codex: {
-      command: codexBinaryPath(),
+      transport: e.CODEX_TRANSPORT ?? 'mcp',
+      command: codexBinaryPath(e.CODEX_TRANSPORT),
       // Offline there is no account whose default Codex could pick; a slug Codex knows keeps its apply_patch tool.
-      model: e.CODEX_MODEL ?? (scripted ? SCRIPTED_MODEL_SLUG : undefined),
+      model:
+        e.CODEX_MODEL ??
+        (scripted
+          ? e.CODEX_TRANSPORT === 'app-server'
+            ? SCRIPTED_APP_SERVER_MODEL_SLUG
+            : SCRIPTED_MODEL_SLUG
+          : undefined),
       home: e.CODEX_HOME,
       callTimeoutMs: e.CODEX_CALL_TIMEOUT_MS ?? 20 * 60_000,
       allowDangerFullAccess: e.CODEX_ALLOW_DANGER_FULL_ACCESS === '1' || e.CODEX_ALLOW_DANGER_FULL_ACCESS === 'true',

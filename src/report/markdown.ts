@@ -178,16 +178,21 @@ function codexCalls(calls: ReportCodexCall[], runStart: number): string[] {
   const out = [
     '**Codex calls:**',
     '',
-    '| Call | Tool | Thread | Started | Duration | Attempts | Files changed | Tokens |',
+    '| Call | Tool | Transport | Thread | Started | Duration | Attempts | Files changed | Tokens |',
   ];
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push('|---|---|---|---|---|---|---|---|---|');
   for (const c of calls) {
     const thread = c.threadId ? code(c.threadId) : '-';
-    const cont = c.continuedFromThreadId ? ` (continues lost ${code(c.continuedFromThreadId)})` : '';
+    const cont = c.continuedFromThreadId
+      ? ` (continues lost ${code(c.continuedFromThreadId)})`
+      : c.resumedThread
+        ? ' (resumed after a crash)'
+        : '';
     out.push(
       row([
         c.label,
         c.tool,
+        c.transport ?? 'mcp',
         thread + cont,
         offset(c.startedAt ?? c.scheduledAt, runStart),
         secs(span(c.startedAt, c.endedAt)),

@@ -44,6 +44,10 @@ export interface ReportCodexCall extends ReportSpan {
   threadId?: string;
   requestedThreadId?: string;
   continuedFromThreadId?: string;
+  /** How the worker reached Codex (absent in runs recorded before there were two transports). */
+  transport?: 'mcp' | 'app-server';
+  /** app-server: the thread was resumed from its rollout rather than replaced. */
+  resumedThread?: boolean;
   filesChanged: string[];
   usage: TokenUsage;
   commandsRun?: number;

@@ -49,6 +49,8 @@ export type CodexCallInput = z.infer<typeof CodexCallInputSchema>;
 export const CodexCallResultSchema = z.object({
   threadId: z.string(),
   continuedFromThreadId: z.string().optional(),
+  transport: z.enum(['mcp', 'app-server']).optional(),
+  resumedThread: z.boolean().optional(),
   usage: TokenUsageSchema.default({ input: 0, output: 0, reasoning: 0, total: 0 }),
   filesChanged: z.array(z.string()).default([]),
   commandsRun: z.number().optional(),

@@ -96,6 +96,8 @@ function codexCall(a: ActivityRecord): ReportCodexCall | undefined {
     threadId: out?.threadId ?? input.threadId,
     requestedThreadId: input.tool === 'codex-reply' ? input.threadId : undefined,
     continuedFromThreadId: out?.continuedFromThreadId,
+    transport: out?.transport,
+    resumedThread: out?.resumedThread,
     filesChanged: out?.filesChanged ?? [],
     usage: out?.usage ?? { ...ZERO_USAGE },
     commandsRun: out?.commandsRun,

@@ -5,7 +5,7 @@
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createActivities, defaultHost, hostActivities } from '../activities';
-import { CodexServer } from '../activities/codex/server';
+import { createCodexTransport, type CodexTransport } from '../activities/codex/transport';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 
@@ -29,7 +29,7 @@ export interface AgentWorker {
   hostWorker: Worker;
   host: string;
   hostQueue: string;
-  codexServer: CodexServer;
+  codexTransport: CodexTransport;
   tracing?: WorkerTracing;
   /** Runs until shutdown, then closes the Codex server and flushes traces. */
   run(): Promise<void>;
@@ -49,9 +49,9 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
   const workflowBundle = tracing
     ? await bundleWorkflows(tracing.workflowInterceptorModules)
     : (o.workflowBundle ?? (await bundleWorkflows()));
-  const codexServer = new CodexServer({ settings: o.settings });
+  const codexTransport = createCodexTransport(o.settings);
   const host = defaultHost(o.settings);
-  const activities = createActivities({ settings: o.settings, codexServer, host });
+  const activities = createActivities({ settings: o.settings, codexTransport, host });
   const common = {
     connection: o.connection,
     namespace: o.namespace,
@@ -82,13 +82,13 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     worker,
     hostWorker,
     ...host,
-    codexServer,
+    codexTransport,
     tracing,
     async run() {
       try {
         await Promise.all([worker.run().finally(() => stop(hostWorker)), hostWorker.run().finally(() => stop(worker))]);
       } finally {
-        await codexServer.close();
+        await codexTransport.close();
         await tracing?.shutdown();
       }
     },

@@ -26,6 +26,8 @@ const REASONING = [
   // What Codex 0.153.4 asks for by default (and its siblings), so a run that leaves CODEX_MODEL unset works.
   'gpt-5.1-codex-max',
   'gpt-5.6',
+  // In Codex 0.171's bundled model catalogue (`codex debug models`), which the app-server transport runs.
+  'gpt-5.5',
   'gpt-5.6-sol',
   'gpt-5.6-luna',
   'gpt-5.6-terra',

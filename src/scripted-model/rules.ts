@@ -64,6 +64,9 @@ const TOOL_TYPES = [
   'apply_patch',
   'mcp',
   'tool_search',
+  // Codex 0.171 (app-server) groups deferred tools as `{type:"namespace", name, tools:[...]}` next to tool_search;
+  // the real API takes them (that Codex release runs against it).
+  'namespace',
 ];
 
 const INCLUDABLE = new Set([

@@ -93,6 +93,10 @@ export interface CodexCallOutput {
   content: string;
   /** Set when the requested thread was lost and the work continued in the new `threadId`. */
   continuedFromThreadId?: string;
+  /** How the worker reached Codex: `mcp` (codex mcp-server) or `app-server`. */
+  transport?: 'mcp' | 'app-server';
+  /** app-server: this call resumed its thread from the rollout (a retried attempt after a crash, or a new process). */
+  resumedThread?: boolean;
   /** Tokens Codex spent (from its token_count events). */
   usage: TokenUsage;
   /** Workspace-relative paths Codex reported changing (patch events). */
@@ -208,6 +212,9 @@ export interface CodexCallRecord {
   prompt: string;
   threadId?: string;
   continuedFromThreadId?: string;
+  transport?: 'mcp' | 'app-server';
+  /** app-server: the call resumed its thread (after a crash) instead of starting a new one. */
+  resumedThread?: boolean;
   startedAt: number;
   endedAt?: number;
   filesChanged: string[];

@@ -224,6 +224,8 @@ async function runCodexCall(
   Object.assign(record, {
     threadId: result.threadId,
     continuedFromThreadId: result.continuedFromThreadId,
+    transport: result.transport,
+    resumedThread: result.resumedThread,
     endedAt: Date.now(),
     filesChanged: result.filesChanged,
     usage: result.usage,

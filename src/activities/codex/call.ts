@@ -16,11 +16,15 @@ import { toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
 import { CallTracker } from './progress';
 import { approvalPolicy } from './approvals';
+import type { CodexProgress } from './progress';
 import { CodexServer, type CodexToolRequest } from './server';
+import { McpTransport, createCodexTransport, type CodexTransport } from './transport';
 
 export interface CodexActivityDeps {
   settings: Settings;
-  /** The worker's shared Codex server; created lazily from the settings when omitted. */
+  /** The worker's shared Codex transport; created lazily from the settings when omitted. */
+  transport?: CodexTransport;
+  /** An mcp-server to use as the transport (tests). */
   server?: CodexServer;
   /** Logger for the Codex process (stderr, restarts) when the server is created here. */
   logger?: Logger;
@@ -55,14 +59,14 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 export function createCodexActivities(deps: CodexActivityDeps) {
   const { settings } = deps;
-  let server = deps.server;
-  const getServer = () => (server ??= new CodexServer({ settings, logger: deps.logger }));
+  let transport = deps.transport ?? (deps.server && new McpTransport(deps.server));
+  const getTransport = () => (transport ??= createCodexTransport(settings, deps.logger));
 
   return {
     /** Runs one Codex tool call; failures leave as `ApplicationFailure`s typed by the error class. */
     async codexCall(input: CodexCallInput): Promise<CodexCallOutput> {
       try {
-        return await runCodexCall(input, settings, getServer(), deps.heartbeatEveryMs ?? 1_000);
+        return await runCodexCall(input, settings, getTransport(), deps.heartbeatEveryMs ?? 1_000);
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -73,7 +77,7 @@ export function createCodexActivities(deps: CodexActivityDeps) {
 async function runCodexCall(
   raw: CodexCallInput,
   settings: Settings,
-  server: CodexServer,
+  server: CodexTransport,
   heartbeatEveryMs: number,
 ): Promise<CodexCallOutput> {
   const ctx = Context.current();
@@ -91,31 +95,31 @@ async function runCodexCall(
     sandbox,
     approvalPolicy: input.approvalPolicy,
     attempt: ctx.info.attempt,
+    transport: server.name,
   });
 
   // An endpoint may echo the key in an error body; nothing Codex returns reaches logs or history with it.
   const apiKey = settings.model.apiKey;
   const redact = (text: string) => (apiKey ? text.split(apiKey).join('[redacted]') : text);
-  const tracker = new CallTracker(input.label, input.cwd, (details) => ctx.heartbeat(details), heartbeatEveryMs);
+  const tracker = new CallTracker(
+    input.label,
+    input.cwd,
+    (details) => ctx.heartbeat(details),
+    heartbeatEveryMs,
+    server.name,
+  );
   const policy = approvalPolicy(input.cwd, (decision) =>
     log.info('Codex approval answered', { label: input.label, ...decision }),
   );
   const call = async (request: CodexToolRequest) => {
     tracker.beginCall(request.name === 'codex-reply' ? input.threadId : undefined);
     try {
-      const result = await server.callTool(
+      const result = await server.call(
         request,
         { onEvent: (event) => tracker.onEvent(event), onElicitation: policy },
         { timeoutMs: settings.codex.callTimeoutMs, signal: ctx.cancellationSignal },
       );
-      const structured = (result.structuredContent ?? {}) as { threadId?: unknown; content?: unknown };
-      const text = redact(
-        typeof structured.content === 'string'
-          ? structured.content
-          : (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n'),
-      );
-      const threadId = typeof structured.threadId === 'string' ? structured.threadId : tracker.threadId;
-      return { isError: result.isError === true, text, threadId };
+      return { ...result, text: redact(result.text), threadId: result.threadId ?? tracker.threadId };
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw classifyTransportError(err, {
@@ -128,14 +132,30 @@ async function runCodexCall(
 
   try {
     let continuedFromThreadId: string | undefined;
-    let result = await call(toolRequest(input, input.prompt, sandbox, settings));
+    // app-server: a retried attempt whose first attempt had started a thread resumes that thread.
+    const previous =
+      ctx.info.attempt > 1 ? (ctx.info.heartbeatDetails as Partial<CodexProgress> | undefined) : undefined;
+    const resumeThreadId = server.name === 'app-server' && input.tool === 'codex' ? previous?.threadId : undefined;
+    const first = resumeThreadId ? { ...input, tool: 'codex-reply' as const, threadId: resumeThreadId } : input;
+    if (resumeThreadId) log.info('Codex call resumes its thread', { label: input.label, threadId: resumeThreadId });
+    let result = await call(toolRequest(first, input.prompt, sandbox, settings, server.name)).catch(
+      async (err: unknown) => {
+        // No rollout anywhere (the crash came before Codex wrote one): the attempt starts a new thread.
+        if (!resumeThreadId || !/not found|no rollout|does not exist|unknown thread/i.test(String(err))) throw err;
+        log.warn('Codex thread could not be resumed; starting a new one', {
+          label: input.label,
+          threadId: resumeThreadId,
+        });
+        return call(toolRequest(input, input.prompt, sandbox, settings, server.name));
+      },
+    );
     if (result.isError) {
       const error = classifyCodexError(result.text, result.threadId);
       if (!(error instanceof CodexThreadLostError && input.tool === 'codex-reply' && input.threadId)) throw error;
       log.warn('Codex thread lost; continuing in a new thread', { label: input.label, lostThreadId: input.threadId });
       continuedFromThreadId = input.threadId;
       const prompt = continuationPrompt(input.threadId, input.threadHistory ?? [], input.prompt);
-      result = await call(toolRequest({ ...input, tool: 'codex' }, prompt, sandbox, settings));
+      result = await call(toolRequest({ ...input, tool: 'codex' }, prompt, sandbox, settings, server.name));
       if (result.isError) throw classifyCodexError(result.text, result.threadId);
     }
     if (!result.threadId) throw classifyCodexError('Codex returned no threadId');
@@ -143,6 +163,8 @@ async function runCodexCall(
       threadId: result.threadId,
       content: result.text,
       continuedFromThreadId,
+      transport: server.name,
+      ...(result.resumed && { resumedThread: true }),
       usage: tracker.usage(),
       filesChanged: tracker.files(),
       commandsRun: tracker.commands,
@@ -153,6 +175,8 @@ async function runCodexCall(
       label: input.label,
       threadId: output.threadId,
       continuedFromThreadId,
+      transport: output.transport,
+      resumedThread: output.resumedThread,
       durationMs: output.durationMs,
       filesChanged: output.filesChanged,
       commandsRun: output.commandsRun,
@@ -236,8 +260,10 @@ function toolRequest(
   prompt: string,
   sandbox: SandboxMode,
   settings: Settings,
+  transport: CodexTransport['name'],
 ): CodexToolRequest {
-  if (input.tool === 'codex-reply') {
+  // mcp-server refuses extra fields; app-server may have to resume the thread, with its settings.
+  if (input.tool === 'codex-reply' && transport === 'mcp') {
     return { name: 'codex-reply', arguments: { prompt, threadId: input.threadId } };
   }
   const args: Record<string, unknown> = {
@@ -250,7 +276,8 @@ function toolRequest(
   if (settings.codex.model) args.model = settings.codex.model;
   if (input.baseInstructions) args['base-instructions'] = input.baseInstructions;
   if (input.developerInstructions) args['developer-instructions'] = input.developerInstructions;
-  return { name: 'codex', arguments: args };
+  if (input.tool === 'codex-reply') args.threadId = input.threadId;
+  return { name: input.tool, arguments: args };
 }
 
 const HISTORY_PROMPT_MAX = 20_000;

@@ -9,6 +9,7 @@ import type { CodexEvent } from './server';
 /** Small on purpose: heartbeat details are recorded by Temporal. */
 export interface CodexProgress {
   label: string;
+  transport?: 'mcp' | 'app-server';
   threadId?: string;
   events: number;
   lastEvent?: string;
@@ -45,8 +46,11 @@ export class CallTracker {
     private readonly cwd: string,
     private readonly heartbeat: (details: CodexProgress) => void,
     private readonly everyMs: number,
+    private readonly transport?: 'mcp' | 'app-server',
   ) {
-    this.beat();
+    // The SDK sends the first heartbeat at once and throttles the next ones (to 80% of the heartbeat timeout): on
+    // app-server the first one waits for the thread id (or the first tick), so a retry after a crash can resume it.
+    if (transport !== 'app-server') this.beat();
     this.timer = setInterval(() => this.maybeBeat(), everyMs);
     this.timer.unref();
   }
@@ -63,7 +67,12 @@ export class CallTracker {
     this.lastEvent = event.type;
     switch (event.type) {
       case 'session_configured':
-        if (typeof event.thread_id === 'string') this.threadId = event.thread_id;
+        if (typeof event.thread_id === 'string' && event.thread_id !== this.threadId) {
+          this.threadId = event.thread_id;
+          // At once: a retried attempt reads the thread id from the last heartbeat to resume it.
+          this.beat();
+          return;
+        }
         break;
       case 'token_count':
         this.onTokenCount(event);
@@ -124,6 +133,7 @@ export class CallTracker {
     this.lastBeat = Date.now();
     this.heartbeat({
       label: this.label,
+      transport: this.transport,
       threadId: this.threadId,
       events: this.events,
       lastEvent: this.lastEvent,

@@ -406,7 +406,9 @@ export function resolveCodexCommand(configured?: string): { command: string; arg
   const target = TARGET_TRIPLES[`${process.platform}-${process.arch}`];
   if (target) {
     try {
-      const pkgDir = path.dirname(require.resolve(`${target.pkg}/package.json`));
+      // From the wrapper's package: a second Codex version (the app-server alias) has its own nested platform package.
+      const from = configured ? [path.dirname(path.dirname(configured))] : undefined;
+      const pkgDir = path.dirname(require.resolve(`${target.pkg}/package.json`, from && { paths: from }));
       const exe = path.join(
         pkgDir,
         'vendor',
