@@ -96,11 +96,28 @@ describe('Temporal Web UI in headless Chromium', { skip }, () => {
     // UI 2.54 (Temporal CLI 1.9.1) lists only the workflow's metadata here; the activity summaries are on the
     // timeline, where every role's are checked next.
     await page.goto(url, { waitUntil: 'domcontentloaded', ...WAIT });
-    for (const step of outcome.result?.state.steps ?? []) {
-      for (const label of [`codexCall • ${step.title}: Codex call 1`, `modelTurn • ${step.title}: model turn 1`]) {
-        await page.getByText(label, { exact: true }).first().waitFor({ state: 'attached' });
+    await page.getByText('Event History').first().waitFor({ state: 'visible' });
+    // The timeline renders only the bars in view (newest first): scroll it down towards the first steps.
+    const missing = new Set(
+      (outcome.result?.state.steps ?? []).flatMap((step) => [
+        `codexCall • ${step.title}: Codex call 1`,
+        `modelTurn • ${step.title}: model turn 1`,
+      ]),
+    );
+    assert.equal(missing.size, 2 * (outcome.result?.state.steps.length ?? 0));
+    assert.ok(missing.size >= 10, 'the cookbook team: five roles');
+    const heading = await page.getByText('Event History').first().boundingBox();
+    assert.ok(heading);
+    for (let i = 0; i < 60 && missing.size > 0; i++) {
+      for (const label of [...missing]) {
+        if ((await page.getByText(label, { exact: true }).count()) > 0) missing.delete(label);
       }
+      if (missing.size === 0) break;
+      await page.mouse.move(700, heading.y + 200);
+      await page.mouse.wheel(0, 300);
+      await page.waitForTimeout(250);
     }
+    assert.deepEqual([...missing], [], "every role's summaries appear on the timeline");
     await screenshot(page, shots, 'webui-metadata.png');
     t.diagnostic(`browser test took ${((Date.now() - started) / 1000).toFixed(1)} s including the run`);
   });
