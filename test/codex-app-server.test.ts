@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CancelledFailure, type LogLevel, type LogMetadata, type Logger } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCodexActivities } from '../src/activities/codex/call';
 import { AppServerTransport } from '../src/activities/codex/app-server/transport';
@@ -32,23 +32,9 @@ import {
   userTexts,
   type ResponsesStub,
 } from './helpers/responses-stub';
+import { CapturingLogger } from './helpers/capturing-logger';
 
 const SECRET = 'sk-test-DO-NOT-LEAK-app-server-5566778899';
-
-class CapturingLogger implements Logger {
-  readonly entries: { level: LogLevel; message: string; meta?: LogMetadata }[] = [];
-  log(level: LogLevel, message: string, meta?: LogMetadata) {
-    this.entries.push({ level, message, meta });
-  }
-  trace = (m: string, meta?: LogMetadata) => this.log('TRACE', m, meta);
-  debug = (m: string, meta?: LogMetadata) => this.log('DEBUG', m, meta);
-  info = (m: string, meta?: LogMetadata) => this.log('INFO', m, meta);
-  warn = (m: string, meta?: LogMetadata) => this.log('WARN', m, meta);
-  error = (m: string, meta?: LogMetadata) => this.log('ERROR', m, meta);
-  text(): string {
-    return JSON.stringify(this.entries);
-  }
-}
 
 let tmp: string;
 let stub: ResponsesStub;

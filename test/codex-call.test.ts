@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure, CancelledFailure, type LogLevel, type LogMetadata, type Logger } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { continuationPrompt, createCodexActivities } from '../src/activities/codex/call';
 import { approvalPolicy } from '../src/activities/codex/approvals';
@@ -29,23 +29,9 @@ import {
   type ResponsesStub,
   type StubRequest,
 } from './helpers/responses-stub';
+import { CapturingLogger } from './helpers/capturing-logger';
 
 const SECRET = 'sk-test-DO-NOT-LEAK-codex-0987654321';
-
-class CapturingLogger implements Logger {
-  readonly entries: { level: LogLevel; message: string; meta?: LogMetadata }[] = [];
-  log(level: LogLevel, message: string, meta?: LogMetadata) {
-    this.entries.push({ level, message, meta });
-  }
-  trace = (m: string, meta?: LogMetadata) => this.log('TRACE', m, meta);
-  debug = (m: string, meta?: LogMetadata) => this.log('DEBUG', m, meta);
-  info = (m: string, meta?: LogMetadata) => this.log('INFO', m, meta);
-  warn = (m: string, meta?: LogMetadata) => this.log('WARN', m, meta);
-  error = (m: string, meta?: LogMetadata) => this.log('ERROR', m, meta);
-  text(): string {
-    return JSON.stringify(this.entries);
-  }
-}
 
 let stub: ResponsesStub;
 let tmp: string;

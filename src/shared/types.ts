@@ -178,18 +178,8 @@ export interface TeamRunInput extends RunOptions {
 }
 
 /** Input of the legacy `multiAgentWorkflow` (the cookbook team); new runs use `teamWorkflow`. */
-export interface MultiAgentInput {
+export interface MultiAgentInput extends Omit<RunOptions, 'maxConcurrentRoles'> {
   taskList: string;
-  tuning?: ActivityTuning;
-  /** Sandbox for Codex; danger-full-access is refused unless the worker allows it. Default workspace-write. */
-  sandbox?: SandboxMode;
-  /** Workspace directory; default `<workspace root>/<workflowId>`. */
-  workspace?: string;
-  models?: ModelOverrides;
-  /** How many times a missing deliverable is asked again from its owner before failing. Default 2. */
-  maxDeliverableRetries?: number;
-  /** Bound on model turns per role per attempt. Default 12. */
-  maxTurnsPerAgent?: number;
   /** Run Frontend then Backend one after the other, as the cookbook's handoffs do (benchmarks only). */
   sequentialBranches?: boolean;
 }
