@@ -2,6 +2,16 @@
  * Payloads of workflows, activities and queries. Small, serialisable, one input object per call.
  * Secrets never appear here: keys live in the worker's settings, not in history.
  */
+import type {
+  ApprovalOptions,
+  ApprovalRecord,
+  BudgetOptions,
+  BudgetState,
+  PendingApproval,
+  PendingReview,
+  ReviewOptions,
+  ReviewRecord,
+} from './people';
 import type { AgentTool, ReasoningEffort, RoleId as Role, Team } from './team';
 
 /** A Responses API input/output item (message, function_call, function_call_output, reasoning, ...). */
@@ -168,6 +178,12 @@ export interface RunOptions {
   maxTurnsPerAgent?: number;
   /** At most this many roles at once (1: one after the other, as the cookbook's handoffs run). Default: no bound. */
   maxConcurrentRoles?: number;
+  /** Roles a person reviews (src/shared/people.ts); `review: true` in the team file adds its roles. */
+  review?: ReviewOptions;
+  /** Codex approvals answered by people; default `never` (Codex does not ask). */
+  approvals?: ApprovalOptions;
+  /** Token and turn budgets; default none. */
+  budget?: BudgetOptions;
 }
 
 /** The input of `teamWorkflow`: the parsed team (the workflow never reads files) and the task. */
@@ -246,7 +262,7 @@ export interface HostMove {
   reason: string;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface RunState {
   /** Which workflow type runs: the team runner, or one of the legacy entry points. */
@@ -265,6 +281,12 @@ export interface RunState {
   branch?: string;
   remote?: string;
   hostMoves?: HostMove[];
+  /** Reviews waiting and decided (runs with `review`). */
+  reviews?: { pending: PendingReview[]; decided: ReviewRecord[] };
+  /** Codex approvals waiting and decided (runs with `approvals: on-request`). */
+  approvals?: { pending: PendingApproval[]; decided: ApprovalRecord[] };
+  /** Runs with a budget: its limits, what was spent, and a stop waiting for a raise. */
+  budget?: BudgetState;
 }
 
 export interface RunResult {
