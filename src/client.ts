@@ -15,6 +15,7 @@ import { ConfigError } from './shared/errors';
 import { defaultRemote, displayRemote } from './activities/git-workspace';
 import { runBranch } from './shared/placement';
 import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from './runtime/runs';
+import { peopleOptions } from './cli/people-options';
 
 async function main(): Promise<number> {
   const opts = parseStartRunArgs(process.argv.slice(2));
@@ -28,7 +29,12 @@ async function main(): Promise<number> {
     : team.name === 'single'
       ? DEFAULT_SINGLE_AGENT_PROMPT
       : await readTaskFile(DEFAULT_TASK_FILE);
-  const req: RunRequest = { kind: 'team', input: { team, task, workspace }, workflowId: opts.id, taskQueue };
+  const req: RunRequest = {
+    kind: 'team',
+    input: { team, task, workspace, ...peopleOptions(opts, team) },
+    workflowId: opts.id,
+    taskQueue,
+  };
 
   const address = clientConnectConfig().connectionOptions.address;
   const { connection, namespace } = await connectClient();

@@ -84,6 +84,7 @@ const workflow = (activities: ActivityRecord[], rest: Partial<WorkflowRecord> = 
   startedAt: T0,
   status: 'running',
   activities,
+  updates: [],
   eventCount: activities.length * 3,
   ...rest,
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { parseDuration } from '../shared/team';
 
 export const WORKFLOW_KINDS = ['multi', 'single'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
@@ -24,6 +25,13 @@ export const StartRunOptionsSchema = z.object({
     .string()
     .regex(/^[\w.@:-]+$/, 'may contain letters, digits and . _ @ : - only')
     .optional(),
+  /** People in the loop (docs/people-in-the-loop.md). */
+  review: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'role ids must match [a-z][a-z0-9_]*')).optional(),
+  reviewTimeoutMs: z.number().int().positive().optional(),
+  onReviewTimeout: z.enum(['fail', 'approve']).optional(),
+  maxTokens: z.number().int().positive('must be a positive integer').optional(),
+  maxTurns: z.number().int().positive('must be a positive integer').optional(),
+  budgetWait: z.boolean(),
 });
 export type StartRunOptions = z.infer<typeof StartRunOptionsSchema>;
 
@@ -44,6 +52,12 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
         id: { type: 'string' },
         detach: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        review: { type: 'string' },
+        'review-timeout': { type: 'string' },
+        'on-review-timeout': { type: 'string' },
+        'max-tokens': { type: 'string' },
+        'max-turns': { type: 'string' },
+        'budget-wait': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -67,15 +81,42 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
     detach: values.detach,
     json: values.json,
     id: values.id,
+    review: values.review
+      ?.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+    reviewTimeoutMs: durationArg('review-timeout', values['review-timeout']),
+    onReviewTimeout: values['on-review-timeout'],
+    maxTokens: numberArg(values['max-tokens']),
+    maxTurns: numberArg(values['max-turns']),
+    budgetWait: values['budget-wait'],
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = issue?.path.join('.') ?? 'arguments';
+    const field = FLAG_OF[String(issue?.path[0])] ?? issue?.path.join('.') ?? 'arguments';
     const detail =
       field === 'workflow' ? `unknown workflow "${values.workflow}" (use multi or single)` : issue?.message;
     throw new ConfigError(`Invalid --${field}: ${detail}\n${USAGE}`);
   }
   return parsed.data;
+}
+
+const FLAG_OF: Record<string, string> = {
+  reviewTimeoutMs: 'review-timeout',
+  onReviewTimeout: 'on-review-timeout',
+  maxTokens: 'max-tokens',
+  maxTurns: 'max-turns',
+};
+
+/** A number flag; NaN (not a number) fails the schema with the flag's name. */
+const numberArg = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+function durationArg(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = parseDuration(v);
+  if (ms === undefined || ms <= 0)
+    throw new ConfigError(`Invalid --${flag}: "${v}" is not a duration such as 90s, 10m or 24h`);
+  return ms;
 }
 
 /** Reads a task list; missing, unreadable, empty or oversized files are user errors. */

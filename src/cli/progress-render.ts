@@ -31,7 +31,7 @@ export interface ProgressSnapshot {
   pending: PendingActivity[];
 }
 
-export type RoleState = 'waiting' | 'running' | 'retrying' | 'done' | 'failed';
+export type RoleState = 'waiting' | 'running' | 'retrying' | 'review' | 'done' | 'failed';
 
 export interface RoleProgress {
   role: Role;
@@ -49,6 +49,8 @@ export interface RoleProgress {
   note?: string;
   /** Set while the role's `verify` runs: the round, and whether its checks run or its owners are fixing. */
   verification?: { round: number; status: 'running' | 'fixing' | 'passed' | 'failed' };
+  /** Set while the role waits for a person's review. */
+  review?: { round: number; since: number };
 }
 
 export function roleProgress(s: ProgressSnapshot): RoleProgress[] {
@@ -58,7 +60,16 @@ export function roleProgress(s: ProgressSnapshot): RoleProgress[] {
   const fallback = running.length === 1 ? running[0]?.role : undefined;
   return s.state.steps.map((step) => {
     const mine = s.pending.filter((p) => (p.role ?? fallback) === step.role);
-    return stepProgress(step, mine, s.state?.endedAt ?? s.at);
+    const review = s.state?.reviews?.pending.find((r) => r.role === step.role);
+    const row = stepProgress(step, mine, s.state?.endedAt ?? s.at);
+    if (!review || step.status !== 'review') return row;
+    const since = new Date(review.since).toISOString().slice(11, 19);
+    const files = review.files.map((f) => f.path).join(', ');
+    return {
+      ...row,
+      review: { round: review.round, since: review.since },
+      note: `since ${since} UTC, waits for a person: npm run review -- ${s.workflowId}${files ? ` (${files})` : ''}`,
+    };
   });
 }
 
@@ -90,6 +101,7 @@ const shortLabel = (label: string | undefined, title: string) =>
 
 export function stateLabel(p: RoleProgress): string {
   if (p.state === 'retrying') return `retrying (attempt ${p.attempt ?? '?'})`;
+  if (p.state === 'review') return `awaiting review (${p.review?.round ?? 1})`;
   if (p.state === 'running' && p.verification?.status === 'running') return `verifying (round ${p.verification.round})`;
   if (p.state === 'running' && p.verification?.status === 'fixing')
     return `owners fixing (round ${p.verification.round})`;
@@ -122,16 +134,29 @@ export function headerLine(s: ProgressSnapshot, rows: RoleProgress[]): string {
 /** The redrawn block for a terminal: a header and one line per role, cut to the terminal's width. */
 export function renderBlock(s: ProgressSnapshot, columns = 200): string[] {
   const rows = roleProgress(s);
-  return [headerLine(s, rows), ...rows.map((r) => `  ${formatRole(r)}`)].map((l) => cut(l, columns));
+  return [headerLine(s, rows), ...rows.map((r) => `  ${formatRole(r)}`), ...peopleLines(s)].map((l) => cut(l, columns));
+}
+
+/** Lines about the run as a whole that wait for a person: a spent budget. */
+export function peopleLines(s: ProgressSnapshot): string[] {
+  const budget = s.state?.budget;
+  const stop = budget?.stopped;
+  if (!stop) return [];
+  const what = stop.what === 'tokens' ? 'token budget' : `turn budget of ${stop.role ?? '?'}`;
+  return [
+    `  stopped: ${what} spent (${stop.used} of ${stop.limit}); go on with: npm run review -- ${s.workflowId} --raise-budget N`,
+  ];
 }
 
 /** What identifies a visible change (elapsed time and token counts tick on their own). */
 const changeKey = (p: RoleProgress) =>
-  `${p.state}|${p.attempt ?? ''}|${p.round}|${p.codexCalls}|${p.verification?.round ?? ''}${p.verification?.status ?? ''}`;
+  `${p.state}|${p.attempt ?? ''}|${p.round}|${p.codexCalls}|${p.verification?.round ?? ''}${p.verification?.status ?? ''}|${p.review?.round ?? ''}`;
 
 export interface PlainState {
   rows: RoleProgress[];
   status?: WorkflowStatus;
+  /** The people lines last printed. */
+  people?: string;
 }
 
 /** Line-by-line output for logs: a line per role whose state changed, and one when the run closes. */
@@ -143,8 +168,11 @@ export function plainLines(prev: PlainState, s: ProgressSnapshot): { lines: stri
     const before = prev.rows.find((x) => x.role === r.role);
     if (!before || changeKey(before) !== changeKey(r)) lines.push(`${stamp} ${formatRole(r)}`);
   });
+  const people = peopleLines(s);
+  const peopleKey = people.join('\n');
+  if (peopleKey !== (prev.people ?? '')) lines.push(...people.map((l) => `${stamp} ${l.trim()}`));
   if (s.status !== 'running' && s.status !== prev.status && s.state) lines.push(`${stamp} ${headerLine(s, rows)}`);
-  return { lines, next: { rows: rows.length ? rows : prev.rows, status: s.status } };
+  return { lines, next: { rows: rows.length ? rows : prev.rows, status: s.status, people: peopleKey } };
 }
 
 /** One JSON line for machines. */
@@ -158,6 +186,8 @@ export function jsonEvent(s: ProgressSnapshot): string {
     status: s.status,
     elapsedMs,
     roles: rows,
+    ...(s.state?.reviews?.pending.length ? { reviews: s.state.reviews.pending } : {}),
+    ...(s.state?.budget ? { budget: s.state.budget } : {}),
   });
 }
 

@@ -151,7 +151,8 @@ export async function watchProgress(handle: WorkflowHandle, o: WatchOptions): Pr
     if (snap) {
       last = snap;
       if (o.mode === 'json') {
-        const key = JSON.stringify([snap.status, roleProgress(snap).map(({ elapsedMs: _, ...r }) => r)]);
+        const people = [snap.state?.reviews?.pending.map((r) => r.role), snap.state?.budget?.stopped?.what];
+        const key = JSON.stringify([snap.status, roleProgress(snap).map(({ elapsedMs: _, ...r }) => r), people]);
         if (key !== lastJson) out.write(jsonEvent(snap) + '\n');
         lastJson = key;
       } else if (o.mode === 'tty') {

@@ -20,6 +20,7 @@ import {
   titleIndex,
 } from './payloads';
 import { REPORT_SCHEMA_VERSION, type ReportSpan, type ReportStep, type RunReport } from './model';
+import { peopleOf } from './people';
 import { buildStep, sumUsage, toSpan, type ReportRoleSpec } from './step';
 
 export interface BuildReportOptions {
@@ -79,6 +80,7 @@ export function buildRunReport(rec: WorkflowRecord, o: BuildReportOptions): RunR
       codexTokens,
       tokens: modelTokens.total + codexTokens.total,
     },
+    ...peopleField(rec),
     historyEvents: rec.eventCount,
     generatedAt: o.now ?? Date.now(),
   };
@@ -121,4 +123,9 @@ function filesOf(rec: WorkflowRecord, steps: ReportStep[]): FileRecord[] {
   const parsed = parseOr(z.array(FileRecordSchema), listed);
   if (parsed) return parsed;
   return steps.flatMap((s) => s.files).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+function peopleField(rec: WorkflowRecord): Pick<RunReport, 'people'> {
+  const people = peopleOf(rec);
+  return people.length ? { people } : {};
 }

@@ -40,7 +40,20 @@ export interface WorkflowRecord {
   result?: unknown;
   failure?: string;
   activities: ActivityRecord[];
+  /** Updates the run accepted (people's decisions; refused ones never enter the history), in order. */
+  updates: UpdateRecord[];
   eventCount: number;
+}
+
+export interface UpdateRecord {
+  updateId: string;
+  name: string;
+  at: number;
+  input?: unknown;
+  result?: unknown;
+  failure?: string;
+  /** The client identity that sent it. */
+  identity?: string;
 }
 
 function decode(payloads: Payload[] | null | undefined): unknown {
@@ -65,7 +78,8 @@ function failureText(f: temporal.api.failure.v1.IFailure | null | undefined): st
 export function readHistory(history: History): WorkflowRecord {
   const events = history.events ?? [];
   const bySchedule = new Map<string, ActivityRecord>();
-  const rec: WorkflowRecord = { status: 'running', activities: [], eventCount: events.length };
+  const rec: WorkflowRecord = { status: 'running', activities: [], updates: [], eventCount: events.length };
+  const updates = new Map<string, UpdateRecord>();
   for (const e of events) {
     const at = optionalTsToMs(e.eventTime) ?? 0;
     const id = String(e.eventId ?? '');
@@ -117,6 +131,24 @@ export function readHistory(history: History): WorkflowRecord {
       const a = e.activityTaskCanceledEventAttributes;
       const act = bySchedule.get(String(a.scheduledEventId ?? ''));
       if (act) Object.assign(act, { endedAt: at, status: 'cancelled' });
+    } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
+      const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+      const update: UpdateRecord = {
+        updateId: req?.meta?.updateId ?? id,
+        name: req?.input?.name ?? '?',
+        at,
+        input: decode(req?.input?.args?.payloads),
+        identity: req?.meta?.identity ?? undefined,
+      };
+      updates.set(update.updateId, update);
+      rec.updates.push(update);
+    } else if (e.workflowExecutionUpdateCompletedEventAttributes) {
+      const a = e.workflowExecutionUpdateCompletedEventAttributes;
+      const update = updates.get(a.meta?.updateId ?? '');
+      if (update) {
+        update.result = decode(a.outcome?.success?.payloads);
+        update.failure = failureText(a.outcome?.failure);
+      }
     } else if (e.workflowExecutionCompletedEventAttributes) {
       Object.assign(rec, {
         endedAt: at,

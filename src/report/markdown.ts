@@ -32,6 +32,7 @@ export function renderMarkdown(r: RunReport): string {
     );
   }
   out.push(...verificationSection(r.steps));
+  out.push(...peopleSection(r));
   for (const s of r.steps) out.push('', ...stepSection(s, r.startedAt, r.remote));
   out.push('', '## Files in the workspace', '');
   out.push(...fileTable(r.files));
@@ -83,6 +84,14 @@ function overview(r: RunReport): string[] {
 export function commitLink(remote: string | undefined, sha: string): string {
   const web = remote && /^https?:\/\//.test(remote) ? remote.replace(/\.git$/, '').replace(/\/$/, '') : undefined;
   return web ? `[\`${sha.slice(0, 10)}\`](${web}/commit/${sha})` : `\`${sha.slice(0, 10)}\``;
+}
+
+/** `## People in the loop`: every decision, who made it and when. */
+function peopleSection(r: RunReport): string[] {
+  if (!r.people?.length) return [];
+  const out = ['', '## People in the loop', '', '| When | Role | Decision | By |', '|---|---|---|---|'];
+  for (const d of r.people) out.push(row([iso(d.at), d.role ?? '', d.what, d.by ?? '']));
+  return out;
 }
 
 /** `## Verification`: one line per round of every role with `verify`, the output of failed rounds folded. */

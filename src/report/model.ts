@@ -2,6 +2,7 @@
  * The run report's data: what `run.json` holds and what REPORT.md and timeline.svg are rendered from.
  * Times are epoch milliseconds; every field comes from the workflow's recorded history.
  */
+import type { ReportDecision } from './people';
 import type { RoleId as Role } from '../shared/team';
 import type { CodexToolName, FileRecord, TokenUsage } from '../shared/types';
 import type { ActivityRecord, WorkflowRecord } from './history';
@@ -153,6 +154,8 @@ export interface RunReport {
   setup: ReportSpan[];
   files: FileRecord[];
   totals: ReportTotals;
+  /** People's decisions (reviews, Codex approvals, budget raises), oldest first; empty when nobody was asked. */
+  people?: ReportDecision[];
   historyEvents: number;
   generatedAt: number;
 }

@@ -4,6 +4,7 @@
  *   function_call_output from Codex     -> final assistant message summarising the files
  *   missingDeliverablesMessage          -> function_call `codex-reply` (same thread) for exactly the missing files
  *   verificationBugReport               -> function_call `codex-reply` (same thread): rewrite its files, fixed
+ *   reviewChangesMessage                -> function_call `codex-reply` (same thread): the changes worked in
  *   an "Error: ..." tool output         -> one more `codex` call, then give up with a message
  * Any team's role plays it: the role id comes from the request (x-dca-role), its title and deliverables from the
  * brief. A role without the codex tool answers in text; the Game Designer with a fixed 3-sentence brief.
@@ -14,6 +15,7 @@ import {
   EXISTING_FILES_HEADER,
   MISSING_HEADER,
   TASK_LIST_HEADER,
+  REVIEW_CHANGES_PREFIX,
   VERIFICATION_FAILED_PREFIX,
 } from '../shared/prompts';
 import { titleFromId, type RoleId as Role } from '../shared/team';
@@ -94,6 +96,15 @@ export function agentScript(req: AgentRequest): Draft[] {
       return [{ type: 'function_call', name: 'codex-reply', arguments: JSON.stringify({ threadId, prompt }) }];
     }
     return [codexCall({ roleTitle: title, roleId, taskList, files: plan, existing, fixReport })];
+  }
+  if (lastUser.startsWith(REVIEW_CHANGES_PREFIX)) {
+    const reviewChanges = /\n<<<\n([\s\S]*?)\n>>>/.exec(lastUser)?.[1]?.trim() ?? '';
+    const prompt = codexPrompt({ roleTitle: title, roleId, taskList, files: plan, reviewChanges });
+    const threadId = latestThreadId(input);
+    if (threadId && req.tools.includes('codex-reply')) {
+      return [{ type: 'function_call', name: 'codex-reply', arguments: JSON.stringify({ threadId, prompt }) }];
+    }
+    return [codexCall({ roleTitle: title, roleId, taskList, files: plan, existing, reviewChanges })];
   }
   if (lastUser.includes(MISSING_HEADER)) {
     const missing = parseFileLines(lastUser, MISSING_HEADER).map(

@@ -10,6 +10,10 @@ export const CODEX_FILES_HEADER = 'Write exactly these files (paths relative to 
 /** The machine-readable role line: Codex's own requests carry no role, so the scripted Codex reads it here. */
 export const ROLE_ID_LINE = 'Role id:';
 
+/** Precedes the changes a person's review asked for, one `> ` line each. */
+export const REVIEW_CHANGES_HEADER =
+  'A reviewer asked for these changes. Work them into the files, keeping their paths:';
+
 export interface CodexPromptInput {
   roleTitle: string;
   /** The role's id in its team file. */
@@ -22,6 +26,8 @@ export interface CodexPromptInput {
   missingOnly?: boolean;
   /** The team's checks failed: their report's first lines, quoted, so Codex fixes the files it wrote. */
   fixReport?: string;
+  /** A person's review asked for changes: quoted, so Codex works them into the files. */
+  reviewChanges?: string;
 }
 
 export function codexPrompt(p: CodexPromptInput): string {
@@ -34,6 +40,9 @@ export function codexPrompt(p: CodexPromptInput): string {
   if (p.fixReport) {
     lines.push("The team's checks failed. Fix these files so they pass, keeping their paths:");
     lines.push(...p.fixReport.split('\n').map((l) => `> ${l}`), '');
+  }
+  if (p.reviewChanges) {
+    lines.push(REVIEW_CHANGES_HEADER, ...p.reviewChanges.split('\n').map((l) => `> ${l}`), '');
   }
   lines.push(TASK_LIST_HEADER, '<<<', p.taskList.trim(), '>>>', '');
   if (p.existing && p.existing.length > 0) {
@@ -56,6 +65,8 @@ export interface ParsedCodexPrompt {
   files: FileLine[];
   roleTitle?: string;
   roleId?: string;
+  /** Every change a review asked for in this thread, oldest first: the files carry all of them. */
+  reviewChanges?: string[];
 }
 
 /**
@@ -76,5 +87,25 @@ export function parseCodexPrompt(prompt: string, history: readonly string[] = []
   const find = (re: RegExp) => texts.map((t) => re.exec(t)?.[1]?.trim()).find((x) => x !== undefined && x !== '');
   const roleTitle = find(/^Role: (.+)$/m);
   const roleId = find(/^Role id: ([a-z][a-z0-9_]*)\s*$/m);
-  return { taskList, files, ...(roleTitle ? { roleTitle } : {}), ...(roleId ? { roleId } : {}) };
+  const reviewChanges = [...history, prompt].map(reviewChangesOf).filter((c): c is string => c !== undefined);
+  return {
+    taskList,
+    files,
+    ...(roleTitle ? { roleTitle } : {}),
+    ...(roleId ? { roleId } : {}),
+    ...(reviewChanges.length ? { reviewChanges } : {}),
+  };
+}
+
+/** The quoted lines under REVIEW_CHANGES_HEADER, if the text has them. */
+function reviewChangesOf(text: string): string | undefined {
+  const lines = text.split('\n');
+  const at = lines.indexOf(REVIEW_CHANGES_HEADER);
+  if (at < 0) return undefined;
+  const quoted: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (!line.startsWith('> ')) break;
+    quoted.push(line.slice(2));
+  }
+  return quoted.join('\n').trim() || undefined;
 }

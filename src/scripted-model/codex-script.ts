@@ -100,7 +100,8 @@ export function codexScript(
     const content = ensureNewline(
       fileContent(f.path, { taskList: parsed.taskList, roleTitle: parsed.roleTitle, purpose: f.purpose || undefined }),
     );
-    return broken.has(f.path) ? ensureNewline(brokenContent(f.path, content)) : content;
+    const revised = parsed.reviewChanges ? withReviewChanges(f.path, content, parsed.reviewChanges) : content;
+    return broken.has(f.path) ? ensureNewline(brokenContent(f.path, revised)) : revised;
   });
   if (turn.step < files.length) {
     const file = files[turn.step] ?? '';
@@ -124,6 +125,24 @@ export function codexScript(
     '\n',
   );
   return { draft: { type: 'message', text }, final: true, label: 'message' };
+}
+
+/**
+ * A file with the changes a review asked for worked in, so a test sees the feedback land: a section in Markdown and
+ * text, a comment in code and HTML. JSON (no comments) stays as it was.
+ */
+export function withReviewChanges(file: string, content: string, changes: readonly string[]): string {
+  const flat = changes.map((c) => c.replace(/\s+/g, ' ').trim());
+  if (/\.json$/.test(file)) return content;
+  if (/\.html?$/.test(file)) {
+    const notes = flat.map((c) => `<!-- Review: ${c.replace(/--/g, '- -')} -->`).join('\n');
+    return content.includes('</body>') ? content.replace('</body>', `${notes}\n</body>`) : `${content}${notes}\n`;
+  }
+  if (/\.((c|m)?js|ts|css)$/.test(file)) {
+    return `${content}${flat.map((c) => `/* Review: ${c.replace(/\*\//g, '* /')} */`).join('\n')}\n`;
+  }
+  if (/\.(sh|py|ya?ml|toml)$/.test(file)) return `${content}${flat.map((c) => `# Review: ${c}`).join('\n')}\n`;
+  return `${content}\n## Changes from review\n\n${flat.map((c) => `- ${c}`).join('\n')}\n`;
 }
 
 export function addFilePatch(file: string, content: string): string {

@@ -73,6 +73,10 @@ export const FailureTypes = {
   verificationFailed: 'VerificationFailedError',
   workspace: 'WorkspaceError',
   workspaceLost: 'WorkspaceLostError',
+  /** A budget (tokens per run, turns per role) was spent; the message gives the totals. */
+  budgetExceeded: 'BudgetExceededError',
+  /** A review waited longer than the run's review timeout. */
+  reviewTimeout: 'ReviewTimeoutError',
 } as const;
 
 /** Types that no retry policy should retry. */

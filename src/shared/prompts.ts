@@ -12,6 +12,7 @@ export const MISSING_HEADER = 'These required deliverables are still missing:';
 export const ANSWERS_HEADER = 'Answers of the roles you wait for:';
 /** Starts a bug report from the team's checks: `Verification failed (round 2)`. */
 export const VERIFICATION_FAILED_PREFIX = 'Verification failed (round';
+export const REVIEW_CHANGES_PREFIX = 'A reviewer asked for changes (review';
 export const VERIFICATION_OUTPUT_LINES = 60;
 
 /** What a role that writes no files answered: the next role's brief carries it. */
@@ -97,4 +98,16 @@ export function verificationBugReport(
     'If the failure is in your files, fix them now with Codex (continue your Codex thread with codex-reply), keeping your deliverables in place; if it is not, change nothing. Then answer with a short summary.',
   );
   return lines.join('\n');
+}
+
+/** A person's review asked for changes: the role revises its own files on its own thread. */
+export function reviewChangesMessage(round: number, text: string, by: string): string {
+  return [
+    `${REVIEW_CHANGES_PREFIX} ${round}, by ${by}). The changes asked for:`,
+    '<<<',
+    text.trim(),
+    '>>>',
+    '',
+    'Work these changes into your files now with Codex (continue your Codex thread with codex-reply), keeping your deliverables in place. Then answer with a short summary of what changed.',
+  ].join('\n');
 }

@@ -76,6 +76,8 @@ export const TeamRoleSchema = z.strictObject({
   after: z.array(z.string()).default([]),
   /** The role's checks: run after its gate passes; failures go back to the owners (see docs/teams.md). */
   verify: VerifySchema.optional(),
+  /** A person reviews the role's files after its gate (and checks) pass; the run waits (docs/people-in-the-loop.md). */
+  review: z.boolean().optional(),
 });
 /** A role as parsed: `title` is filled in from the id when the file leaves it out. */
 export type TeamRole = Omit<z.infer<typeof TeamRoleSchema>, 'title'> & { title: string };

@@ -210,7 +210,8 @@ export interface SingleAgentInput {
   maxTurnsPerAgent?: number;
 }
 
-export type StepStatus = 'waiting' | 'running' | 'done' | 'failed';
+/** `review`: the role's files wait for a person's review (src/workflows/review.ts). */
+export type StepStatus = 'waiting' | 'running' | 'review' | 'done' | 'failed';
 
 export interface CodexCallRecord {
   label: string;

@@ -18,6 +18,7 @@ import type {
 } from '../shared/types';
 import type { ActivityProxies } from './activities';
 import type { RunHost } from './affinity';
+import type { Budget } from './budget';
 import { addUsage, publishDetails, stepOf } from './state';
 
 export interface AgentContext {
@@ -33,6 +34,8 @@ export interface AgentContext {
   host?: RunHost;
   /** Each role's conversation and threads, by role id: a verification bug report continues them. */
   sessions?: Map<string, AgentSession>;
+  /** The run's token and turn budgets (./budget.ts): checked before every model turn and Codex call. */
+  budget?: Budget;
 }
 
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
@@ -148,6 +151,7 @@ async function converse(
 ): Promise<string | undefined> {
   const override = ctx.models?.perRole?.[step.role];
   for (let i = 0; i < ctx.maxTurns; i++) {
+    await ctx.budget?.beforeModelTurn(step);
     step.modelTurns += 1;
     const out = await ctx.acts.modelTurn.executeWithOptions(
       { ...ctx.acts.modelOptions, summary: `${spec.title}: model turn ${step.modelTurns}` },
@@ -206,6 +210,7 @@ async function runCodexCall(
     record.error = `Unknown threadId ${call.threadId ?? ''}`;
     return output(`Error: unknown threadId "${call.threadId ?? ''}". Start a new session with the codex tool.`);
   }
+  await ctx.budget?.beforeCodexCall(step);
   const result = await ctx.acts.codexCall.executeWithOptions({ ...ctx.acts.codexOptions, summary: label }, [
     {
       runId: ctx.runId,

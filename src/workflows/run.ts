@@ -3,11 +3,14 @@
  * listing, and the completed/failed bookkeeping. The team runner (./team.ts) supplies the schedule of the roles.
  */
 import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BudgetOptions, ReviewOptions } from '../shared/people';
 import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
 import type { AgentContext } from './agent';
 import { HOST_AFFINITY_PATCH, RunHost } from './affinity';
+import { Budget } from './budget';
+import { Reviews } from './review';
 import { newRunState, progressQuery, publishDetails } from './state';
 
 export const DEFAULT_MAX_TURNS = 12;
@@ -20,16 +23,21 @@ export interface RunFrameInput {
   sandbox?: SandboxMode;
   maxTurnsPerAgent?: number;
   maxDeliverableRetries?: number;
+  review?: ReviewOptions;
+  budget?: BudgetOptions;
 }
 
 export async function runPipeline(
   kind: RunState['workflow'],
   team: Team,
   input: RunFrameInput,
-  steps: (ctx: AgentContext) => Promise<void>,
+  steps: (ctx: AgentContext, reviews: Reviews) => Promise<void>,
 ): Promise<RunResult> {
   const state = newRunState(kind, team);
   setHandler(progressQuery, () => state);
+  // People in the loop: their Update handlers are set before anything runs (./review.ts, ./budget.ts).
+  const reviews = new Reviews(state, team, input.review);
+  const budget = new Budget(state, input.budget, input.review?.timeoutMs);
   publishDetails(state);
   const acts = activityProxies(input.tuning);
   const { workflowId } = workflowInfo();
@@ -44,17 +52,21 @@ export async function runPipeline(
         { workflowId, requested: input.workspace },
       ]));
     state.workspace = workspace;
-    await steps({
-      host,
-      runId: workflowId,
-      state,
-      workspace,
-      acts,
-      models: input.models,
-      sandbox: input.sandbox ?? 'workspace-write',
-      maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
-      maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
-    });
+    await steps(
+      {
+        host,
+        runId: workflowId,
+        state,
+        workspace,
+        acts,
+        models: input.models,
+        sandbox: input.sandbox ?? 'workspace-write',
+        maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
+        maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
+        budget,
+      },
+      reviews,
+    );
     const list = (a: typeof acts, ws: string) =>
       a.listWorkspace.executeWithOptions({ ...a.fileOptions, summary: 'List deliverables' }, [ws]);
     const files = host ? await host.onHost(list) : await list(acts, workspace);

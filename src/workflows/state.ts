@@ -1,5 +1,5 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
-import { defineQuery, setCurrentDetails } from '@temporalio/workflow';
+import { condition, defineQuery, setCurrentDetails } from '@temporalio/workflow';
 import type { RoleId, Team, TeamRole } from '../shared/team';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
 
@@ -43,7 +43,20 @@ export function addUsage(into: TokenUsage, u: TokenUsage): void {
   into.total += u.total;
 }
 
-const ICON: Record<StepState['status'], string> = { waiting: '⏳', running: '▶️', done: '✅', failed: '❌' };
+const ICON: Record<StepState['status'], string> = {
+  waiting: '⏳',
+  running: '▶️',
+  review: '👀',
+  done: '✅',
+  failed: '❌',
+};
+
+/** `condition` with an optional timeout: true once `fn` holds, false when the timeout passed first. */
+export async function waitUntil(fn: () => boolean, timeoutMs: number | undefined): Promise<boolean> {
+  if (timeoutMs !== undefined) return condition(fn, timeoutMs);
+  await condition(fn);
+  return true;
+}
 
 /** Markdown shown as the workflow's current details in the Web UI. */
 export function publishDetails(state: RunState): void {
@@ -68,7 +81,7 @@ export function publishDetails(state: RunState): void {
         ? ` · moved ${state.hostMoves.map((m) => `${m.from} → ${m.to} at ${m.commit.slice(0, 10)}`).join(', ')}`
         : '')
     : '';
-  setCurrentDetails(`${head}${lines.join('\n')}${ws}${git}`);
+  setCurrentDetails(`${head}${lines.join('\n')}${peopleNote(state)}${ws}${git}`);
 }
 
 /** "verifying (round 2)", "round 1 failed, owners fixing", "verification passed in round 2". */
@@ -83,4 +96,24 @@ export function verificationNote(v: VerificationState): string {
     case 'failed':
       return `verification failed after ${v.round} round(s)`;
   }
+}
+
+/** What waits for a person: reviews and a spent budget (the Web UI's details show it first). */
+function peopleNote(state: RunState): string {
+  const lines: string[] = [];
+  for (const r of state.reviews?.pending ?? []) {
+    const files = r.files.map((f) => `\`${f.path}\``).join(', ');
+    lines.push(
+      `- 👀 **${r.title}** waits for a review (round ${r.round}${files ? `; ${files}` : ''}): ` +
+        `\`npm run review -- <id> --approve\` or \`--changes "…"\``,
+    );
+  }
+  const stop = state.budget?.stopped;
+  if (stop) {
+    const what = stop.what === 'tokens' ? 'token budget' : `turn budget of ${stop.role ?? '?'}`;
+    lines.push(
+      `- 💸 Stopped: ${what} spent (${stop.used} of ${stop.limit}); \`npm run review -- <id> --raise-budget N\``,
+    );
+  }
+  return lines.length ? `\n\n**Waiting for a person**\n\n${lines.join('\n')}` : '';
 }

@@ -33,13 +33,21 @@ export function runTeam(
   input: RunOptions,
   briefOf: BriefOf,
 ): Promise<RunResult> {
-  return runPipeline(kind, team, input, async (base) => {
+  return runPipeline(kind, team, input, async (base, reviews) => {
     const ctx: AgentContext = { ...base, sessions: new Map<string, AgentSession>() };
     const answers = new Map<string, string>();
     await scheduleRoles(team, input.maxConcurrentRoles ?? team.roles.length, async (role) => {
       answers.set(role.id, await runAgent(ctx, role, briefOf(role, ctx, answers)));
       // Runs recorded before verification existed (the cookbook had no verify) replay without it.
-      if (role.verify && patched('verification-loop')) await verifyRole(ctx, team, role);
+      const verify = async () => {
+        if (role.verify && patched('verification-loop')) await verifyRole(ctx, team, role);
+      };
+      await verify();
+      // A reviewed role waits for a person; a revision passes its gate and its checks again (./review.ts).
+      if (reviews.wants(role)) {
+        const revised = await reviews.review(ctx, role, verify);
+        if (revised !== undefined) answers.set(role.id, revised);
+      }
     });
   });
 }

@@ -76,6 +76,43 @@ export function validateTeamRunInput(input: TeamRunInput | undefined): TeamRunIn
     const first = checked.issues[0];
     throw invalid(`team: ${first ? `${formatIssuePath(first.path)}: ${first.message}` : 'invalid'}`);
   }
+  checkPeople(
+    input,
+    checked.team.roles.map((r) => r.id),
+  );
   // The checked team: defaults (titles, tools, required) filled in.
   return { ...input, team: checked.team };
+}
+
+const WEEK_MS = 7 * 24 * 3_600_000;
+
+/** Reviews, approvals and budgets: known roles, known choices, positive bounds. */
+function checkPeople(input: TeamRunInput, roles: readonly string[]): void {
+  const { review, approvals, budget } = input;
+  if (review !== undefined) {
+    if (typeof review !== 'object' || review === null || !Array.isArray(review.roles)) {
+      throw invalid('review must be an object with a list of roles');
+    }
+    const unknown = review.roles.filter((r) => !roles.includes(r));
+    if (unknown.length) throw invalid(`review: unknown role(s) ${unknown.join(', ')} (roles: ${roles.join(', ')})`);
+    checkCount('review.timeoutMs', review.timeoutMs, 1, 30 * 24 * 3_600_000);
+    if (review.onTimeout !== undefined && review.onTimeout !== 'fail' && review.onTimeout !== 'approve') {
+      throw invalid('review.onTimeout must be fail or approve');
+    }
+  }
+  if (approvals !== undefined) {
+    if (typeof approvals !== 'object' || approvals === null) throw invalid('approvals must be an object');
+    if (approvals.policy !== 'never' && approvals.policy !== 'on-request') {
+      throw invalid('approvals.policy must be never or on-request');
+    }
+    checkCount('approvals.timeoutMs', approvals.timeoutMs, 1, WEEK_MS);
+  }
+  if (budget !== undefined) {
+    if (typeof budget !== 'object' || budget === null) throw invalid('budget must be an object');
+    checkCount('budget.maxTokens', budget.maxTokens, 1, Number.MAX_SAFE_INTEGER);
+    checkCount('budget.maxTurnsPerRole', budget.maxTurnsPerRole, 1, 10_000);
+    if (budget.onExceeded !== undefined && budget.onExceeded !== 'fail' && budget.onExceeded !== 'wait') {
+      throw invalid('budget.onExceeded must be fail or wait');
+    }
+  }
 }
