@@ -124,7 +124,7 @@ describe('the review CLI', () => {
     const block = renderBlock(snap).join('\n');
     assert.match(
       block,
-      /Designer +awaiting review \(2\) .* since 12:00:00 UTC, waits for a person: npm run review -- wf-1/,
+      /Designer +awaiting review \(2\) .* since 12:00:00 UTC: npm run review -- wf-1/,
     );
     assert.match(
       block,

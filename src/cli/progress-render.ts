@@ -68,7 +68,7 @@ export function roleProgress(s: ProgressSnapshot): RoleProgress[] {
     return {
       ...row,
       review: { round: review.round, since: review.since },
-      note: `since ${since} UTC, waits for a person: npm run review -- ${s.workflowId}${files ? ` (${files})` : ''}`,
+      note: `since ${since} UTC: npm run review -- ${s.workflowId}${files ? ` (${files})` : ''}`,
     };
   });
 }

@@ -1,5 +1,5 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
-import { condition, defineQuery, setCurrentDetails } from '@temporalio/workflow';
+import { condition, defineQuery, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { RoleId, Team, TeamRole } from '../shared/team';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
 
@@ -101,18 +101,19 @@ export function verificationNote(v: VerificationState): string {
 /** What waits for a person: reviews and a spent budget (the Web UI's details show it first). */
 function peopleNote(state: RunState): string {
   const lines: string[] = [];
+  const id = workflowInfo().workflowId;
   for (const r of state.reviews?.pending ?? []) {
     const files = r.files.map((f) => `\`${f.path}\``).join(', ');
     lines.push(
       `- 👀 **${r.title}** waits for a review (round ${r.round}${files ? `; ${files}` : ''}): ` +
-        `\`npm run review -- <id> --approve\` or \`--changes "…"\``,
+        `\`npm run review -- ${id} --approve\` or \`--changes "…"\``,
     );
   }
   const stop = state.budget?.stopped;
   if (stop) {
     const what = stop.what === 'tokens' ? 'token budget' : `turn budget of ${stop.role ?? '?'}`;
     lines.push(
-      `- 💸 Stopped: ${what} spent (${stop.used} of ${stop.limit}); \`npm run review -- <id> --raise-budget N\``,
+      `- 💸 Stopped: ${what} spent (${stop.used} of ${stop.limit}); \`npm run review -- ${id} --raise-budget N\``,
     );
   }
   return lines.length ? `\n\n**Waiting for a person**\n\n${lines.join('\n')}` : '';
