@@ -162,6 +162,12 @@ export function createModelActivities(deps: ModelActivityDeps) {
       });
       return output;
     } catch (err) {
+      // Cancelled (the run, a timeout, the worker stopping): the request was aborted; Temporal needs the
+      // CancelledFailure to record the activity as cancelled rather than failed (and retry it).
+      if (ctx.cancellationSignal.aborted) {
+        ctx.log.info('model turn cancelled', { role: input.role, turn: input.turn, waitedMs: Date.now() - started });
+        throw ctx.cancellationSignal.reason;
+      }
       // An endpoint may echo the key in an error body; the error chain goes to history and logs.
       throw redactSecret(classifyModelError(err), ms.apiKey);
     } finally {
@@ -172,10 +178,14 @@ export function createModelActivities(deps: ModelActivityDeps) {
   return { modelTurn: withFailureConversion(modelTurn) };
 }
 
-/** A third of the heartbeat timeout, at most 5 s. */
+/**
+ * A third of the heartbeat timeout, at most 1 s: a cancellation reaches an activity only in the answer to a
+ * heartbeat (the worker sends them at most every `maxHeartbeatThrottleInterval`), so a cancelled run aborts its
+ * model call within about a second or two.
+ */
 export function heartbeatEveryMs(info: { heartbeatTimeoutMs?: number }): number {
   const timeout = info.heartbeatTimeoutMs;
-  return timeout ? Math.max(100, Math.min(5_000, Math.floor(timeout / 3))) : 5_000;
+  return timeout ? Math.max(100, Math.min(1_000, Math.floor(timeout / 3))) : 1_000;
 }
 
 export function parseResponse(

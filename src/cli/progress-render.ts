@@ -31,7 +31,7 @@ export interface ProgressSnapshot {
   pending: PendingActivity[];
 }
 
-export type RoleState = 'waiting' | 'running' | 'retrying' | 'done' | 'failed';
+export type RoleState = 'waiting' | 'running' | 'retrying' | 'done' | 'failed' | 'cancelled';
 
 export interface RoleProgress {
   role: Role;

@@ -210,7 +210,7 @@ export interface SingleAgentInput {
   maxTurnsPerAgent?: number;
 }
 
-export type StepStatus = 'waiting' | 'running' | 'done' | 'failed';
+export type StepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface CodexCallRecord {
   label: string;

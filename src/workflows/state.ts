@@ -43,7 +43,13 @@ export function addUsage(into: TokenUsage, u: TokenUsage): void {
   into.total += u.total;
 }
 
-const ICON: Record<StepState['status'], string> = { waiting: '⏳', running: '▶️', done: '✅', failed: '❌' };
+const ICON: Record<StepState['status'], string> = {
+  waiting: '⏳',
+  running: '▶️',
+  done: '✅',
+  failed: '❌',
+  cancelled: '⏹️',
+};
 
 /** Markdown shown as the workflow's current details in the Web UI. */
 export function publishDetails(state: RunState): void {
