@@ -29,7 +29,7 @@ before(async () => {
 });
 after(() => stack?.stop());
 
-async function startCookbook(workflowId: string): Promise<WorkflowHandle> {
+async function startCookbook(stack: LocalStack, workflowId: string): Promise<WorkflowHandle> {
   const taskList = await readFile(path.join(ROOT, 'tasks', 'bug-busters.md'), 'utf8');
   return startRun(stack.client, { kind: 'multi', input: { taskList }, workflowId, taskQueue: stack.taskQueue });
 }
@@ -120,76 +120,80 @@ function eventTime(e: temporal.api.history.v1.IHistoryEvent): number {
   return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
 }
 
+/** Cancels a run while the Designer's Codex call runs the long command, and checks what is left. */
+async function cancelMidCodexCall(stack: LocalStack, transport: string): Promise<void> {
+  const id = `e2e-cancel-codex-${transport}-${Date.now()}`;
+  stack.scripted.setFaults([{ kind: 'codex', role: 'designer', run: id, effect: { command: LONG_COMMAND } }]);
+  try {
+    const handle = await startCookbook(stack, id);
+    const codexPid = await waitFor('the Codex server', () => stack.worker?.codexTransport.pid);
+    // The Designer's Codex call wrote its files and now runs the long command in the run's workspace.
+    const state = await waitFor('the long command', async () => {
+      const s = await handle.query<RunState>('progress');
+      const ws = s.workspace;
+      return ws && processesMentioning(LONG_COMMAND).some((p) => p.cwd?.startsWith(ws)) ? s : undefined;
+    });
+    const workspace = state.workspace!;
+    assert.equal(state.steps.find((s) => s.role === 'project_manager')?.status, 'done');
+    const before = snapshot(workspace);
+    assert.ok(before.has('REQUIREMENTS.md') && before.has('design/design_spec.md'), [...before.keys()].join(', '));
+    const living = processesMentioning(workspace);
+    assert.ok(living.length > 0);
+
+    const requested = Date.now();
+    await handle.cancel();
+    await endsCancelled(handle);
+    const tookMs = Date.now() - requested;
+    // The moment the run is over, nothing it started is left: not the command, not its shell or sandbox.
+    assert.deepEqual(processesMentioning(workspace), [], 'no process runs in the workspace');
+    assert.deepEqual(
+      processesMentioning(LONG_COMMAND).filter((p) => living.some((l) => l.pid === p.pid)),
+      [],
+      'the long command is gone',
+    );
+    // The shared Codex server (other runs' calls) lives on.
+    assert.equal(stack.worker?.codexTransport.pid, codexPid, 'the codex mcp-server process was not killed');
+    assert.deepEqual(snapshot(workspace), before, 'the workspace is as it was');
+
+    const { events, activityOf } = await historyOf(handle);
+    const at = (type: temporal.api.enums.v1.EventType, activity?: string) =>
+      events.findIndex((e) => e.eventType === type && (activity === undefined || activityOf(e) === activity));
+    const asked = at(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'codexCall');
+    const cancelled = at(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'codexCall');
+    const ended = at(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+    assert.ok(asked >= 0 && cancelled > asked && ended > cancelled, `events ${asked} < ${cancelled} < ${ended}`);
+    const stopMs = eventTime(events[cancelled]!) - eventTime(events[asked]!);
+
+    const outcome = await finishRun(handle);
+    assert.equal(outcome.cancelled, true);
+    const report = outcome.report!;
+    assert.equal(report.status, 'cancelled');
+    assert.equal(report.steps.find((s) => s.role === 'project_manager')?.status, 'done');
+    const designer = report.steps.find((s) => s.role === 'designer');
+    assert.equal(designer?.status, 'cancelled');
+    assert.match(designer?.error ?? '', /cancelled during Designer: Codex call 1/);
+    assert.equal(designer?.codexCalls[0]?.status, 'cancelled');
+    assert.ok(report.steps.filter((s) => s.status === 'waiting').length === 3, 'the later roles never started');
+    const json = JSON.parse(await readFile(outcome.reportPaths!.json, 'utf8')) as RunReport;
+    assert.equal(json.status, 'cancelled');
+    assert.match(await readFile(outcome.reportPaths!.markdown, 'utf8'), /\| Status \| \*\*cancelled\*\* \|/);
+    console.log(
+      `# cancel mid-Codex-call (${transport}): run ended ${tookMs} ms after the request; Codex activity stopped in ${stopMs} ms`,
+    );
+  } finally {
+    stack.scripted.setFaults([]);
+  }
+}
+
 describe('cancel (real Temporal, real Codex, scripted model)', () => {
-  it('cancels mid-Codex-call: the long command is killed, the workspace untouched, the report says cancelled', async () => {
-    const id = `e2e-cancel-codex-${Date.now()}`;
-    stack.scripted.setFaults([{ kind: 'codex', role: 'designer', run: id, effect: { command: LONG_COMMAND } }]);
-    try {
-      const handle = await startCookbook(id);
-      const codexPid = await waitFor('the Codex server', () => stack.worker?.codexTransport.pid);
-      // The Designer's Codex call wrote its files and now runs the long command in the run's workspace.
-      const state = await waitFor('the long command', async () => {
-        const s = await handle.query<RunState>('progress');
-        const ws = s.workspace;
-        return ws && processesMentioning(LONG_COMMAND).some((p) => p.cwd?.startsWith(ws)) ? s : undefined;
-      });
-      const workspace = state.workspace!;
-      assert.equal(state.steps.find((s) => s.role === 'project_manager')?.status, 'done');
-      const before = snapshot(workspace);
-      assert.ok(before.has('REQUIREMENTS.md') && before.has('design/design_spec.md'), [...before.keys()].join(', '));
-      const living = processesMentioning(workspace);
-      assert.ok(living.length > 0);
-
-      const requested = Date.now();
-      await handle.cancel();
-      await endsCancelled(handle);
-      const tookMs = Date.now() - requested;
-      // The moment the run is over, nothing it started is left: not the command, not its shell or sandbox.
-      assert.deepEqual(processesMentioning(workspace), [], 'no process runs in the workspace');
-      assert.deepEqual(
-        processesMentioning(LONG_COMMAND).filter((p) => living.some((l) => l.pid === p.pid)),
-        [],
-        'the long command is gone',
-      );
-      // The shared Codex server (other runs' calls) lives on.
-      assert.equal(stack.worker?.codexTransport.pid, codexPid, 'the codex mcp-server process was not killed');
-      assert.deepEqual(snapshot(workspace), before, 'the workspace is as it was');
-
-      const { events, activityOf } = await historyOf(handle);
-      const at = (type: temporal.api.enums.v1.EventType, activity?: string) =>
-        events.findIndex((e) => e.eventType === type && (activity === undefined || activityOf(e) === activity));
-      const asked = at(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'codexCall');
-      const cancelled = at(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'codexCall');
-      const ended = at(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
-      assert.ok(asked >= 0 && cancelled > asked && ended > cancelled, `events ${asked} < ${cancelled} < ${ended}`);
-      const stopMs = eventTime(events[cancelled]!) - eventTime(events[asked]!);
-
-      const outcome = await finishRun(handle);
-      assert.equal(outcome.cancelled, true);
-      const report = outcome.report!;
-      assert.equal(report.status, 'cancelled');
-      assert.equal(report.steps.find((s) => s.role === 'project_manager')?.status, 'done');
-      const designer = report.steps.find((s) => s.role === 'designer');
-      assert.equal(designer?.status, 'cancelled');
-      assert.match(designer?.error ?? '', /cancelled during Designer: Codex call 1/);
-      assert.equal(designer?.codexCalls[0]?.status, 'cancelled');
-      assert.ok(report.steps.filter((s) => s.status === 'waiting').length === 3, 'the later roles never started');
-      const json = JSON.parse(await readFile(outcome.reportPaths!.json, 'utf8')) as RunReport;
-      assert.equal(json.status, 'cancelled');
-      assert.match(await readFile(outcome.reportPaths!.markdown, 'utf8'), /\| Status \| \*\*cancelled\*\* \|/);
-      console.log(
-        `# cancel mid-Codex-call: run ended ${tookMs} ms after the request; Codex activity stopped in ${stopMs} ms`,
-      );
-    } finally {
-      stack.scripted.setFaults([]);
-    }
-  });
+  it('cancels mid-Codex-call (mcp-server): the long command is killed, the workspace untouched, the report says cancelled', () =>
+    cancelMidCodexCall(stack, 'mcp'));
 
   it('cancels mid-model-turn through `npm run cancel`: the request is aborted at once, not at its timeout', async () => {
     const id = `e2e-cancel-model-${Date.now()}`;
     stack.scripted.setFaults([{ kind: 'agent', role: 'project_manager', run: id, effect: 'hang' }]);
     try {
-      const handle = await startCookbook(id);
+      const handle = await startCookbook(stack, id);
       await waitFor('the hanging model turn', () =>
         stack.scripted.stats().requests.some((r) => r.run === id && r.kind === 'agent') ? true : undefined,
       );
@@ -249,4 +253,15 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
       stack.scripted.setFaults([]);
     }
   });
+});
+
+describe('cancel on the app-server transport (codex app-server, turn/interrupt)', () => {
+  let appStack: LocalStack;
+  before(async () => {
+    appStack = await startLocalStack({ env: { CODEX_TRANSPORT: 'app-server' } });
+  });
+  after(() => appStack?.stop());
+
+  it('cancels mid-Codex-call: the long command is killed, the workspace untouched, the report says cancelled', () =>
+    cancelMidCodexCall(appStack, 'app-server'));
 });
