@@ -34,6 +34,20 @@ async function startCookbook(stack: LocalStack, workflowId: string): Promise<Wor
   return startRun(stack.client, { kind: 'multi', input: { taskList }, workflowId, taskQueue: stack.taskQueue });
 }
 
+/** Runs one of our CLIs (`src/...ts`) against the stack; resolves with its exit code and output. */
+function cli(script: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...stack.workerEnv(), TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace },
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? -1,
+      out: `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    }),
+  );
+}
+
 interface Proc {
   pid: number;
   cwd?: string;
@@ -193,23 +207,14 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
     const id = `e2e-cancel-model-${Date.now()}`;
     stack.scripted.setFaults([{ kind: 'agent', role: 'project_manager', run: id, effect: 'hang' }]);
     try {
-      const handle = await startCookbook(stack, id);
+      // Started and watched by `npm run start-run`, which must say the run was cancelled and still write the report.
+      const watching = cli('src/client.ts', '--id', id);
+      const handle = stack.client.workflow.getHandle(id);
       await waitFor('the hanging model turn', () =>
         stack.scripted.stats().requests.some((r) => r.run === id && r.kind === 'agent') ? true : undefined,
       );
-      const cli = (...args: string[]) =>
-        promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/cancel.ts'), ...args], {
-          cwd: ROOT,
-          env: { ...stack.workerEnv(), TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace },
-        }).then(
-          ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
-          (e: { code?: number; stdout?: string; stderr?: string }) => ({
-            code: e.code ?? -1,
-            out: `${e.stdout ?? ''}${e.stderr ?? ''}`,
-          }),
-        );
       const requested = Date.now();
-      const r = await cli(id, '--reason', 'changed my mind');
+      const r = await cli('src/cli/cancel.ts', id, '--reason', 'changed my mind');
       const tookMs = Date.now() - requested;
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, /Run cancelled .* after the request/);
@@ -240,10 +245,15 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
       assert.match(report.cancelRequest?.identity ?? '', /npm run cancel/);
       assert.equal(report.steps[0]?.status, 'cancelled');
 
-      const again = await cli(id);
+      const started = await watching;
+      assert.equal(started.code, 1, started.out);
+      assert.match(started.out, /Run cancelled: changed my mind/);
+      assert.match(started.out, /Report: .*REPORT\.md/);
+
+      const again = await cli('src/cli/cancel.ts', id);
       assert.equal(again.code, 2, again.out);
       assert.match(again.out, /already closed \(cancelled\)/);
-      const unknown = await cli(`no-such-run-${Date.now()}`);
+      const unknown = await cli('src/cli/cancel.ts', `no-such-run-${Date.now()}`);
       assert.equal(unknown.code, 2, unknown.out);
       assert.match(unknown.out, /No workflow "no-such-run-/);
       console.log(
