@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createModelActivities, resolvableInput, responseRequest } from '../src/activities/model-turn';
 import { loadSettings } from '../src/config/settings';
@@ -222,6 +222,18 @@ describe('modelTurn', () => {
     assert.ok(err instanceof CancelledFailure, String(err));
     await closed; // the HTTP request was aborted
     assert.ok(beats.length >= 1, 'heartbeats while the model thinks (the only way a cancellation gets in)');
+  });
+
+  it('stopped by a worker shutting down (no cancel asked for), fails retryably so another worker takes it', async () => {
+    handler = () => undefined; // never answers
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 });
+    const pending = failureOf(env.run(activity(60_000), input));
+    await new Promise((r) => setTimeout(r, 200));
+    env.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
+    const failure = await pending;
+    assert.equal(failure.type, 'TransientServiceError');
+    assert.equal(failure.nonRetryable, false);
+    assert.match(failure.message, /Model turn stopped: the worker is shutting down/);
   });
 
   it('treats an unreachable endpoint as transient', async () => {

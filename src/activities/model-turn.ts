@@ -10,7 +10,7 @@ import { ConfigError, ModelRequestError, TransientServiceError } from '../shared
 import { isReasoningModel } from '../shared/models';
 import type { AgentTool, ReasoningEffort } from '../shared/roles';
 import type { CodexToolCall, ConversationItem, ModelTurnInput, ModelTurnOutput, TokenUsage } from '../shared/types';
-import { withFailureConversion } from './failures';
+import { stoppedActivityError, withFailureConversion } from './failures';
 
 const CodexArgsSchema = z.object({
   prompt: z.string().min(1),
@@ -162,11 +162,11 @@ export function createModelActivities(deps: ModelActivityDeps) {
       });
       return output;
     } catch (err) {
-      // Cancelled (the run, a timeout, the worker stopping): the request was aborted; Temporal needs the
-      // CancelledFailure to record the activity as cancelled rather than failed (and retry it).
+      // Cancelled (the run, a timeout, the worker stopping): the request was aborted. A cancelled run needs the
+      // CancelledFailure, for Temporal to record the activity as cancelled rather than failed (and retry it).
       if (ctx.cancellationSignal.aborted) {
         ctx.log.info('model turn cancelled', { role: input.role, turn: input.turn, waitedMs: Date.now() - started });
-        throw ctx.cancellationSignal.reason;
+        throw stoppedActivityError(ctx, 'Model turn');
       }
       // An endpoint may echo the key in an error body; the error chain goes to history and logs.
       throw redactSecret(classifyModelError(err), ms.apiKey);

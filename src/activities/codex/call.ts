@@ -12,7 +12,7 @@ import type { Settings } from '../../config/settings';
 import { ConfigError, CodexThreadLostError } from '../../shared/errors';
 import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
-import { toApplicationFailure } from '../failures';
+import { stoppedActivityError, toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
 import { CallTracker } from './progress';
 import { reapWorkspaceProcesses } from './reap';
@@ -195,7 +195,7 @@ async function runCodexCall(
         durationMs: Date.now() - started,
         killed: killed.map((p) => `${p.pid} ${p.command.slice(0, 120)}`),
       });
-      throw ctx.cancellationSignal.reason;
+      throw stoppedActivityError(ctx, `Codex call ${input.label}`);
     }
     log.warn('Codex call failed', {
       label: input.label,
