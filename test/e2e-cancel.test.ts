@@ -178,6 +178,10 @@ async function cancelMidCodexCall(stack: LocalStack, transport: string): Promise
     assert.ok(asked >= 0 && cancelled > asked && ended > cancelled, `events ${asked} < ${cancelled} < ${ended}`);
     const stopMs = eventTime(events[cancelled]!) - eventTime(events[asked]!);
 
+    // The Web UI's current details (the workflow's metadata query) show the cut-short role.
+    const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    assert.match(meta.currentDetails ?? '', /⏹️ \*\*Designer\*\*: cancelled/);
+
     const outcome = await finishRun(handle);
     assert.equal(outcome.cancelled, true);
     const report = outcome.report!;
