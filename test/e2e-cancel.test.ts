@@ -14,7 +14,9 @@ import { promisify } from 'node:util';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { bundleWorkflows } from '../src/runtime/worker';
 import { finishRun, startRun } from '../src/runtime/runs';
 import type { RunReport } from '../src/report/run-report';
 import type { RunState } from '../src/shared/types';
@@ -23,6 +25,7 @@ const EventType = temporal.api.enums.v1.EventType;
 const ROOT = path.join(__dirname, '..');
 const LONG_COMMAND = 'sleep 120';
 let stack: LocalStack;
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 before(async () => {
   stack = await startLocalStack();
@@ -177,6 +180,13 @@ async function cancelMidCodexCall(stack: LocalStack, transport: string): Promise
     const ended = at(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
     assert.ok(asked >= 0 && cancelled > asked && ended > cancelled, `events ${asked} < ${cancelled} < ${ended}`);
     const stopMs = eventTime(events[cancelled]!) - eventTime(events[asked]!);
+
+    // The cancel path is deterministic: the recorded history replays against the workflow code.
+    await Worker.runReplayHistory(
+      { workflowBundle: await (bundle ??= bundleWorkflows()) },
+      await handle.fetchHistory(),
+      id,
+    );
 
     // The Web UI's current details (the workflow's metadata query) show the cut-short role.
     const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
