@@ -217,6 +217,47 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
   it('cancels mid-Codex-call (mcp-server): the long command is killed, the workspace untouched, the report says cancelled', () =>
     cancelMidCodexCall(stack, 'mcp'));
 
+  it('cancels Frontend mid-Codex-call and Backend mid-model-turn: the run ends only after both stopped', async () => {
+    const id = `e2e-cancel-parallel-${Date.now()}`;
+    // The model turn stops in a fraction of a second, the Codex call in about one: the run must wait for the slower.
+    stack.scripted.setFaults([
+      { kind: 'codex', role: 'frontend', run: id, effect: { command: LONG_COMMAND } },
+      { kind: 'agent', role: 'backend', run: id, effect: 'hang' },
+    ]);
+    try {
+      const handle = await startCookbook(stack, id);
+      const workspace = await waitFor('the long command and the hanging model turn', async () => {
+        const ws = (await handle.query<RunState>('progress')).workspace;
+        const sleeping = ws && processesMentioning(LONG_COMMAND).some((p) => p.cwd?.startsWith(ws));
+        const hanging = stack.scripted
+          .stats()
+          .requests.some((r) => r.run === id && r.role === 'backend' && r.kind === 'agent' && r.durationMs === null);
+        return sleeping && hanging ? ws : undefined;
+      });
+      const before = snapshot(workspace);
+      await handle.cancel();
+      await endsCancelled(handle);
+      assert.deepEqual(processesMentioning(workspace), [], 'no process runs in the workspace');
+      assert.deepEqual(snapshot(workspace), before, 'the workspace is as it was');
+
+      const { events, activityOf } = await historyOf(handle);
+      const ended = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED);
+      const cancelledAt = (type: string) =>
+        events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED && activityOf(e) === type);
+      const model = cancelledAt('modelTurn');
+      const codex = cancelledAt('codexCall');
+      assert.ok(model >= 0 && codex >= 0, `both were cancelled (model ${model}, codex ${codex})`);
+      assert.ok(model < ended && codex < ended, `the run ended (${ended}) after both had stopped`);
+      const report = (await finishRun(handle)).report!;
+      assert.deepEqual(
+        report.steps.map((s) => s.status),
+        ['done', 'done', 'cancelled', 'cancelled', 'waiting'],
+      );
+    } finally {
+      stack.scripted.setFaults([]);
+    }
+  });
+
   it('cancels mid-model-turn through `npm run cancel`: the request is aborted at once, not at its timeout', async () => {
     const id = `e2e-cancel-model-${Date.now()}`;
     stack.scripted.setFaults([{ kind: 'agent', role: 'project_manager', run: id, effect: 'hang' }]);
