@@ -1,7 +1,8 @@
 /**
  * Cancelling a run on real parts (Temporal dev server, the real Codex binary, the scripted model): mid-Codex-call
- * while Codex runs a long command (a scripted `command` fault: `sleep 120` before its check), and mid-model-turn
- * (a `hang` fault), the latter through `npm run cancel`. No process of the cancelled call may survive it.
+ * while Codex runs a long command (a scripted `command` fault: `sleep 120` before its check), on both transports;
+ * a Codex call and a model turn at once; and mid-model-turn (a `hang` fault) through `npm run cancel` while
+ * `npm run start-run` watches. No process of a cancelled call may survive it.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
