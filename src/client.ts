@@ -63,6 +63,10 @@ async function main(): Promise<number> {
       if (outcome.ok && outcome.result) {
         say(`\nRun completed. Files in ${outcome.result.workspace}:`);
         for (const f of outcome.result.files) say(`  ${f.path} (${f.size} bytes)`);
+      } else if (outcome.cancelled) {
+        say(
+          `\nRun cancelled${outcome.report?.cancelRequest?.reason ? `: ${outcome.report.cancelRequest.reason}` : ''}`,
+        );
       } else {
         say(`\nRun failed: ${outcome.error ?? 'unknown error'}`);
       }

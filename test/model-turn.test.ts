@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createModelActivities, resolvableInput, responseRequest } from '../src/activities/model-turn';
 import { loadSettings } from '../src/config/settings';
@@ -201,6 +201,39 @@ describe('modelTurn', () => {
     const failure = await failureOf(new MockActivityEnvironment().run(activity(300), input));
     assert.equal(failure.type, 'TransientServiceError');
     assert.match(failure.message, /timed out|unreachable/i);
+  });
+
+  it('on cancellation aborts the request and leaves with the CancelledFailure (not a retryable failure)', async () => {
+    let closed: Promise<void> | undefined;
+    handler = (req) => {
+      closed = new Promise((r) => req.socket.once('close', () => r()));
+    }; // never answers
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const pending = env.run(activity(60_000), input).then(
+      () => assert.fail('expected a cancellation'),
+      (e: unknown) => e,
+    );
+    while (!closed) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1_100));
+    env.cancel('CANCELLED');
+    const err = await pending;
+    assert.ok(err instanceof CancelledFailure, String(err));
+    await closed; // the HTTP request was aborted
+    assert.ok(beats.length >= 1, 'heartbeats while the model thinks (the only way a cancellation gets in)');
+  });
+
+  it('stopped by a worker shutting down (no cancel asked for), fails retryably so another worker takes it', async () => {
+    handler = () => undefined; // never answers
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 });
+    const pending = failureOf(env.run(activity(60_000), input));
+    await new Promise((r) => setTimeout(r, 200));
+    env.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
+    const failure = await pending;
+    assert.equal(failure.type, 'TransientServiceError');
+    assert.equal(failure.nonRetryable, false);
+    assert.match(failure.message, /Model turn stopped: the worker is shutting down/);
   });
 
   it('treats an unreachable endpoint as transient', async () => {

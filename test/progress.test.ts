@@ -146,6 +146,38 @@ describe('progress rendering', () => {
     assert.match(formatRole(rows[4]!), /failed .* Tester did not produce tests\/test\.sh$/);
   });
 
+  it('shows a role cancelling while its activity stops, then cancelled, and the run closing cancelled', () => {
+    const pending: PendingActivity[] = [
+      {
+        activityId: '9',
+        activityType: 'codexCall',
+        state: 'cancel-requested',
+        attempt: 1,
+        label: 'Designer: Codex call 1',
+        role: 'designer',
+      },
+    ];
+    const doneAndRunning = {
+      project_manager: { status: 'done' as const, attempts: 1, startedAt: T0, endedAt: T0 + 10 },
+    };
+    const stopping = state({ ...doneAndRunning, designer: { status: 'running', attempts: 1, startedAt: T0 } });
+    assert.match(formatRole(roleProgress(snap(stopping, pending))[1]!), /^Designer {12}cancelling .* Codex call 1$/);
+
+    const ended = state({
+      ...doneAndRunning,
+      designer: { status: 'cancelled', attempts: 1, startedAt: T0, endedAt: T0 + 900 },
+    });
+    ended.status = 'cancelled';
+    ended.endedAt = T0 + 900;
+    const rows = roleProgress(snap(ended));
+    assert.deepEqual(
+      rows.map((r) => r.state),
+      ['done', 'cancelled', 'waiting', 'waiting', 'waiting'],
+    );
+    const { lines } = plainLines({ rows: [], status: 'running' }, snap(ended));
+    assert.match(lines.at(-1) ?? '', /wf-1: cancelled 0\.9s, 1\/5 roles done/);
+  });
+
   it('shows a role verifying, with its round, and while its owners fix', () => {
     const round1 = { round: 1, passed: false, exitCode: 1, timedOut: false, durationMs: 2300 };
     const verifying = state({

@@ -1,4 +1,5 @@
 /** Converts our typed errors into Temporal failures at the activity boundary, keeping the cause chain. */
+import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { AgentSystemError, TransientServiceError } from '../shared/errors';
 
@@ -27,4 +28,18 @@ export function withFailureConversion<A extends unknown[], R>(
       throw toApplicationFailure(err);
     }
   };
+}
+
+/**
+ * What an activity whose cancellation signal fired leaves with. A cancellation Temporal asked for (the run was
+ * cancelled; also a pause or reset, which the SDK reports as such) ends it as cancelled: the signal's
+ * CancelledFailure. Any other reason (the worker shutting down, the activity timed out or gone) fails it retryably:
+ * the server records "cancelled" only for a requested cancel, and another worker should take the work on.
+ */
+export function stoppedActivityError(ctx: Context, what: string): unknown {
+  const reason: unknown = ctx.cancellationSignal.reason;
+  const d = ctx.cancellationDetails;
+  if (!d || d.cancelRequested || d.paused || d.reset) return reason;
+  const why = d.workerShutdown ? 'the worker is shutting down' : d.timedOut ? 'it timed out' : 'it is no longer known';
+  return new TransientServiceError(`${what} stopped: ${why}`, undefined, { cause: reason });
 }

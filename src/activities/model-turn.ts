@@ -10,7 +10,7 @@ import { ConfigError, ModelRequestError, TransientServiceError } from '../shared
 import { isReasoningModel } from '../shared/models';
 import type { AgentTool, ReasoningEffort } from '../shared/roles';
 import type { CodexToolCall, ConversationItem, ModelTurnInput, ModelTurnOutput, TokenUsage } from '../shared/types';
-import { withFailureConversion } from './failures';
+import { stoppedActivityError, withFailureConversion } from './failures';
 
 const CodexArgsSchema = z.object({
   prompt: z.string().min(1),
@@ -162,6 +162,12 @@ export function createModelActivities(deps: ModelActivityDeps) {
       });
       return output;
     } catch (err) {
+      // Cancelled (the run, a timeout, the worker stopping): the request was aborted. A cancelled run needs the
+      // CancelledFailure, for Temporal to record the activity as cancelled rather than failed (and retry it).
+      if (ctx.cancellationSignal.aborted) {
+        ctx.log.info('model turn cancelled', { role: input.role, turn: input.turn, waitedMs: Date.now() - started });
+        throw stoppedActivityError(ctx, 'Model turn');
+      }
       // An endpoint may echo the key in an error body; the error chain goes to history and logs.
       throw redactSecret(classifyModelError(err), ms.apiKey);
     } finally {
@@ -172,10 +178,14 @@ export function createModelActivities(deps: ModelActivityDeps) {
   return { modelTurn: withFailureConversion(modelTurn) };
 }
 
-/** A third of the heartbeat timeout, at most 5 s. */
+/**
+ * A third of the heartbeat timeout, at most 1 s: a cancellation reaches an activity only in the answer to a
+ * heartbeat (the worker sends them at most every `maxHeartbeatThrottleInterval`), so a cancelled run aborts its
+ * model call within about a second or two.
+ */
 export function heartbeatEveryMs(info: { heartbeatTimeoutMs?: number }): number {
   const timeout = info.heartbeatTimeoutMs;
-  return timeout ? Math.max(100, Math.min(5_000, Math.floor(timeout / 3))) : 5_000;
+  return timeout ? Math.max(100, Math.min(1_000, Math.floor(timeout / 3))) : 1_000;
 }
 
 export function parseResponse(

@@ -117,6 +117,8 @@ async function main(): Promise<number> {
           `API:  (cd ${path.join(outcome.result.workspace, 'backend')} && npm start), then bash tests/test.sh`,
         );
       }
+    } else if (outcome.cancelled) {
+      console.log(`\nDemo run cancelled after ${wall} s.`);
     } else {
       console.log(`\nDemo run failed after ${wall} s: ${outcome.error ?? 'unknown error'}`);
     }

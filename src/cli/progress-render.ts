@@ -31,7 +31,7 @@ export interface ProgressSnapshot {
   pending: PendingActivity[];
 }
 
-export type RoleState = 'waiting' | 'running' | 'retrying' | 'review' | 'done' | 'failed';
+export type RoleState = 'waiting' | 'running' | 'retrying' | 'review' | 'cancelling' | 'done' | 'failed' | 'cancelled';
 
 export interface RoleProgress {
   role: Role;
@@ -89,6 +89,12 @@ function stepProgress(step: StepState, pending: PendingActivity[], now: number):
   };
   if (step.status === 'failed') return { ...base, note: step.error };
   if (step.status !== 'running') return base;
+  // The run was cancelled: the activity is stopping (Codex interrupted, its commands killed).
+  const stopping = pending.filter((p) => p.state === 'cancel-requested');
+  if (stopping.length) {
+    const what = stopping.map((p) => shortLabel(p.label, step.title) ?? p.activityType).join(', ');
+    return { ...base, state: 'cancelling', note: what };
+  }
   const retrying = pending.filter((p) => p.attempt > 1).sort((a, b) => b.attempt - a.attempt)[0];
   if (retrying) return { ...base, state: 'retrying', attempt: retrying.attempt, note: retrying.lastFailure };
   const doing = pending.map((p) => shortLabel(p.label, step.title) ?? p.activityType).join(', ');

@@ -68,6 +68,7 @@ export function buildRunReport(rec: WorkflowRecord, o: BuildReportOptions): RunR
     endedAt: rec.endedAt,
     durationMs: rec.endedAt !== undefined ? rec.endedAt - startedAt : undefined,
     error: rec.failure,
+    ...(rec.cancelRequest && { cancelRequest: rec.cancelRequest }),
     steps,
     setup,
     files: filesOf(rec, steps),

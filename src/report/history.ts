@@ -39,6 +39,8 @@ export interface WorkflowRecord {
   input?: unknown;
   result?: unknown;
   failure?: string;
+  /** When cancellation was requested, why (`--reason`) and by whom (the client's identity). */
+  cancelRequest?: { at: number; reason?: string; identity?: string };
   activities: ActivityRecord[];
   /** Updates the run accepted (people's decisions; refused ones never enter the history), in order. */
   updates: UpdateRecord[];
@@ -163,6 +165,9 @@ export function readHistory(history: History): WorkflowRecord {
       });
     } else if (e.workflowExecutionTerminatedEventAttributes) {
       Object.assign(rec, { endedAt: at, status: 'terminated' });
+    } else if (e.workflowExecutionCancelRequestedEventAttributes) {
+      const a = e.workflowExecutionCancelRequestedEventAttributes;
+      rec.cancelRequest ??= { at, reason: a.cause || undefined, identity: a.identity || undefined };
     } else if (e.workflowExecutionCanceledEventAttributes) {
       Object.assign(rec, { endedAt: at, status: 'cancelled' });
     } else if (e.workflowExecutionTimedOutEventAttributes) {

@@ -49,6 +49,7 @@ function overview(r: RunReport): string[] {
     row(['Workflow', `\`${r.workflowId}\`${r.workflowType ? ` (${r.workflowType})` : ''}`]),
     ...(r.team ? [row(['Team', `\`${r.team}\``])] : []),
     row(['Status', `**${r.status}**`]),
+    ...(r.cancelRequest ? [row(['Cancel requested', cancelNote(r.cancelRequest)])] : []),
     row(['Started', iso(r.startedAt)]),
     row(['Duration', secs(r.durationMs)]),
   ];
@@ -258,4 +259,8 @@ const offset = (t: number | undefined, start: number) =>
 export function oneLine(t: string, max = 300): string {
   const s = t.replace(/\s+/g, ' ').trim();
   return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+function cancelNote(c: NonNullable<RunReport['cancelRequest']>): string {
+  return `${iso(c.at)}${c.identity ? ` by \`${c.identity}\`` : ''}${c.reason ? `: ${c.reason}` : ''}`;
 }

@@ -82,7 +82,7 @@ export interface ReportRetry {
   reason: string;
 }
 
-export type ReportStepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'stopped';
+export type ReportStepStatus = 'waiting' | 'running' | 'done' | 'failed' | 'cancelled' | 'stopped';
 
 export interface ReportStep {
   role: Role;
@@ -149,6 +149,8 @@ export interface RunReport {
   endedAt?: number;
   durationMs?: number;
   error?: string;
+  /** A cancelled run: when the cancellation was requested, why and by whom. */
+  cancelRequest?: WorkflowRecord['cancelRequest'];
   steps: ReportStep[];
   /** Workspace creation and the final listing: not part of any role. */
   setup: ReportSpan[];

@@ -201,6 +201,10 @@ function stepStatus(
   if (finished || rec.status === 'completed') return { status: 'done' };
   const failed = acts.find((a) => a.status === 'failed' || a.status === 'timed-out');
   if (failed) return { status: 'failed', error: failed.failure ?? `${failed.type} ${failed.status}` };
+  if (rec.status === 'cancelled') {
+    const cut = acts.find((a) => a.status === 'cancelled');
+    return { status: 'cancelled', error: cut ? `cancelled during ${cut.summary ?? cut.type}` : 'cancelled' };
+  }
   if (rec.status === 'running') return { status: 'running' };
   if (rec.status === 'failed' && rec.failure?.includes(title)) return { status: 'failed', error: rec.failure };
   return {

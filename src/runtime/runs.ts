@@ -1,6 +1,7 @@
 /** Starting and following pipeline runs: shared by start-run, the demo, tests and benchmarks. */
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { DEFAULT_TASK_QUEUE } from '../config/settings';
 import { projectName, slugify } from '../shared/naming';
 import { COOKBOOK_TEAM, SINGLE_TEAM } from '../shared/builtin-teams';
@@ -53,6 +54,8 @@ export async function startRun(client: Client, req: RunRequest): Promise<Workflo
 
 export interface RunOutcome {
   ok: boolean;
+  /** The run ended because it was cancelled (`npm run cancel`); `ok` is false then. */
+  cancelled?: boolean;
   result?: RunResult;
   /** The final state, from the result (a failed run has none: its report says what happened). */
   state?: RunState;
@@ -70,12 +73,15 @@ export interface RunOutcome {
 export async function finishRun(handle: WorkflowHandle, webUiUrl?: string): Promise<RunOutcome> {
   let result: RunResult | undefined;
   let error: string | undefined;
+  let cancelled = false;
   try {
     result = (await handle.result()) as RunResult;
   } catch (err) {
     error = describeFailure(err);
+    cancelled = isRunCancelled(err);
   }
   const outcome: RunOutcome = { ok: result !== undefined, result, state: result?.state, error };
+  if (cancelled) outcome.cancelled = true;
   try {
     const report = await reportFromHistory(handle, webUiUrl);
     outcome.report = report;
@@ -84,6 +90,11 @@ export async function finishRun(handle: WorkflowHandle, webUiUrl?: string): Prom
     outcome.reportError = describeFailure(err);
   }
   return outcome;
+}
+
+/** True for the error `handle.result()` throws for a run that ended cancelled. */
+export function isRunCancelled(err: unknown): boolean {
+  return err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure;
 }
 
 /** The failure chain in one line: "workflow failed: activity failed: 401 ...". */

@@ -9,6 +9,9 @@ import { createCodexTransport, type CodexTransport } from '../activities/codex/t
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 
+/** How often a running activity's heartbeats reach the server at most, and so how soon a cancellation reaches it. */
+export const HEARTBEAT_THROTTLE_MS = 1_000;
+
 export interface AgentWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -57,6 +60,9 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     namespace: o.namespace,
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 50,
     shutdownGraceTime: '5s',
+    // Cancellation reaches an activity only in a heartbeat's answer; the default throttle (80% of the heartbeat
+    // timeout, 24 s) would let a cancelled Codex call run on that long.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     ...(tracing && { interceptors: { activity: tracing.activityInterceptors } }),
   } as const;
   const created = await Promise.all([

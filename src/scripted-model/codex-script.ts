@@ -2,7 +2,8 @@
  * The script the scripted model plays for Codex itself. Codex sends the whole thread each time, so the step
  * follows from the input: after our prompt (the last user message Codex did not generate), count the tool outputs.
  *   step i < files  -> `apply_patch` "*** Add File" for file i (Codex 0.153.4 overwrites an existing file with it)
- *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c)
+ *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c), after a `command`
+ *                      fault's command if one fired
  *   then            -> a final assistant message listing the files
  */
 import { fileContent } from './content';
@@ -86,6 +87,8 @@ export function codexScript(
   turn: CodexTurn,
   omitted: ReadonlySet<string> = new Set(),
   broken: ReadonlySet<string> = new Set(),
+  /** Run before the check (a `command` fault): the exec waits for it as long as Codex lets a command hold the turn. */
+  slowCommand?: string,
 ): CodexAction {
   const parsed = turn.parsed;
   if (!parsed) {
@@ -113,7 +116,8 @@ export function codexScript(
     };
   }
   if (turn.step === files.length && files.length > 0) {
-    const args = JSON.stringify({ cmd: verifyCommand(files), yield_time_ms: 10_000 });
+    const cmd = slowCommand ? `${slowCommand} && ${verifyCommand(files)}` : verifyCommand(files);
+    const args = JSON.stringify({ cmd, yield_time_ms: slowCommand ? 30_000 : 10_000 });
     return {
       draft: { type: 'function_call', name: 'exec_command', arguments: args },
       final: false,

@@ -1,7 +1,7 @@
 /**
  * Fault injection. A rule matches requests by kind, role, run and turn; from its `nth` match on it fires
  * `times` times. Effects: an HTTP error status (429 with Retry-After, 500, 401, ...), a broken stream, a hang,
- * extra latency, or (Codex only) a deliverable the scripted Codex silently skips or writes broken.
+ * extra latency, or (Codex only) a deliverable the scripted Codex silently skips or writes broken, or a long command.
  */
 import { z } from 'zod';
 import type { CallerKind } from './classify';
@@ -18,6 +18,11 @@ export const FaultEffectSchema = z.union([
     message: z.string().optional(),
   }),
   z.object({ latencyMs: z.number().int().nonnegative() }),
+  /**
+   * Codex runs this shell command (e.g. `sleep 120`) before its check, after writing its files: a call that lasts
+   * until the command ends, with a live process in the workspace (to cancel a call mid-command).
+   */
+  z.object({ command: z.string().min(1) }),
 ]);
 export type FaultEffect = z.infer<typeof FaultEffectSchema>;
 
@@ -54,10 +59,15 @@ export interface FaultTarget {
 /** What the faults decided for one request. */
 export interface FaultDecision {
   /** A terminal effect: the request fails this way instead of being answered. */
-  failure?: Exclude<FaultEffect, 'omit-deliverable' | 'break-deliverable' | { latencyMs: number }>;
+  failure?: Exclude<
+    FaultEffect,
+    'omit-deliverable' | 'break-deliverable' | { latencyMs: number } | { command: string }
+  >;
   extraLatencyMs: number;
   omitDeliverable: boolean;
   breakDeliverable: boolean;
+  /** A command the scripted Codex runs before its check in this turn. */
+  command?: string;
   /** Human-readable labels of the rules that fired, for the request log. */
   fired: string[];
 }
@@ -69,7 +79,13 @@ export interface FaultRuleState {
 }
 
 export const describeEffect = (e: FaultEffect): string =>
-  typeof e === 'string' ? e : 'status' in e ? `status ${e.status}` : `latency ${e.latencyMs}ms`;
+  typeof e === 'string'
+    ? e
+    : 'status' in e
+      ? `status ${e.status}`
+      : 'command' in e
+        ? `command ${e.command}`
+        : `latency ${e.latencyMs}ms`;
 
 export class FaultBook {
   private states: FaultRuleState[] = [];
@@ -96,6 +112,8 @@ export class FaultBook {
         decision.omitDeliverable = true;
       } else if (e === 'break-deliverable') {
         decision.breakDeliverable = true;
+      } else if (typeof e === 'object' && 'command' in e) {
+        decision.command = e.command;
       } else if (typeof e === 'object' && 'latencyMs' in e) {
         decision.extraLatencyMs += e.latencyMs;
       } else if (decision.failure === undefined) {
@@ -111,8 +129,11 @@ export class FaultBook {
 }
 
 function matches(r: FaultRule, t: FaultTarget): boolean {
-  // Skipping or breaking a deliverable is decided once per Codex turn, on its first request.
-  const perTurn = r.effect === 'omit-deliverable' || r.effect === 'break-deliverable';
+  // Skipping or breaking a deliverable, or a long command, is decided once per Codex turn, on its first request.
+  const perTurn =
+    r.effect === 'omit-deliverable' ||
+    r.effect === 'break-deliverable' ||
+    (typeof r.effect === 'object' && 'command' in r.effect);
   if (perTurn && (t.kind !== 'codex' || t.turn !== 1)) return false;
   return (
     (r.kind === undefined || r.kind === t.kind) &&

@@ -211,7 +211,7 @@ export interface SingleAgentInput {
 }
 
 /** `review`: the role's files wait for a person's review (src/workflows/review.ts). */
-export type StepStatus = 'waiting' | 'running' | 'review' | 'done' | 'failed';
+export type StepStatus = 'waiting' | 'running' | 'review' | 'done' | 'failed' | 'cancelled';
 
 export interface CodexCallRecord {
   label: string;

@@ -1,5 +1,5 @@
 /** Activity proxies with a timeout and retry policy per kind of work. */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/errors';
 import type { ActivityTuning } from '../shared/types';
@@ -30,15 +30,20 @@ export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
     nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
   };
   const heartbeatTimeout = t.heartbeatTimeoutMs ?? 30_000;
+  // A cancelled run ends only once its model turns and Codex calls really stopped (request aborted, Codex turn
+  // interrupted, its commands killed), not when the cancellation is merely requested.
+  const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
   const modelOptions: ActivityOptions = {
     startToCloseTimeout: t.modelTurnTimeoutMs ?? 10 * 60_000,
     heartbeatTimeout,
     retry,
+    cancellationType,
   };
   const codexOptions: ActivityOptions = {
     startToCloseTimeout: t.codexCallTimeoutMs ?? 30 * 60_000,
     heartbeatTimeout,
     retry,
+    cancellationType,
   };
   const fileOptions: ActivityOptions = {
     startToCloseTimeout: 60_000,

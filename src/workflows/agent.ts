@@ -2,7 +2,7 @@
  * One agent's step: a loop of model turns (activities) and the Codex calls the model asks for (activities),
  * then the gate on its deliverables. A missing deliverable is asked again from the agent, a bounded number of times.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { FailureTypes } from '../shared/errors';
@@ -132,7 +132,7 @@ async function untilGateOpens(
     step.status = 'done';
     return step.finalText ?? '';
   } catch (err) {
-    step.status = 'failed';
+    step.status = isCancellation(err) ? 'cancelled' : 'failed';
     step.error = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {

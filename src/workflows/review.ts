@@ -5,7 +5,7 @@
  * `condition`: it holds no worker slot and survives worker and server restarts. A review nobody answers within the
  * run's review timeout fails the run with a ReviewTimeoutError, or approves it when the run chose `approve`.
  */
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
 import { FailureTypes } from '../shared/errors';
 import { reviewUpdate, type ReviewDecisionInput, type ReviewOptions, type ReviewRecord } from '../shared/people';
 import { reviewChangesMessage } from '../shared/prompts';
@@ -70,6 +70,9 @@ export class Reviews {
       }
       step.status = decision.decision === 'changes' ? 'running' : 'done';
       return decision;
+    } catch (err) {
+      if (isCancellation(err)) step.status = 'cancelled';
+      throw err;
     } finally {
       reviews.pending = reviews.pending.filter((p) => p.role !== role.id);
       publishDetails(this.state);

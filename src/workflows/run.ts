@@ -2,7 +2,7 @@
  * The frame of every run: run state behind the `progress` query, the workspace, the agent context, the final file
  * listing, and the completed/failed bookkeeping. The team runner (./team.ts) supplies the schedule of the roles.
  */
-import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BudgetOptions, ReviewOptions } from '../shared/people';
 import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
@@ -73,8 +73,16 @@ export async function runPipeline(
     state.status = 'completed';
     return { workspace: host?.workspace ?? workspace, files, state };
   } catch (err) {
-    state.status = 'failed';
-    state.error = err instanceof Error ? err.message : String(err);
+    if (isCancellation(err)) {
+      state.status = 'cancelled';
+      state.error = 'Run cancelled';
+      // Roles still in flight stop one by one (their activities wait until the cancellation completed): the run
+      // ends once none is running, so no model turn or Codex call outlives it.
+      await CancellationScope.nonCancellable(() => condition(() => !state.steps.some((s) => s.status === 'running')));
+    } else {
+      state.status = 'failed';
+      state.error = err instanceof Error ? err.message : String(err);
+    }
     throw err;
   } finally {
     state.endedAt = Date.now();

@@ -49,6 +49,7 @@ const ICON: Record<StepState['status'], string> = {
   review: '👀',
   done: '✅',
   failed: '❌',
+  cancelled: '⏹️',
 };
 
 /** `condition` with an optional timeout: true once `fn` holds, false when the timeout passed first. */

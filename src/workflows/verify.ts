@@ -4,7 +4,7 @@
  * owners fix concurrently (each gate checked again), and run the checks again, at most `max_rounds` times. Then the
  * run fails with a VerificationFailedError naming the command, the exit code and the last lines of output.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { FailureTypes } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
 import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
@@ -75,7 +75,7 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
       await Promise.all(owners.map((o) => continueAgent(ctx, o, report, `fix after verification round ${round}`)));
     }
   } catch (err) {
-    step.status = 'failed';
+    step.status = isCancellation(err) ? 'cancelled' : 'failed';
     step.error = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {

@@ -12,9 +12,10 @@ import type { Settings } from '../../config/settings';
 import { ConfigError, CodexThreadLostError } from '../../shared/errors';
 import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
-import { toApplicationFailure } from '../failures';
+import { stoppedActivityError, toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
 import { CallTracker } from './progress';
+import { reapWorkspaceProcesses } from './reap';
 import { approvalPolicy } from './approvals';
 import type { CodexProgress } from './progress';
 import { CodexServer, type CodexToolRequest } from './server';
@@ -185,6 +186,17 @@ async function runCodexCall(
     });
     return output;
   } catch (err) {
+    if (ctx.cancellationSignal.aborted) {
+      // The turn is interrupted (the transport told Codex); what it ran in the workspace must go with it.
+      const killed = await reapWorkspaceProcesses(server.pid ?? server.lastPid, input.cwd);
+      log.info('Codex call cancelled', {
+        label: input.label,
+        reason: String(ctx.cancellationSignal.reason),
+        durationMs: Date.now() - started,
+        killed: killed.map((p) => `${p.pid} ${p.command.slice(0, 120)}`),
+      });
+      throw stoppedActivityError(ctx, `Codex call ${input.label}`);
+    }
     log.warn('Codex call failed', {
       label: input.label,
       durationMs: Date.now() - started,

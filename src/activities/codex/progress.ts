@@ -48,8 +48,9 @@ export class CallTracker {
     private readonly everyMs: number,
     private readonly transport?: 'mcp' | 'app-server',
   ) {
-    // The SDK sends the first heartbeat at once and throttles the next ones (to 80% of the heartbeat timeout): on
-    // app-server the first one waits for the thread id (or the first tick), so a retry after a crash can resume it.
+    // The SDK sends the first heartbeat at once and throttles the next ones (to 80% of the heartbeat timeout, at most
+    // the worker's HEARTBEAT_THROTTLE_MS): on app-server the first one waits for the thread id (or the first tick),
+    // so a retry after a crash can resume it.
     if (transport !== 'app-server') this.beat();
     this.timer = setInterval(() => this.maybeBeat(), everyMs);
     this.timer.unref();
