@@ -50,7 +50,8 @@ describe('reapWorkspaceProcesses (Linux /proc)', { skip: process.platform !== 'l
     for (const d of [ws, other]) fs.mkdirSync(d);
     const mine = startTree(ws);
     const theirs = startTree(other);
-    await until(() => workspaceProcesses(process.pid, ws).length >= 3);
+    // The subshell is counted before it has exec'd `sleep 61`: wait for the exec, not only for three processes.
+    await until(() => workspaceProcesses(process.pid, ws).some((p) => p.command === 'sleep 61'));
     const found = workspaceProcesses(process.pid, ws);
     assert.ok(
       found.some((p) => p.command === 'sleep 61'),
@@ -63,7 +64,7 @@ describe('reapWorkspaceProcesses (Linux /proc)', { skip: process.platform !== 'l
     await until(() => found.every((p) => !alive(p.pid)));
     assert.ok(theirs.pid !== undefined && alive(theirs.pid), 'a process in another directory lives on');
     assert.equal(mine.pid !== undefined && alive(mine.pid), false);
-    assert.ok(workspaceProcesses(process.pid, other).length >= 3);
+    await until(() => workspaceProcesses(process.pid, other).some((p) => p.command === 'sleep 61'));
   });
 
   it('finds nothing without a root process', async () => {
