@@ -2,7 +2,7 @@
  * One agent's step: a loop of model turns (activities) and the Codex calls the model asks for (activities),
  * then the gate on its deliverables. A missing deliverable is asked again from the agent, a bounded number of times.
  */
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { FailureTypes } from '../shared/errors';
@@ -19,7 +19,7 @@ import type {
 import type { ActivityProxies } from './activities';
 import type { RunHost } from './affinity';
 import type { Budget } from './budget';
-import { addUsage, publishDetails, stepOf } from './state';
+import { addUsage, publishDetails, stepEnded, stepFailed, stepOf } from './state';
 
 export interface AgentContext {
   runId: string;
@@ -132,12 +132,10 @@ async function untilGateOpens(
     step.status = 'done';
     return step.finalText ?? '';
   } catch (err) {
-    step.status = isCancellation(err) ? 'cancelled' : 'failed';
-    step.error = err instanceof Error ? err.message : String(err);
+    stepFailed(step, err);
     throw err;
   } finally {
-    step.endedAt = Date.now();
-    publishDetails(ctx.state);
+    stepEnded(ctx.state, step);
   }
 }
 

@@ -1,5 +1,5 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
-import { condition, defineQuery, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, isCancellation, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { RoleId, Team, TeamRole } from '../shared/team';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
 
@@ -34,6 +34,18 @@ export function stepOf(state: RunState, role: RoleId): StepState {
   const step = state.steps.find((s) => s.role === role);
   if (!step) throw new Error(`No step for role ${role}`);
   return step;
+}
+
+/** A step's work stopped on `err`: cancelled when the run was, failed otherwise. */
+export function stepFailed(step: StepState, err: unknown): void {
+  step.status = isCancellation(err) ? 'cancelled' : 'failed';
+  step.error = err instanceof Error ? err.message : String(err);
+}
+
+/** A step's work ended, however it ended: its end time, and the Web UI's details. */
+export function stepEnded(state: RunState, step: StepState): void {
+  step.endedAt = Date.now();
+  publishDetails(state);
 }
 
 export function addUsage(into: TokenUsage, u: TokenUsage): void {

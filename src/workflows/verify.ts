@@ -4,14 +4,14 @@
  * owners fix concurrently (each gate checked again), and run the checks again, at most `max_rounds` times. Then the
  * run fails with a VerificationFailedError naming the command, the exit code and the last lines of output.
  */
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { FailureTypes } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
 import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
 import type { VerificationRound, VerificationState, VerifyResult } from '../shared/types';
 import { VERIFY_TIMEOUT_MARGIN_MS } from './activities';
 import { continueAgent, type AgentContext } from './agent';
-import { publishDetails, stepOf } from './state';
+import { publishDetails, stepEnded, stepFailed, stepOf } from './state';
 
 /** Lines of output a failed round keeps in the run state and the failure message. */
 const ROUND_OUTPUT_LINES = 40;
@@ -75,12 +75,10 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
       await Promise.all(owners.map((o) => continueAgent(ctx, o, report, `fix after verification round ${round}`)));
     }
   } catch (err) {
-    step.status = isCancellation(err) ? 'cancelled' : 'failed';
-    step.error = err instanceof Error ? err.message : String(err);
+    stepFailed(step, err);
     throw err;
   } finally {
-    step.endedAt = Date.now();
-    publishDetails(ctx.state);
+    stepEnded(ctx.state, step);
   }
 }
 
