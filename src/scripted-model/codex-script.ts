@@ -2,8 +2,9 @@
  * The script the scripted model plays for Codex itself. Codex sends the whole thread each time, so the step
  * follows from the input: after our prompt (the last user message Codex did not generate), count the tool outputs.
  *   step i < files  -> `apply_patch` "*** Add File" for file i (Codex 0.153.4 overwrites an existing file with it)
- *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c)
- *   then            -> a final assistant message listing the files
+ *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c); with `escalate`
+ *                      (the `needs-approval` fault) it asks to run outside the sandbox, so Codex asks for approval
+ *   then            -> a final assistant message listing the files (and saying so when the check was denied)
  */
 import { fileContent } from './content';
 import { parseCodexPrompt, type ParsedCodexPrompt } from './codex-prompt';
@@ -16,6 +17,8 @@ export interface CodexTurn {
   parsed?: ParsedCodexPrompt;
   /** Tool outputs after the prompt: 0 on the turn's first request. */
   step: number;
+  /** The text of the latest tool output (what Codex told its model about the last tool call). */
+  lastOutput?: string;
 }
 
 /** User messages Codex adds itself start with a tag (<environment_context>, <user_instructions>) or AGENTS.md. */
@@ -31,10 +34,13 @@ export function readCodexTurn(input: readonly Item[]): CodexTurn {
   const last = prompts[prompts.length - 1];
   if (!last) return { prompt: '', step: 0 };
   const history = prompts.slice(0, -1).map((p) => p.text);
+  const outputs = input.slice(last.at + 1).filter(isToolOutput);
+  const lastOut = outputs[outputs.length - 1]?.output;
   return {
     prompt: last.text,
     parsed: parseCodexPrompt(last.text, history),
-    step: input.slice(last.at + 1).filter(isToolOutput).length,
+    step: outputs.length,
+    lastOutput: typeof lastOut === 'string' ? lastOut : lastOut === undefined ? undefined : JSON.stringify(lastOut),
   };
 }
 
@@ -86,6 +92,7 @@ export function codexScript(
   turn: CodexTurn,
   omitted: ReadonlySet<string> = new Set(),
   broken: ReadonlySet<string> = new Set(),
+  escalate = false,
 ): CodexAction {
   const parsed = turn.parsed;
   if (!parsed) {
@@ -112,7 +119,17 @@ export function codexScript(
     };
   }
   if (turn.step === files.length && files.length > 0) {
-    const args = JSON.stringify({ cmd: verifyCommand(files), yield_time_ms: 10_000 });
+    const cmd = verifyCommand(files);
+    const args = JSON.stringify(
+      escalate
+        ? {
+            cmd,
+            yield_time_ms: 10_000,
+            sandbox_permissions: 'require_escalated',
+            justification: 'Run the syntax check of the written files outside the sandbox?',
+          }
+        : { cmd, yield_time_ms: 10_000 },
+    );
     return {
       draft: { type: 'function_call', name: 'exec_command', arguments: args },
       final: false,
@@ -120,10 +137,19 @@ export function codexScript(
     };
   }
   const lines = files.map((f, i) => `- ${f} (${Buffer.byteLength(contents[i] ?? '')} bytes)`);
-  const text = [`Wrote ${files.length} file(s):`, ...lines, '', 'Checked them with a syntax check and `wc -c`.'].join(
-    '\n',
-  );
+  const denied = escalate ? deniedReason(turn.lastOutput) : undefined;
+  const checked =
+    denied !== undefined
+      ? `The check command was denied, so the files were not checked: ${denied}`
+      : 'Checked them with a syntax check and `wc -c`.';
+  const text = [`Wrote ${files.length} file(s):`, ...lines, '', checked].join('\n');
   return { draft: { type: 'message', text }, final: true, label: 'message' };
+}
+
+/** The rejection Codex reported for a denied command, if the output says it was denied. */
+function deniedReason(output: string | undefined): string | undefined {
+  if (!output || !/rejected|denied|declined/i.test(output)) return undefined;
+  return output.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 export function addFilePatch(file: string, content: string): string {

@@ -91,6 +91,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   const omissions = new Map<string, string>();
   // The file a break-deliverable fault broke, per Codex turn: every request of that turn writes it the same way.
   const breakages = new Map<string, string>();
+  // Codex turns whose `needs-approval` fault fired: their check command asks for escalation.
+  const escalations = new Set<string>();
   /** Output item id -> the reasoning item it was produced with (the API knows this of its own ids). */
   const dependsOn = new Map<string, string>();
   const log = options.log ?? (() => undefined);
@@ -252,7 +254,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       const toBreak = decision.breakDeliverable && codexTurn.step === 0 ? breakableFile(codexTurn) : undefined;
       if (toBreak) breakages.set(key, toBreak);
       const broken = breakages.get(key);
-      const action = codexScript(codexTurn, new Set(omitted ? [omitted] : []), new Set(broken ? [broken] : []));
+      if (decision.needsApproval && codexTurn.step === 0) escalations.add(key);
+      const action = codexScript(
+        codexTurn,
+        new Set(omitted ? [omitted] : []),
+        new Set(broken ? [broken] : []),
+        escalations.has(key),
+      );
       return { drafts: [action.draft], final: action.final, label: action.label };
     }
     const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];

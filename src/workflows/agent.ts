@@ -7,6 +7,7 @@ import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { FailureTypes } from '../shared/errors';
 import type {
+  ApprovalPolicy,
   CodexCallRecord,
   CodexToolCall,
   ConversationItem,
@@ -27,6 +28,8 @@ export interface AgentContext {
   acts: ActivityProxies;
   models?: ModelOverrides;
   sandbox: SandboxMode;
+  /** `on-request`: Codex's approval requests wait for a person (./approvals.ts). */
+  approvalPolicy?: ApprovalPolicy;
   maxTurns: number;
   maxDeliverableRetries: number;
   /** The run's host (host affinity, git workspace); absent in runs started before it (they replay as they ran). */
@@ -215,7 +218,7 @@ async function runCodexCall(
       prompt: call.prompt,
       threadId,
       cwd: ctx.workspace,
-      approvalPolicy: 'never',
+      approvalPolicy: ctx.approvalPolicy ?? 'never',
       sandbox: ctx.sandbox,
       threadHistory: threadId ? threads.history(threadId) : undefined,
     },

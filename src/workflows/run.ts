@@ -3,10 +3,12 @@
  * listing, and the completed/failed bookkeeping. The team runner (./team.ts) supplies the schedule of the roles.
  */
 import { patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ApprovalOptions } from '../shared/people';
 import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
 import type { AgentContext } from './agent';
+import { installApprovals } from './approvals';
 import { HOST_AFFINITY_PATCH, RunHost } from './affinity';
 import { newRunState, progressQuery, publishDetails } from './state';
 
@@ -20,6 +22,7 @@ export interface RunFrameInput {
   sandbox?: SandboxMode;
   maxTurnsPerAgent?: number;
   maxDeliverableRetries?: number;
+  approvals?: ApprovalOptions;
 }
 
 export async function runPipeline(
@@ -30,8 +33,9 @@ export async function runPipeline(
 ): Promise<RunResult> {
   const state = newRunState(kind, team);
   setHandler(progressQuery, () => state);
+  installApprovals(state, input.approvals);
   publishDetails(state);
-  const acts = activityProxies(input.tuning);
+  const acts = activityProxies(input.tuning, input.approvals);
   const { workflowId } = workflowInfo();
   try {
     // Host affinity and git workspaces (./affinity.ts); runs started before them go on as they ran.
@@ -52,6 +56,7 @@ export async function runPipeline(
       acts,
       models: input.models,
       sandbox: input.sandbox ?? 'workspace-write',
+      approvalPolicy: input.approvals?.policy ?? 'never',
       maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
       maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
     });

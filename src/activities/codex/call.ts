@@ -1,7 +1,7 @@
 /**
  * The Codex call activity: one `codex` or `codex-reply` tool call on the worker's shared Codex MCP server.
  * Temporal owns retries (Codex's own are 0); the call heartbeats while Codex works, answers approval requests
- * by a workspace policy, and continues a thread lost with an earlier Codex process in a new thread.
+ * by a workspace policy (or asks people, `on-request`), and continues a thread lost with an earlier Codex process in a new thread.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
 import { CallTracker } from './progress';
 import { approvalPolicy } from './approvals';
+import { askPeople } from './ask-people';
 import type { CodexProgress } from './progress';
 import { CodexServer, type CodexToolRequest } from './server';
 import { McpTransport, createCodexTransport, type CodexTransport } from './transport';
@@ -108,22 +109,27 @@ async function runCodexCall(
     heartbeatEveryMs,
     server.name,
   );
-  const policy = approvalPolicy(input.cwd, (decision) =>
-    log.info('Codex approval answered', { label: input.label, ...decision }),
-  );
+  // on-request: people answer (./ask-people.ts) and the call may wait for them up to its activity timeout.
+  const byPeople = input.approvalPolicy === 'on-request';
+  const policy = byPeople
+    ? askPeople(ctx, input)
+    : approvalPolicy(input.cwd, (decision) => log.info('Codex approval answered', { label: input.label, ...decision }));
+  const timeoutMs = byPeople
+    ? Math.max(settings.codex.callTimeoutMs, ctx.info.startToCloseTimeoutMs)
+    : settings.codex.callTimeoutMs;
   const call = async (request: CodexToolRequest) => {
     tracker.beginCall(request.name === 'codex-reply' ? input.threadId : undefined);
     try {
       const result = await server.call(
         request,
         { onEvent: (event) => tracker.onEvent(event), onElicitation: policy },
-        { timeoutMs: settings.codex.callTimeoutMs, signal: ctx.cancellationSignal },
+        { timeoutMs, signal: ctx.cancellationSignal },
       );
       return { ...result, text: redact(result.text), threadId: result.threadId ?? tracker.threadId };
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw classifyTransportError(err, {
-        timeoutMs: settings.codex.callTimeoutMs,
+        timeoutMs,
         pid: server.lastPid,
         stderr: server.stderrTail(),
       });
