@@ -28,7 +28,11 @@ async function main(): Promise<number> {
     : team.name === 'single'
       ? DEFAULT_SINGLE_AGENT_PROMPT
       : await readTaskFile(DEFAULT_TASK_FILE);
-  const req: RunRequest = { kind: 'team', input: { team, task, workspace }, workflowId: opts.id, taskQueue };
+  const approvals =
+    opts.approval === 'on-request' ? { policy: opts.approval, timeoutMs: opts.approvalTimeoutMs } : undefined;
+  if (opts.approvalTimeoutMs && !approvals) throw new ConfigError('--approval-timeout needs --approval on-request');
+  const input = { team, task, workspace, ...(approvals && { approvals }) };
+  const req: RunRequest = { kind: 'team', input, workflowId: opts.id, taskQueue };
 
   const address = clientConnectConfig().connectionOptions.address;
   const { connection, namespace } = await connectClient();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors';
+import { parseDuration } from '../shared/team';
 
 export const WORKFLOW_KINDS = ['multi', 'single'] as const;
 export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
@@ -20,6 +21,8 @@ export const StartRunOptionsSchema = z.object({
   workspace: z.string().min(1).optional(),
   detach: z.boolean(),
   json: z.boolean(),
+  approval: z.enum(['never', 'on-request']),
+  approvalTimeoutMs: z.number().int().positive().optional(),
   id: z
     .string()
     .regex(/^[\w.@:-]+$/, 'may contain letters, digits and . _ @ : - only')
@@ -42,6 +45,8 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
         workflow: { type: 'string', short: 'w' },
         workspace: { type: 'string' },
         id: { type: 'string' },
+        approval: { type: 'string', default: 'never' },
+        'approval-timeout': { type: 'string' },
         detach: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -67,15 +72,29 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
     detach: values.detach,
     json: values.json,
     id: values.id,
+    approval: values.approval,
+    approvalTimeoutMs: durationArg('approval-timeout', values['approval-timeout']),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join('.') ?? 'arguments';
     const detail =
-      field === 'workflow' ? `unknown workflow "${values.workflow}" (use multi or single)` : issue?.message;
+      field === 'workflow'
+        ? `unknown workflow "${values.workflow}" (use multi or single)`
+        : field === 'approval'
+          ? `"${values.approval}" (use never or on-request)`
+          : issue?.message;
     throw new ConfigError(`Invalid --${field}: ${detail}\n${USAGE}`);
   }
   return parsed.data;
+}
+
+/** `10m`, `90s`, `24h`: a duration flag in milliseconds; a bad one is a user error. */
+function durationArg(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new ConfigError(`Invalid --${flag}: "${text}" (e.g. 90s, 10m, 24h)\n${USAGE}`);
+  return ms;
 }
 
 /** Reads a task list; missing, unreadable, empty or oversized files are user errors. */

@@ -122,7 +122,17 @@ export function headerLine(s: ProgressSnapshot, rows: RoleProgress[]): string {
 /** The redrawn block for a terminal: a header and one line per role, cut to the terminal's width. */
 export function renderBlock(s: ProgressSnapshot, columns = 200): string[] {
   const rows = roleProgress(s);
-  return [headerLine(s, rows), ...rows.map((r) => `  ${formatRole(r)}`)].map((l) => cut(l, columns));
+  return [headerLine(s, rows), ...rows.map((r) => `  ${formatRole(r)}`), ...approvalLines(s)].map((l) =>
+    cut(l, columns),
+  );
+}
+
+/** A line per Codex approval waiting for a person (`npm run approve`). */
+export function approvalLines(s: ProgressSnapshot): string[] {
+  return (s.state?.approvals?.pending ?? []).map((a) => {
+    const what = a.kind === 'exec' ? (a.command ?? []).join(' ') : `patch ${(a.files ?? []).join(', ')}`;
+    return `  ✋ approval ${a.id} ${a.role} ${a.kind}: ${oneLine(what, 80)}  waiting ${fmtSecs(s.at - a.since)}  (npm run approve -- ${s.workflowId} ${a.id})`;
+  });
 }
 
 /** What identifies a visible change (elapsed time and token counts tick on their own). */
@@ -132,6 +142,8 @@ const changeKey = (p: RoleProgress) =>
 export interface PlainState {
   rows: RoleProgress[];
   status?: WorkflowStatus;
+  /** Ids of the approvals already shown as waiting. */
+  approvals?: string;
 }
 
 /** Line-by-line output for logs: a line per role whose state changed, and one when the run closes. */
@@ -143,8 +155,10 @@ export function plainLines(prev: PlainState, s: ProgressSnapshot): { lines: stri
     const before = prev.rows.find((x) => x.role === r.role);
     if (!before || changeKey(before) !== changeKey(r)) lines.push(`${stamp} ${formatRole(r)}`);
   });
+  const approvals = (s.state?.approvals?.pending ?? []).map((a) => a.id).join(',');
+  if (approvals !== (prev.approvals ?? '')) lines.push(...approvalLines(s).map((l) => `${stamp}${l}`));
   if (s.status !== 'running' && s.status !== prev.status && s.state) lines.push(`${stamp} ${headerLine(s, rows)}`);
-  return { lines, next: { rows: rows.length ? rows : prev.rows, status: s.status } };
+  return { lines, next: { rows: rows.length ? rows : prev.rows, status: s.status, approvals } };
 }
 
 /** One JSON line for machines. */
@@ -158,6 +172,7 @@ export function jsonEvent(s: ProgressSnapshot): string {
     status: s.status,
     elapsedMs,
     roles: rows,
+    ...(s.state?.approvals && { pendingApprovals: s.state.approvals.pending }),
   });
 }
 
