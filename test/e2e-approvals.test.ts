@@ -6,6 +6,8 @@
  * call gets the recorded decision without asking again).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { readHistory } from '../src/report/history';
@@ -57,6 +59,22 @@ async function pendingOf(handle: WorkflowHandle): Promise<PendingApproval> {
   );
 }
 
+/** `npm run approve -- ARGS` against the test's server. */
+function approveCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, '..', 'src', 'cli', 'approve.ts'), ...args],
+      { env: stack.workerEnv(), timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        if (err && code === null) reject(err);
+        else resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
 /** The text of the Codex call results the Game Developer got (what Codex answered its agent). */
 async function codexAnswers(handle: WorkflowHandle): Promise<string> {
   const history = readHistory(await handle.fetchHistory());
@@ -85,11 +103,28 @@ describe('Codex approvals answered by people (real Temporal, real Codex)', () =>
     await reject({ ids: ['a9'], decision: 'approve', by: BY }, /no pending approval a9; pending: a1/);
     await reject({ ids: ['a1'], all: true, decision: 'approve', by: BY }, /not both/);
 
-    const decided = await handle.executeUpdate(approveUpdate, { args: [{ ids: ['a1'], decision: 'approve', by: BY }] });
+    // The Web UI's current details list it.
+    const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    assert.match(meta.currentDetails ?? '', /Waiting for approval[\s\S]*\*\*a1\*\* game_developer exec: `[^`]*wc -c/);
+
+    // The CLI: the list (text and --json), a rejected decision (exit 2, the run's message), the approval.
+    const listed = await approveCli([id]);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^a1 {2}game_developer {2}exec: .*wc -c.* {2}in \/.* {2}waiting \d+s/m);
+    const json = JSON.parse((await approveCli([id, '--json'])).stdout) as { pending: PendingApproval[] };
     assert.deepEqual(
-      decided.map((d) => [d.id, d.decision, d.by]),
-      [['a1', 'approved', BY]],
+      json.pending.map((p) => p.id),
+      ['a1'],
     );
+    const bad = await approveCli([id, 'a7']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /approve: rejected: no pending approval a7; pending: a1/);
+    const missing = await approveCli([`${id}-nope`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /approve: no run /);
+    const ok = await approveCli([id, 'a1']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^a1: approved by .+@.+$/m);
     const outcome = await finishRun(handle);
     assert.equal(outcome.ok, true, outcome.error);
     const { state } = outcome.result as RunResult;
