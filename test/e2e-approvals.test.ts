@@ -196,3 +196,31 @@ describe('an approval pending while the worker is SIGKILLed', () => {
     );
   });
 });
+
+describe('CODEX_TRANSPORT=app-server', () => {
+  before(async () => {
+    await fleet.stopAll();
+    fleet = new WorkerFleet(stack, { entry: 'worker', env: { CODEX_TRANSPORT: 'app-server' } });
+    await fleet.start();
+  });
+
+  it('an approval approved, then one denied: Codex is told and carries on', async () => {
+    for (const decision of ['approve', 'deny'] as const) {
+      const id = `e2e-approve-app-server-${decision}-${Date.now()}`;
+      const handle = await start(id, { policy: 'on-request' });
+      const pending = await pendingOf(handle);
+      assert.equal(pending.kind, 'exec');
+      assert.match(pending.command?.join(' ') ?? '', /wc -c/);
+      await handle.executeUpdate(approveUpdate, {
+        args: [{ ids: [pending.id], decision, ...(decision === 'deny' && { reason: 'not now' }), by: BY }],
+      });
+      const outcome = await finishRun(handle);
+      assert.equal(outcome.ok, true, outcome.error);
+      const answers = await codexAnswers(handle);
+      assert.match(
+        answers,
+        decision === 'approve' ? /Checked them with a syntax check/ : /The check command was denied/,
+      );
+    }
+  });
+});
