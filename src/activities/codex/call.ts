@@ -31,6 +31,11 @@ export interface CodexActivityDeps {
   logger?: Logger;
   /** Minimum gap between heartbeats. */
   heartbeatEveryMs?: number;
+  /**
+   * Who answers Codex's approval requests (`on-request`): `people` (the default) through the run's workflow
+   * (./ask-people.ts), or `workspace`, the workspace policy of ./approvals.ts (activity tests without a workflow).
+   */
+  approvals?: 'people' | 'workspace';
 }
 
 export const CodexCallInputSchema = z
@@ -67,7 +72,7 @@ export function createCodexActivities(deps: CodexActivityDeps) {
     /** Runs one Codex tool call; failures leave as `ApplicationFailure`s typed by the error class. */
     async codexCall(input: CodexCallInput): Promise<CodexCallOutput> {
       try {
-        return await runCodexCall(input, settings, getTransport(), deps.heartbeatEveryMs ?? 1_000);
+        return await runCodexCall(input, settings, getTransport(), deps.heartbeatEveryMs ?? 1_000, deps.approvals);
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -80,6 +85,7 @@ async function runCodexCall(
   settings: Settings,
   server: CodexTransport,
   heartbeatEveryMs: number,
+  approvals: CodexActivityDeps['approvals'] = 'people',
 ): Promise<CodexCallOutput> {
   const ctx = Context.current();
   const log = ctx.log;
@@ -110,7 +116,7 @@ async function runCodexCall(
     server.name,
   );
   // on-request: people answer (./ask-people.ts) and the call may wait for them up to its activity timeout.
-  const byPeople = input.approvalPolicy === 'on-request';
+  const byPeople = input.approvalPolicy === 'on-request' && approvals === 'people';
   const policy = byPeople
     ? askPeople(ctx, input)
     : approvalPolicy(input.cwd, (decision) => log.info('Codex approval answered', { label: input.label, ...decision }));
