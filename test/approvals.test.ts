@@ -1,7 +1,9 @@
 /** Codex approvals without a server: the approve CLI's arguments, the approval key, decisions as Codex reads them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { approvalRequest, toReviewDecision } from '../src/activities/codex/ask-people';
+import { WorkDeadline } from '../src/activities/codex/call';
 import { parseApproveArgs, pendingLines } from '../src/cli/approve';
 import { parseStartRunArgs } from '../src/cli/args';
 import { approvalLines } from '../src/cli/progress-render';
@@ -105,5 +107,24 @@ describe('approval requests and decisions', () => {
     assert.equal(d('approved_for_session'), 'approved_for_session');
     assert.deepEqual(d('denied', 'no'), { denied: { rejection: 'Denied by me@h: no' } });
     assert.deepEqual(d('timed-out', 'Nobody answered'), { denied: { rejection: 'Nobody answered' } });
+  });
+});
+
+describe('the Codex call deadline of an on-request call', () => {
+  it('pauses while approvals wait and times out on work only', async () => {
+    const d = new WorkDeadline(200);
+    await sleep(50);
+    d.pause();
+    d.pause(); // a second approval waits at once
+    await sleep(300);
+    d.resume();
+    assert.equal(d.signal.aborted, false, 'still paused: one approval waits');
+    d.resume();
+    await sleep(100);
+    assert.equal(d.signal.aborted, false, 'about 150 ms of work so far');
+    await sleep(150);
+    assert.equal(d.signal.aborted, true);
+    assert.match(String((d.signal.reason as Error).message), /timed out after 0 s of work \(waits for approvals/);
+    d.stop();
   });
 });

@@ -26,13 +26,15 @@ import { CRASH_TUNING, WorkerFleet, resetSticky, sleep, waitFor } from './helper
 const TASK = 'A tiny snake game in one index.html.';
 const fastRetries = { retryInitialIntervalMs: 200, retryMaximumIntervalMs: 1000 };
 const BY = 'tester@ci';
+/** Short: a person's wait longer than this must not time the Codex call out (its deadline pauses). */
+const CODEX_CALL_TIMEOUT_MS = 10_000;
 let stack: LocalStack;
 // Workers are child processes (the crash case SIGKILLs one), one polling at a time.
 let fleet: WorkerFleet;
 
 before(async () => {
   stack = await startLocalStack({ inProcessWorker: false });
-  fleet = new WorkerFleet(stack, { entry: 'worker' });
+  fleet = new WorkerFleet(stack, { entry: 'worker', env: { CODEX_CALL_TIMEOUT_MS: String(CODEX_CALL_TIMEOUT_MS) } });
   await fleet.start();
 });
 after(async () => {
@@ -122,6 +124,8 @@ describe('Codex approvals answered by people (real Temporal, real Codex)', () =>
     const missing = await approveCli([`${id}-nope`]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /approve: no run /);
+    // Waiting longer than the Codex call timeout: the call does not time out.
+    await sleep(Math.max(0, pending.since + CODEX_CALL_TIMEOUT_MS + 2_000 - Date.now()));
     const ok = await approveCli([id, 'a1']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^a1: approved by .+@.+$/m);
@@ -200,7 +204,10 @@ describe('an approval pending while the worker is SIGKILLed', () => {
 describe('CODEX_TRANSPORT=app-server', () => {
   before(async () => {
     await fleet.stopAll();
-    fleet = new WorkerFleet(stack, { entry: 'worker', env: { CODEX_TRANSPORT: 'app-server' } });
+    fleet = new WorkerFleet(stack, {
+      entry: 'worker',
+      env: { CODEX_TRANSPORT: 'app-server', CODEX_CALL_TIMEOUT_MS: String(CODEX_CALL_TIMEOUT_MS) },
+    });
     await fleet.start();
   });
 

@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import { z } from 'zod';
 import type { Settings } from '../../config/settings';
-import { ConfigError, CodexThreadLostError } from '../../shared/errors';
+import { ConfigError, CodexThreadLostError, TransientServiceError } from '../../shared/errors';
 import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
 import { toApplicationFailure } from '../failures';
@@ -115,30 +115,38 @@ async function runCodexCall(
     heartbeatEveryMs,
     server.name,
   );
-  // on-request: people answer (./ask-people.ts) and the call may wait for them up to its activity timeout.
+  // on-request: people answer (./ask-people.ts). The call timeout counts Codex's work only: it pauses while an
+  // approval waits for a person, and the transport's own timeout is the activity's (which allows for the waits).
   const byPeople = input.approvalPolicy === 'on-request' && approvals === 'people';
+  let deadline: WorkDeadline | undefined;
   const policy = byPeople
-    ? askPeople(ctx, input)
+    ? askPeople(ctx, input, { onWaiting: (waiting) => (waiting ? deadline?.pause() : deadline?.resume()) })
     : approvalPolicy(input.cwd, (decision) => log.info('Codex approval answered', { label: input.label, ...decision }));
-  const timeoutMs = byPeople
-    ? Math.max(settings.codex.callTimeoutMs, ctx.info.startToCloseTimeoutMs)
-    : settings.codex.callTimeoutMs;
+  const callTimeoutMs = settings.codex.callTimeoutMs;
   const call = async (request: CodexToolRequest) => {
     tracker.beginCall(request.name === 'codex-reply' ? input.threadId : undefined);
+    deadline = byPeople ? new WorkDeadline(callTimeoutMs) : undefined;
     try {
       const result = await server.call(
         request,
         { onEvent: (event) => tracker.onEvent(event), onElicitation: policy },
-        { timeoutMs, signal: ctx.cancellationSignal },
+        deadline
+          ? {
+              timeoutMs: Math.max(callTimeoutMs, ctx.info.startToCloseTimeoutMs),
+              signal: AbortSignal.any([ctx.cancellationSignal, deadline.signal]),
+            }
+          : { timeoutMs: callTimeoutMs, signal: ctx.cancellationSignal },
       );
       return { ...result, text: redact(result.text), threadId: result.threadId ?? tracker.threadId };
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw classifyTransportError(err, {
-        timeoutMs,
+        timeoutMs: callTimeoutMs,
         pid: server.lastPid,
         stderr: server.stderrTail(),
       });
+    } finally {
+      deadline?.stop();
     }
   };
 
@@ -205,6 +213,43 @@ async function runCodexCall(
     throw err;
   } finally {
     tracker.stop();
+  }
+}
+
+/** The Codex call timeout, paused while approvals wait for a person (several may wait at once). */
+export class WorkDeadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private leftMs: number;
+  private since = 0;
+  private waiting = 0;
+
+  constructor(private readonly timeoutMs: number) {
+    this.leftMs = timeoutMs;
+    this.arm();
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  pause(): void {
+    if (this.waiting++ > 0 || this.controller.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.leftMs -= Date.now() - this.since;
+  }
+  resume(): void {
+    if (this.waiting === 0 || --this.waiting > 0) return;
+    this.arm();
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+  private arm(): void {
+    if (this.controller.signal.aborted) return;
+    this.since = Date.now();
+    const reason = new TransientServiceError(
+      `The Codex call timed out after ${Math.round(this.timeoutMs / 1000)} s of work (waits for approvals not counted)`,
+    );
+    this.timer = setTimeout(() => this.controller.abort(reason), Math.max(0, this.leftMs));
   }
 }
 
