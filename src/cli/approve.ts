@@ -117,7 +117,7 @@ if (require.main === module) {
         err instanceof ConfigError
           ? err.message
           : err instanceof WorkflowNotFoundError
-            ? `no run ${String(err.workflowId)}`
+            ? `no run ${String(err.workflowId)} (or it has ended)`
             : err instanceof WorkflowUpdateFailedError
               ? `rejected: ${(err.cause as Error | undefined)?.message ?? err.message}`
               : err instanceof Error

@@ -19,6 +19,7 @@ import type {
 } from '../shared/types';
 import type { ActivityProxies } from './activities';
 import type { RunHost } from './affinity';
+import { withdrawApprovals } from './approvals';
 import { addUsage, publishDetails, stepOf } from './state';
 
 export interface AgentContext {
@@ -209,20 +210,23 @@ async function runCodexCall(
     record.error = `Unknown threadId ${call.threadId ?? ''}`;
     return output(`Error: unknown threadId "${call.threadId ?? ''}". Start a new session with the codex tool.`);
   }
-  const result = await ctx.acts.codexCall.executeWithOptions({ ...ctx.acts.codexOptions, summary: label }, [
-    {
-      runId: ctx.runId,
-      role: step.role,
-      label,
-      tool: call.tool,
-      prompt: call.prompt,
-      threadId,
-      cwd: ctx.workspace,
-      approvalPolicy: ctx.approvalPolicy ?? 'never',
-      sandbox: ctx.sandbox,
-      threadHistory: threadId ? threads.history(threadId) : undefined,
-    },
-  ]);
+  const result = await ctx.acts.codexCall
+    .executeWithOptions({ ...ctx.acts.codexOptions, summary: label }, [
+      {
+        runId: ctx.runId,
+        role: step.role,
+        label,
+        tool: call.tool,
+        prompt: call.prompt,
+        threadId,
+        cwd: ctx.workspace,
+        approvalPolicy: ctx.approvalPolicy ?? 'never',
+        sandbox: ctx.sandbox,
+        threadHistory: threadId ? threads.history(threadId) : undefined,
+      },
+    ])
+    // Approvals it asked for that nobody answered wait for nothing now (./approvals.ts); none in runs without them.
+    .finally(() => withdrawApprovals(ctx.state, label));
   threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
   Object.assign(record, {
     threadId: result.threadId,

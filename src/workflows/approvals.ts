@@ -113,6 +113,13 @@ async function expireLater(state: RunState, id: string, timeoutMs: number): Prom
   });
 }
 
+/** The approvals a Codex call asked for and nobody answered before the call ended: nothing waits on them now. */
+export function withdrawApprovals(state: RunState, label: string): void {
+  for (const p of state.approvals?.pending.filter((a) => a.label === label) ?? []) {
+    record(state, p, { decision: 'withdrawn', reason: 'The Codex call that asked ended first.', by: 'workflow' });
+  }
+}
+
 function rejected(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'ApprovalRejected', message, nonRetryable: true });
 }

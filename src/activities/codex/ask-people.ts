@@ -112,6 +112,7 @@ export function toReviewDecision(d: ApprovalRecord): ReviewDecision {
     case 'approved_for_session':
       return 'approved_for_session';
     case 'timed-out':
+    case 'withdrawn':
       return { denied: { rejection: d.reason ?? 'Nobody answered this approval in time; it was denied.' } };
     case 'denied':
       return { denied: { rejection: `Denied by ${d.by}: ${d.reason ?? 'no reason given'}` } };
