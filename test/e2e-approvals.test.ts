@@ -185,9 +185,12 @@ describe('an approval pending while the worker is SIGKILLed', () => {
     await waitFor('the retried call to run its check again', () => escalations() >= 2 || undefined, 90_000, 200);
     await sleep(1_500);
     assert.equal((await handle.query<RunState>('progress')).approvals?.pending.length, 1);
-    await handle.executeUpdate(approveUpdate, { args: [{ ids: [pending.id], decision: 'approve', by: BY }] });
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ ids: [pending.id], decision: 'approve', forSession: true, by: BY }],
+    });
     const outcome = await finishRun(handle);
     assert.equal(outcome.ok, true, outcome.error);
+    assert.match(await codexAnswers(handle), /Checked them with a syntax check/);
     const history = await handle.fetchHistory();
     const asks = (history.events ?? []).filter(
       (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'requestApproval',
@@ -196,7 +199,7 @@ describe('an approval pending while the worker is SIGKILLed', () => {
     const { state } = outcome.result as RunResult;
     assert.deepEqual(
       state.approvals?.decided.map((d) => [d.id, d.decision]),
-      [['a1', 'approved']],
+      [['a1', 'approved_for_session']],
     );
   });
 });
