@@ -98,7 +98,7 @@ async function run(
   );
   const heartbeats: CodexProgress[] = [];
   env.on('heartbeat', (d: CodexProgress) => heartbeats.push(d));
-  const { codexCall } = createCodexActivities({ settings, transport });
+  const { codexCall } = createCodexActivities({ settings, transport, approvals: 'workspace' });
   opts.during?.(env);
   try {
     return { output: await env.run(codexCall, input), heartbeats, log };

@@ -101,6 +101,8 @@ async function run(
   const { codexCall } = createCodexActivities({
     settings: opts.settings ?? settingsFor(),
     server: opts.server ?? server,
+    // No workflow here: the workspace policy answers Codex's approval requests.
+    approvals: 'workspace',
   });
   opts.during?.(env);
   try {

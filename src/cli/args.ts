@@ -21,6 +21,8 @@ export const StartRunOptionsSchema = z.object({
   workspace: z.string().min(1).optional(),
   detach: z.boolean(),
   json: z.boolean(),
+  approval: z.enum(['never', 'on-request']),
+  approvalTimeoutMs: z.number().int().positive().optional(),
   id: z
     .string()
     .regex(/^[\w.@:-]+$/, 'may contain letters, digits and . _ @ : - only')
@@ -50,6 +52,8 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
         workflow: { type: 'string', short: 'w' },
         workspace: { type: 'string' },
         id: { type: 'string' },
+        approval: { type: 'string', default: 'never' },
+        'approval-timeout': { type: 'string' },
         detach: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         review: { type: 'string' },
@@ -90,12 +94,18 @@ export function parseStartRunArgs(argv: string[]): StartRunOptions {
     maxTokens: numberArg(values['max-tokens']),
     maxTurns: numberArg(values['max-turns']),
     budgetWait: values['budget-wait'],
+    approval: values.approval,
+    approvalTimeoutMs: durationArg('approval-timeout', values['approval-timeout']),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = FLAG_OF[String(issue?.path[0])] ?? issue?.path.join('.') ?? 'arguments';
     const detail =
-      field === 'workflow' ? `unknown workflow "${values.workflow}" (use multi or single)` : issue?.message;
+      field === 'workflow'
+        ? `unknown workflow "${values.workflow}" (use multi or single)`
+        : field === 'approval'
+          ? `"${values.approval}" (use never or on-request)`
+          : issue?.message;
     throw new ConfigError(`Invalid --${field}: ${detail}\n${USAGE}`);
   }
   return parsed.data;
@@ -111,11 +121,11 @@ const FLAG_OF: Record<string, string> = {
 /** A number flag; NaN (not a number) fails the schema with the flag's name. */
 const numberArg = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
-function durationArg(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const ms = parseDuration(v);
-  if (ms === undefined || ms <= 0)
-    throw new ConfigError(`Invalid --${flag}: "${v}" is not a duration such as 90s, 10m or 24h`);
+/** `10m`, `90s`, `24h`: a duration flag in milliseconds; a bad one is a user error. */
+function durationArg(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new ConfigError(`Invalid --${flag}: "${text}" (e.g. 90s, 10m, 24h)\n${USAGE}`);
   return ms;
 }
 

@@ -30,5 +30,13 @@ export function peopleOptions(opts: StartRunOptions, team: Team): Pick<RunOption
   } else if (opts.budgetWait) {
     throw new ConfigError('--budget-wait needs a budget: --max-tokens N or --max-turns N');
   }
+  if (opts.approval === 'on-request') {
+    out.approvals = {
+      policy: 'on-request',
+      ...(opts.approvalTimeoutMs !== undefined ? { timeoutMs: opts.approvalTimeoutMs } : {}),
+    };
+  } else if (opts.approvalTimeoutMs !== undefined) {
+    throw new ConfigError('--approval-timeout needs --approval on-request');
+  }
   return out;
 }

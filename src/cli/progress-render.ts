@@ -143,15 +143,25 @@ export function renderBlock(s: ProgressSnapshot, columns = 200): string[] {
   return [headerLine(s, rows), ...rows.map((r) => `  ${formatRole(r)}`), ...peopleLines(s)].map((l) => cut(l, columns));
 }
 
-/** Lines about the run as a whole that wait for a person: a spent budget. */
+/** Lines about the run as a whole that wait for a person: Codex approvals, a spent budget. */
 export function peopleLines(s: ProgressSnapshot): string[] {
-  const budget = s.state?.budget;
-  const stop = budget?.stopped;
-  if (!stop) return [];
-  const what = stop.what === 'tokens' ? 'token budget' : `turn budget of ${stop.role ?? '?'}`;
-  return [
-    `  stopped: ${what} spent (${stop.used} of ${stop.limit}); go on with: npm run review -- ${s.workflowId} --raise-budget N`,
-  ];
+  const lines = approvalLines(s);
+  const stop = s.state?.budget?.stopped;
+  if (stop) {
+    const what = stop.what === 'tokens' ? 'token budget' : `turn budget of ${stop.role ?? '?'}`;
+    lines.push(
+      `  stopped: ${what} spent (${stop.used} of ${stop.limit}); go on with: npm run review -- ${s.workflowId} --raise-budget N`,
+    );
+  }
+  return lines;
+}
+
+/** A line per Codex approval waiting for a person (`npm run approve`). */
+export function approvalLines(s: ProgressSnapshot): string[] {
+  return (s.state?.approvals?.pending ?? []).map((a) => {
+    const what = a.kind === 'exec' ? (a.command ?? []).join(' ') : `patch ${(a.files ?? []).join(', ')}`;
+    return `  ✋ approval ${a.id} ${a.role} ${a.kind}: ${oneLine(what, 80)}  waiting ${fmtSecs(s.at - a.since)}  (npm run approve -- ${s.workflowId} ${a.id})`;
+  });
 }
 
 /** What identifies a visible change (elapsed time and token counts tick on their own). */
@@ -174,9 +184,12 @@ export function plainLines(prev: PlainState, s: ProgressSnapshot): { lines: stri
     const before = prev.rows.find((x) => x.role === r.role);
     if (!before || changeKey(before) !== changeKey(r)) lines.push(`${stamp} ${formatRole(r)}`);
   });
-  const people = peopleLines(s);
-  const peopleKey = people.join('\n');
-  if (peopleKey !== (prev.people ?? '')) lines.push(...people.map((l) => `${stamp} ${l.trim()}`));
+  // What waits for a person is printed when it changes (the approval lines' waiting time ticks on its own).
+  const peopleKey = [
+    (s.state?.approvals?.pending ?? []).map((a) => a.id).join(','),
+    s.state?.budget?.stopped ? `${s.state.budget.stopped.what}:${s.state.budget.stopped.limit}` : '',
+  ].join('|');
+  if (peopleKey !== (prev.people ?? '|')) lines.push(...peopleLines(s).map((l) => `${stamp} ${l.trim()}`));
   if (s.status !== 'running' && s.status !== prev.status && s.state) lines.push(`${stamp} ${headerLine(s, rows)}`);
   return { lines, next: { rows: rows.length ? rows : prev.rows, status: s.status, people: peopleKey } };
 }
@@ -194,6 +207,7 @@ export function jsonEvent(s: ProgressSnapshot): string {
     roles: rows,
     ...(s.state?.reviews?.pending.length ? { reviews: s.state.reviews.pending } : {}),
     ...(s.state?.budget ? { budget: s.state.budget } : {}),
+    ...(s.state?.approvals && { pendingApprovals: s.state.approvals.pending }),
   });
 }
 

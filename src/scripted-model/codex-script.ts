@@ -3,8 +3,9 @@
  * follows from the input: after our prompt (the last user message Codex did not generate), count the tool outputs.
  *   step i < files  -> `apply_patch` "*** Add File" for file i (Codex 0.153.4 overwrites an existing file with it)
  *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c), after a `command`
- *                      fault's command if one fired
- *   then            -> a final assistant message listing the files
+ *                      fault's command if one fired; with `escalate` (the `needs-approval` fault) it asks to run
+ *                      outside the sandbox, so Codex asks for approval
+ *   then            -> a final assistant message listing the files (and saying so when the check was denied)
  */
 import { fileContent } from './content';
 import { parseCodexPrompt, type ParsedCodexPrompt } from './codex-prompt';
@@ -17,6 +18,8 @@ export interface CodexTurn {
   parsed?: ParsedCodexPrompt;
   /** Tool outputs after the prompt: 0 on the turn's first request. */
   step: number;
+  /** The text of the latest tool output (what Codex told its model about the last tool call). */
+  lastOutput?: string;
 }
 
 /** User messages Codex adds itself start with a tag (<environment_context>, <user_instructions>) or AGENTS.md. */
@@ -32,10 +35,13 @@ export function readCodexTurn(input: readonly Item[]): CodexTurn {
   const last = prompts[prompts.length - 1];
   if (!last) return { prompt: '', step: 0 };
   const history = prompts.slice(0, -1).map((p) => p.text);
+  const outputs = input.slice(last.at + 1).filter(isToolOutput);
+  const lastOut = outputs[outputs.length - 1]?.output;
   return {
     prompt: last.text,
     parsed: parseCodexPrompt(last.text, history),
-    step: input.slice(last.at + 1).filter(isToolOutput).length,
+    step: outputs.length,
+    lastOutput: typeof lastOut === 'string' ? lastOut : lastOut === undefined ? undefined : JSON.stringify(lastOut),
   };
 }
 
@@ -89,6 +95,7 @@ export function codexScript(
   broken: ReadonlySet<string> = new Set(),
   /** Run before the check (a `command` fault): the exec waits for it as long as Codex lets a command hold the turn. */
   slowCommand?: string,
+  escalate = false,
 ): CodexAction {
   const parsed = turn.parsed;
   if (!parsed) {
@@ -117,7 +124,17 @@ export function codexScript(
   }
   if (turn.step === files.length && files.length > 0) {
     const cmd = slowCommand ? `${slowCommand} && ${verifyCommand(files)}` : verifyCommand(files);
-    const args = JSON.stringify({ cmd, yield_time_ms: slowCommand ? 30_000 : 10_000 });
+    const yieldMs = slowCommand ? 30_000 : 10_000;
+    const args = JSON.stringify(
+      escalate
+        ? {
+            cmd,
+            yield_time_ms: yieldMs,
+            sandbox_permissions: 'require_escalated',
+            justification: 'Run the syntax check of the written files outside the sandbox?',
+          }
+        : { cmd, yield_time_ms: yieldMs },
+    );
     return {
       draft: { type: 'function_call', name: 'exec_command', arguments: args },
       final: false,
@@ -125,9 +142,12 @@ export function codexScript(
     };
   }
   const lines = files.map((f, i) => `- ${f} (${Buffer.byteLength(contents[i] ?? '')} bytes)`);
-  const text = [`Wrote ${files.length} file(s):`, ...lines, '', 'Checked them with a syntax check and `wc -c`.'].join(
-    '\n',
-  );
+  const denied = escalate ? deniedReason(turn.lastOutput) : undefined;
+  const checked =
+    denied !== undefined
+      ? `The check command was denied, so the files were not checked: ${denied}`
+      : 'Checked them with a syntax check and `wc -c`.';
+  const text = [`Wrote ${files.length} file(s):`, ...lines, '', checked].join('\n');
   return { draft: { type: 'message', text }, final: true, label: 'message' };
 }
 
@@ -147,6 +167,12 @@ export function withReviewChanges(file: string, content: string, changes: readon
   }
   if (/\.(sh|py|ya?ml|toml)$/.test(file)) return `${content}${flat.map((c) => `# Review: ${c}`).join('\n')}\n`;
   return `${content}\n## Changes from review\n\n${flat.map((c) => `- ${c}`).join('\n')}\n`;
+}
+
+/** The rejection Codex reported for a denied command, if the output says it was denied. */
+function deniedReason(output: string | undefined): string | undefined {
+  if (!output || !/rejected|denied|declined/i.test(output)) return undefined;
+  return output.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
 export function addFilePatch(file: string, content: string): string {

@@ -1,7 +1,8 @@
 /**
  * Fault injection. A rule matches requests by kind, role, run and turn; from its `nth` match on it fires
  * `times` times. Effects: an HTTP error status (429 with Retry-After, 500, 401, ...), a broken stream, a hang,
- * extra latency, or (Codex only) a deliverable the scripted Codex silently skips or writes broken, or a long command.
+ * extra latency, or (Codex only) a deliverable the scripted Codex silently skips or writes broken, a long command, or a
+ * check command that asks for approval.
  */
 import { z } from 'zod';
 import type { CallerKind } from './classify';
@@ -12,6 +13,8 @@ export const FaultEffectSchema = z.union([
   z.literal('omit-deliverable'),
   /** Codex writes one deliverable broken (a server whose POST answers 500, a script that exits 1); a later write is right. */
   z.literal('break-deliverable'),
+  /** Codex runs its check command with `sandbox_permissions: require_escalated`, so it asks for approval (on-request). */
+  z.literal('needs-approval'),
   z.object({
     status: z.number().int().min(400).max(599),
     retryAfterSeconds: z.number().nonnegative().optional(),
@@ -61,11 +64,12 @@ export interface FaultDecision {
   /** A terminal effect: the request fails this way instead of being answered. */
   failure?: Exclude<
     FaultEffect,
-    'omit-deliverable' | 'break-deliverable' | { latencyMs: number } | { command: string }
+    'omit-deliverable' | 'break-deliverable' | 'needs-approval' | { latencyMs: number } | { command: string }
   >;
   extraLatencyMs: number;
   omitDeliverable: boolean;
   breakDeliverable: boolean;
+  needsApproval: boolean;
   /** A command the scripted Codex runs before its check in this turn. */
   command?: string;
   /** Human-readable labels of the rules that fired, for the request log. */
@@ -100,7 +104,13 @@ export class FaultBook {
 
   /** Counts the request against every matching rule and returns the effects that fire. */
   decide(t: FaultTarget): FaultDecision {
-    const decision: FaultDecision = { extraLatencyMs: 0, omitDeliverable: false, breakDeliverable: false, fired: [] };
+    const decision: FaultDecision = {
+      extraLatencyMs: 0,
+      omitDeliverable: false,
+      breakDeliverable: false,
+      needsApproval: false,
+      fired: [],
+    };
     for (const s of this.states) {
       const r = s.rule;
       if (!matches(r, t)) continue;
@@ -114,6 +124,8 @@ export class FaultBook {
         decision.breakDeliverable = true;
       } else if (typeof e === 'object' && 'command' in e) {
         decision.command = e.command;
+      } else if (e === 'needs-approval') {
+        decision.needsApproval = true;
       } else if (typeof e === 'object' && 'latencyMs' in e) {
         decision.extraLatencyMs += e.latencyMs;
       } else if (decision.failure === undefined) {
@@ -129,10 +141,12 @@ export class FaultBook {
 }
 
 function matches(r: FaultRule, t: FaultTarget): boolean {
-  // Skipping or breaking a deliverable, or a long command, is decided once per Codex turn, on its first request.
+  // Skipping or breaking a deliverable, a long command, or asking for approval, is decided once per Codex turn, on its
+  // first request.
   const perTurn =
     r.effect === 'omit-deliverable' ||
     r.effect === 'break-deliverable' ||
+    r.effect === 'needs-approval' ||
     (typeof r.effect === 'object' && 'command' in r.effect);
   if (perTurn && (t.kind !== 'codex' || t.turn !== 1)) return false;
   return (

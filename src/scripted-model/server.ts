@@ -93,6 +93,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   const breakages = new Map<string, string>();
   // The command a `command` fault has the scripted Codex run before its check, per Codex turn.
   const commands = new Map<string, string>();
+  // Codex turns whose `needs-approval` fault fired: their check command asks for escalation.
+  const escalations = new Set<string>();
   /** Output item id -> the reasoning item it was produced with (the API knows this of its own ids). */
   const dependsOn = new Map<string, string>();
   const log = options.log ?? (() => undefined);
@@ -255,11 +257,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       if (toBreak) breakages.set(key, toBreak);
       const broken = breakages.get(key);
       if (decision.command && codexTurn.step === 0) commands.set(key, decision.command);
+      if (decision.needsApproval && codexTurn.step === 0) escalations.add(key);
       const action = codexScript(
         codexTurn,
         new Set(omitted ? [omitted] : []),
         new Set(broken ? [broken] : []),
         commands.get(key),
+        escalations.has(key),
       );
       return { drafts: [action.draft], final: action.final, label: action.label };
     }

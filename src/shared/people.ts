@@ -87,7 +87,8 @@ export interface PendingApproval extends ApprovalRequest {
   since: number;
 }
 
-export type ApprovalDecision = 'approved' | 'approved_for_session' | 'denied' | 'timed-out';
+/** `withdrawn`: the Codex call that asked ended (it finished or failed) before anybody answered. */
+export type ApprovalDecision = 'approved' | 'approved_for_session' | 'denied' | 'timed-out' | 'withdrawn';
 
 export interface ApprovalRecord extends PendingApproval, DecidedBy {
   decision: ApprovalDecision;

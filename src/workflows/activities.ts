@@ -2,6 +2,7 @@
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/errors';
+import type { ApprovalOptions } from '../shared/people';
 import type { ActivityTuning } from '../shared/types';
 
 export interface ActivityProxies {
@@ -21,7 +22,7 @@ export interface ActivityProxies {
 /** Beyond a verification round's own timeout: the sandbox's start and the stop of what it started. */
 export const VERIFY_TIMEOUT_MARGIN_MS = 60_000;
 
-export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
+export function activityProxies(t: ActivityTuning = {}, approvals?: ApprovalOptions): ActivityProxies {
   const retry = {
     initialInterval: t.retryInitialIntervalMs ?? 2_000,
     backoffCoefficient: 2,
@@ -39,8 +40,13 @@ export function activityProxies(t: ActivityTuning = {}): ActivityProxies {
     retry,
     cancellationType,
   };
+  const codexCallTimeout = t.codexCallTimeoutMs ?? 30 * 60_000;
   const codexOptions: ActivityOptions = {
-    startToCloseTimeout: t.codexCallTimeoutMs ?? 30 * 60_000,
+    // A call may wait for people to answer Codex's approvals (heartbeating): their timeout, else a day, on top.
+    startToCloseTimeout:
+      approvals?.policy === 'on-request'
+        ? codexCallTimeout + (approvals.timeoutMs ?? 24 * 3_600_000)
+        : codexCallTimeout,
     heartbeatTimeout,
     retry,
     cancellationType,

@@ -7,6 +7,7 @@ import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { FailureTypes } from '../shared/errors';
 import type {
+  ApprovalPolicy,
   CodexCallRecord,
   CodexToolCall,
   ConversationItem,
@@ -18,6 +19,7 @@ import type {
 } from '../shared/types';
 import type { ActivityProxies } from './activities';
 import type { RunHost } from './affinity';
+import { withdrawApprovals } from './approvals';
 import type { Budget } from './budget';
 import { addUsage, publishDetails, stepEnded, stepFailed, stepOf } from './state';
 
@@ -28,6 +30,8 @@ export interface AgentContext {
   acts: ActivityProxies;
   models?: ModelOverrides;
   sandbox: SandboxMode;
+  /** `on-request`: Codex's approval requests wait for a person (./approvals.ts). */
+  approvalPolicy?: ApprovalPolicy;
   maxTurns: number;
   maxDeliverableRetries: number;
   /** The run's host (host affinity, git workspace); absent in runs started before it (they replay as they ran). */
@@ -209,20 +213,23 @@ async function runCodexCall(
     return output(`Error: unknown threadId "${call.threadId ?? ''}". Start a new session with the codex tool.`);
   }
   await ctx.budget?.beforeCodexCall(step);
-  const result = await ctx.acts.codexCall.executeWithOptions({ ...ctx.acts.codexOptions, summary: label }, [
-    {
-      runId: ctx.runId,
-      role: step.role,
-      label,
-      tool: call.tool,
-      prompt: call.prompt,
-      threadId,
-      cwd: ctx.workspace,
-      approvalPolicy: 'never',
-      sandbox: ctx.sandbox,
-      threadHistory: threadId ? threads.history(threadId) : undefined,
-    },
-  ]);
+  const result = await ctx.acts.codexCall
+    .executeWithOptions({ ...ctx.acts.codexOptions, summary: label }, [
+      {
+        runId: ctx.runId,
+        role: step.role,
+        label,
+        tool: call.tool,
+        prompt: call.prompt,
+        threadId,
+        cwd: ctx.workspace,
+        approvalPolicy: ctx.approvalPolicy ?? 'never',
+        sandbox: ctx.sandbox,
+        threadHistory: threadId ? threads.history(threadId) : undefined,
+      },
+    ])
+    // Approvals it asked for that nobody answered wait for nothing now (./approvals.ts); none in runs without them.
+    .finally(() => withdrawApprovals(ctx.state, label));
   threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
   Object.assign(record, {
     threadId: result.threadId,

@@ -3,11 +3,12 @@
  * listing, and the completed/failed bookkeeping. The team runner (./team.ts) supplies the schedule of the roles.
  */
 import { CancellationScope, condition, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BudgetOptions, ReviewOptions } from '../shared/people';
+import type { ApprovalOptions, BudgetOptions, ReviewOptions } from '../shared/people';
 import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
 import type { AgentContext } from './agent';
+import { installApprovals } from './approvals';
 import { HOST_AFFINITY_PATCH, RunHost } from './affinity';
 import { Budget } from './budget';
 import { Reviews } from './review';
@@ -25,6 +26,7 @@ export interface RunFrameInput {
   maxDeliverableRetries?: number;
   review?: ReviewOptions;
   budget?: BudgetOptions;
+  approvals?: ApprovalOptions;
 }
 
 export async function runPipeline(
@@ -38,8 +40,9 @@ export async function runPipeline(
   // People in the loop: their Update handlers are set before anything runs (./review.ts, ./budget.ts).
   const reviews = new Reviews(state, team, input.review);
   const budget = new Budget(state, input.budget, input.review?.timeoutMs);
+  installApprovals(state, input.approvals);
   publishDetails(state);
-  const acts = activityProxies(input.tuning);
+  const acts = activityProxies(input.tuning, input.approvals);
   const { workflowId } = workflowInfo();
   try {
     // Host affinity and git workspaces (./affinity.ts); runs started before them go on as they ran.
@@ -61,6 +64,7 @@ export async function runPipeline(
         acts,
         models: input.models,
         sandbox: input.sandbox ?? 'workspace-write',
+        approvalPolicy: input.approvals?.policy ?? 'never',
         maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
         maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
         budget,

@@ -94,7 +94,16 @@ export function publishDetails(state: RunState): void {
         ? ` · moved ${state.hostMoves.map((m) => `${m.from} → ${m.to} at ${m.commit.slice(0, 10)}`).join(', ')}`
         : '')
     : '';
-  setCurrentDetails(`${head}${lines.join('\n')}${peopleNote(state)}${ws}${git}`);
+  const asks = (state.approvals?.pending ?? []).map(
+    (a) => `- ✋ **${a.id}** ${a.role} ${a.kind}: \`${approvalSubject(a)}\` in \`${a.cwd ?? '?'}\``,
+  );
+  const waiting = asks.length ? `\n\nWaiting for approval (\`npm run approve\`):\n${asks.join('\n')}` : '';
+  setCurrentDetails(`${head}${lines.join('\n')}${peopleNote(state)}${ws}${git}${waiting}`);
+}
+
+/** What an approval is about: the command, or the files a patch changes. */
+export function approvalSubject(a: { command?: string[]; files?: string[] }): string {
+  return a.command?.length ? a.command.join(' ') : (a.files ?? []).join(', ');
 }
 
 /** "verifying (round 2)", "round 1 failed, owners fixing", "verification passed in round 2". */

@@ -36,7 +36,16 @@ function checkCommon(input: {
   sandbox?: unknown;
   workspace?: unknown;
   maxTurnsPerAgent?: unknown;
+  approvals?: { policy?: unknown; timeoutMs?: unknown };
 }): void {
+  const a = input.approvals;
+  if (
+    a !== undefined &&
+    (typeof a !== 'object' || a === null || !['never', 'on-request'].includes(a.policy as string))
+  ) {
+    throw invalid('approvals.policy must be never or on-request');
+  }
+  checkCount('approvals.timeoutMs', a?.timeoutMs, 1, 7 * 24 * 3_600_000);
   if (input.sandbox !== undefined && !SANDBOXES.includes(input.sandbox as SandboxMode)) {
     throw invalid(`sandbox must be one of ${SANDBOXES.join(', ')}`);
   }

@@ -1,7 +1,7 @@
 /**
  * The Codex call activity: one `codex` or `codex-reply` tool call on the worker's shared Codex MCP server.
  * Temporal owns retries (Codex's own are 0); the call heartbeats while Codex works, answers approval requests
- * by a workspace policy, and continues a thread lost with an earlier Codex process in a new thread.
+ * by a workspace policy (or asks people, `on-request`), and continues a thread lost with an earlier Codex process in a new thread.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from '@temporalio/common';
 import { z } from 'zod';
 import type { Settings } from '../../config/settings';
-import { ConfigError, CodexThreadLostError } from '../../shared/errors';
+import { ConfigError, CodexThreadLostError, TransientServiceError } from '../../shared/errors';
 import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
 import { stoppedActivityError, toApplicationFailure } from '../failures';
@@ -17,6 +17,7 @@ import { classifyCodexError, classifyTransportError } from './errors';
 import { CallTracker } from './progress';
 import { reapWorkspaceProcesses } from './reap';
 import { approvalPolicy } from './approvals';
+import { askPeople } from './ask-people';
 import type { CodexProgress } from './progress';
 import { CodexServer, type CodexToolRequest } from './server';
 import { McpTransport, createCodexTransport, type CodexTransport } from './transport';
@@ -31,6 +32,11 @@ export interface CodexActivityDeps {
   logger?: Logger;
   /** Minimum gap between heartbeats. */
   heartbeatEveryMs?: number;
+  /**
+   * Who answers Codex's approval requests (`on-request`): `people` (the default) through the run's workflow
+   * (./ask-people.ts), or `workspace`, the workspace policy of ./approvals.ts (activity tests without a workflow).
+   */
+  approvals?: 'people' | 'workspace';
 }
 
 export const CodexCallInputSchema = z
@@ -67,7 +73,7 @@ export function createCodexActivities(deps: CodexActivityDeps) {
     /** Runs one Codex tool call; failures leave as `ApplicationFailure`s typed by the error class. */
     async codexCall(input: CodexCallInput): Promise<CodexCallOutput> {
       try {
-        return await runCodexCall(input, settings, getTransport(), deps.heartbeatEveryMs ?? 1_000);
+        return await runCodexCall(input, settings, getTransport(), deps.heartbeatEveryMs ?? 1_000, deps.approvals);
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -80,6 +86,7 @@ async function runCodexCall(
   settings: Settings,
   server: CodexTransport,
   heartbeatEveryMs: number,
+  approvals: CodexActivityDeps['approvals'] = 'people',
 ): Promise<CodexCallOutput> {
   const ctx = Context.current();
   const log = ctx.log;
@@ -109,25 +116,38 @@ async function runCodexCall(
     heartbeatEveryMs,
     server.name,
   );
-  const policy = approvalPolicy(input.cwd, (decision) =>
-    log.info('Codex approval answered', { label: input.label, ...decision }),
-  );
+  // on-request: people answer (./ask-people.ts). The call timeout counts Codex's work only: it pauses while an
+  // approval waits for a person, and the transport's own timeout is the activity's (which allows for the waits).
+  const byPeople = input.approvalPolicy === 'on-request' && approvals === 'people';
+  let deadline: WorkDeadline | undefined;
+  const policy = byPeople
+    ? askPeople(ctx, input, { onWaiting: (waiting) => (waiting ? deadline?.pause() : deadline?.resume()) })
+    : approvalPolicy(input.cwd, (decision) => log.info('Codex approval answered', { label: input.label, ...decision }));
+  const callTimeoutMs = settings.codex.callTimeoutMs;
   const call = async (request: CodexToolRequest) => {
     tracker.beginCall(request.name === 'codex-reply' ? input.threadId : undefined);
+    deadline = byPeople ? new WorkDeadline(callTimeoutMs) : undefined;
     try {
       const result = await server.call(
         request,
         { onEvent: (event) => tracker.onEvent(event), onElicitation: policy },
-        { timeoutMs: settings.codex.callTimeoutMs, signal: ctx.cancellationSignal },
+        deadline
+          ? {
+              timeoutMs: Math.max(callTimeoutMs, ctx.info.startToCloseTimeoutMs),
+              signal: AbortSignal.any([ctx.cancellationSignal, deadline.signal]),
+            }
+          : { timeoutMs: callTimeoutMs, signal: ctx.cancellationSignal },
       );
       return { ...result, text: redact(result.text), threadId: result.threadId ?? tracker.threadId };
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw classifyTransportError(err, {
-        timeoutMs: settings.codex.callTimeoutMs,
+        timeoutMs: callTimeoutMs,
         pid: server.lastPid,
         stderr: server.stderrTail(),
       });
+    } finally {
+      deadline?.stop();
     }
   };
 
@@ -205,6 +225,43 @@ async function runCodexCall(
     throw err;
   } finally {
     tracker.stop();
+  }
+}
+
+/** The Codex call timeout, paused while approvals wait for a person (several may wait at once). */
+export class WorkDeadline {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private leftMs: number;
+  private since = 0;
+  private waiting = 0;
+
+  constructor(private readonly timeoutMs: number) {
+    this.leftMs = timeoutMs;
+    this.arm();
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  pause(): void {
+    if (this.waiting++ > 0 || this.controller.signal.aborted) return;
+    clearTimeout(this.timer);
+    this.leftMs -= Date.now() - this.since;
+  }
+  resume(): void {
+    if (this.waiting === 0 || --this.waiting > 0) return;
+    this.arm();
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+  private arm(): void {
+    if (this.controller.signal.aborted) return;
+    this.since = Date.now();
+    const reason = new TransientServiceError(
+      `The Codex call timed out after ${Math.round(this.timeoutMs / 1000)} s of work (waits for approvals not counted)`,
+    );
+    this.timer = setTimeout(() => this.controller.abort(reason), Math.max(0, this.leftMs));
   }
 }
 

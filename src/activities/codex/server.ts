@@ -51,8 +51,8 @@ export type ReviewDecision = 'approved' | 'approved_for_session' | 'timed_out' |
 
 export interface CallHandlers {
   onEvent?(event: CodexEvent, threadId: string | undefined): void;
-  /** Must decide synchronously; an elicitation is never left unanswered. Default: deny. */
-  onElicitation?(request: CodexElicitation): ReviewDecision;
+  /** May wait (for a person); it must settle: an elicitation is never left unanswered. Default: deny. */
+  onElicitation?(request: CodexElicitation): ReviewDecision | Promise<ReviewDecision>;
 }
 
 export interface CodexToolRequest {
@@ -298,10 +298,10 @@ export class CodexServer {
       }
     };
 
-    client.setRequestHandler(ElicitRequestSchema, (_request, extra) => {
+    client.setRequestHandler(ElicitRequestSchema, async (_request, extra) => {
       const raw = conn.rawElicitations.get(extra.requestId) ?? { message: '' };
       conn.rawElicitations.delete(extra.requestId);
-      const decision = this.decide(conn, raw);
+      const decision = await this.decide(conn, raw);
       this.logger().debug('Codex approval answered', {
         kind: raw.codex_elicitation,
         threadId: raw.threadId,
@@ -315,12 +315,12 @@ export class CodexServer {
     });
   }
 
-  private decide(conn: Connection, raw: CodexElicitation): ReviewDecision {
+  private async decide(conn: Connection, raw: CodexElicitation): Promise<ReviewDecision> {
     const inFlight = this.findInFlight(conn, raw.codex_mcp_tool_call_id, raw.threadId);
     const policy = inFlight?.handlers.onElicitation;
     if (!policy) return { denied: { rejection: 'No approval policy for this request; denied by the orchestrator.' } };
     try {
-      return policy(raw);
+      return await policy(raw);
     } catch (err) {
       return { denied: { rejection: `Approval policy failed: ${String(err)}` } };
     }

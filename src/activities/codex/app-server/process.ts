@@ -28,6 +28,7 @@ export interface AppServerProcessOptions {
   logger: Logger;
   onNotification(method: string, params: Record<string, unknown>): void;
   /** Returns the result, or throws an RpcError to answer with an error. */
+  /** May answer later (an approval waiting for a person). */
   onRequest(method: string, params: Record<string, unknown>): unknown;
   startTimeoutMs?: number;
 }
@@ -187,14 +188,18 @@ export class AppServerProcess {
     }
     const params = (msg.params ?? {}) as Record<string, unknown>;
     if (msg.method !== undefined && msg.id !== undefined) {
-      let reply: object;
-      try {
-        reply = { id: msg.id, result: this.o.onRequest(msg.method, params) };
-      } catch (err) {
-        const code = err instanceof RpcError ? err.code : -32603;
-        reply = { id: msg.id, error: { code, message: err instanceof Error ? err.message : String(err) } };
-      }
-      this.write(reply);
+      const id = msg.id;
+      const method = msg.method;
+      void (async () => {
+        let reply: object;
+        try {
+          reply = { id, result: await this.o.onRequest(method, params) };
+        } catch (err) {
+          const code = err instanceof RpcError ? err.code : -32603;
+          reply = { id, error: { code, message: err instanceof Error ? err.message : String(err) } };
+        }
+        this.write(reply);
+      })();
     } else if (msg.method !== undefined) {
       this.o.onNotification(msg.method, params);
     } else if (typeof msg.id === 'number') {

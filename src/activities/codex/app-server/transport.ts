@@ -291,20 +291,23 @@ export class AppServerTransport implements CodexTransport {
   }
 
   /** Server->client requests: approvals get the policy's decision; anything else is refused, never left pending. */
-  private onServerRequest(method: ServerRequest['method'] | string, params: Record<string, unknown>): unknown {
+  private async onServerRequest(
+    method: ServerRequest['method'] | string,
+    params: Record<string, unknown>,
+  ): Promise<unknown> {
     const threadId = typeof params.threadId === 'string' ? params.threadId : undefined;
     const turn = threadId ? this.byThread.get(threadId) : undefined;
-    const decide = (req: CodexElicitation): ReviewDecision => {
+    const decide = async (req: CodexElicitation): Promise<ReviewDecision> => {
       const policy = turn?.handlers.onElicitation;
       if (!policy) return { denied: { rejection: 'No approval policy for this request' } };
       try {
-        return policy(req);
+        return await policy(req);
       } catch (err) {
         return { denied: { rejection: `Approval policy failed: ${String(err)}` } };
       }
     };
     if (method === 'item/commandExecution/requestApproval') {
-      const decision = decide({
+      const decision = await decide({
         message: String(params.reason ?? ''),
         threadId,
         codex_elicitation: 'exec-approval',
@@ -318,7 +321,7 @@ export class AppServerTransport implements CodexTransport {
       const map = changeMap(changes);
       // A request for write access to a root is judged like a change there.
       if (typeof params.grantRoot === 'string') map[params.grantRoot] = { type: 'grant-root' };
-      const decision = decide({ message: '', threadId, codex_elicitation: 'patch-approval', codex_changes: map });
+      const decision = await decide({ message: '', threadId, codex_elicitation: 'patch-approval', codex_changes: map });
       return { decision: toDecision(decision) === 'accept' ? 'accept' : 'decline' };
     }
     if (method.endsWith('requestApproval')) return { decision: 'decline' };
