@@ -122,10 +122,7 @@ describe('the review CLI', () => {
       pending: [],
     };
     const block = renderBlock(snap).join('\n');
-    assert.match(
-      block,
-      /Designer +awaiting review \(2\) .* since 12:00:00 UTC: npm run review -- wf-1/,
-    );
+    assert.match(block, /Designer +awaiting review \(2\) .* since 12:00:00 UTC: npm run review -- wf-1/);
     assert.match(
       block,
       /stopped: token budget spent \(1200 of 2000\); go on with: npm run review -- wf-1 --raise-budget N/,
