@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ActivityDirectory, renderBlock, takeSnapshot } from '../src/cli/progress';
 import { readHistory } from '../src/report/history';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
@@ -108,6 +109,14 @@ describe('Codex approvals answered by people (real Temporal, real Codex)', () =>
     // The Web UI's current details list it.
     const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     assert.match(meta.currentDetails ?? '', /Waiting for approval[\s\S]*\*\*a1\*\* game_developer exec: `[^`]*wc -c/);
+
+    // The progress view of start-run shows it.
+    const snap = await takeSnapshot(handle, new ActivityDirectory(handle));
+    assert.ok(snap);
+    assert.match(
+      renderBlock(snap).join('\n'),
+      /✋ approval a1 game_developer exec: .*wc -c.* {2}waiting [\d.]+s {2}\(npm run approve -- e2e-approve-ok-\d+ a1\)/,
+    );
 
     // The CLI: the list (text and --json), a rejected decision (exit 2, the run's message), the approval.
     const listed = await approveCli([id]);

@@ -100,6 +100,10 @@ async function main(): Promise<number> {
       }
       return 0;
     }
+    // A run started without --approval on-request has no `approve` handler: say that rather than Temporal's words.
+    if (!(await handle.query<RunState>('progress')).approvals) {
+      throw new ConfigError(`${args.workflowId} does not ask for approvals (start it with --approval on-request)`);
+    }
     const decided = await handle.executeUpdate(approveUpdate, { args: [args.decision] });
     if (args.json) console.log(JSON.stringify({ decided }));
     else for (const d of decided) console.log(`${d.id}: ${d.decision}${d.reason ? ` (${d.reason})` : ''} by ${d.by}`);

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   requestApprovalUpdate,
   type ApprovalRecord,
@@ -36,8 +37,10 @@ export function askPeople(ctx: Context, input: CodexCallInput, options: AskPeopl
     options.onWaiting?.(true);
     try {
       // A retried call finds what its earlier attempt asked in the run state: no second request in history.
-      const known = await knownTicket(handle, req.key);
-      const ticket = known ?? (await handle.executeUpdate(requestApprovalUpdate, { args: [req] }));
+      const ticket = await untilAnswered(ctx, pollEveryMs, async () => {
+        const known = await knownTicket(handle, req.key);
+        return known ?? (await handle.executeUpdate(requestApprovalUpdate, { args: [req] }));
+      });
       ctx.log.info('Codex approval requested', { label: input.label, id: ticket.id, known: !!ticket.decided });
       const decided = ticket.decided ?? (await waitForDecision(ctx, () => handle, ticket.id, pollEveryMs));
       ctx.log.info('Codex approval decided', { label: input.label, id: decided.id, decision: decided.decision });
@@ -46,6 +49,22 @@ export function askPeople(ctx: Context, input: CodexCallInput, options: AskPeopl
       options.onWaiting?.(false);
     }
   };
+}
+
+/**
+ * Retries what fails while the run's worker restarts (a query or an Update with nobody to answer). A rejected Update
+ * or a closed run is final: the request is denied with that message (the activity's own cancellation ends the wait).
+ */
+async function untilAnswered<T>(ctx: Context, everyMs: number, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError) throw err;
+      ctx.log.debug('asking the run for an approval failed; retrying', { error: String(err) });
+    }
+    await ctx.sleep(everyMs);
+  }
 }
 
 async function knownTicket(
