@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -163,6 +164,14 @@ describe('Codex approvals answered by people (real Temporal, real Codex)', () =>
       /The check command was denied.*Denied by tester@ci: no commands outside the sandbox/,
     );
     assert.equal(state.steps.find((s) => s.role === 'game_developer')?.status, 'done');
+    // REPORT.md: Codex's request and the person's decision, with who.
+    const md = await readFile(outcome.reportPaths?.markdown ?? '', 'utf8');
+    assert.match(md, /## People in the loop/);
+    assert.match(md, /\| game_developer \| Codex asked: run `[^`]*wc -c 'index\.html'` \(a1\) \| Codex \|/);
+    assert.match(
+      md,
+      /\| game_developer \| run `[^`]*` \(a1\): denied: no commands outside the sandbox \| tester@ci \|/,
+    );
   });
 
   it('an approval nobody answers is denied as timed out', async () => {
@@ -176,6 +185,8 @@ describe('Codex approvals answered by people (real Temporal, real Codex)', () =>
     assert.equal(d?.decision, 'timed-out');
     assert.equal(d?.by, 'timeout');
     assert.match(await codexAnswers(handle), /The check command was denied.*Nobody answered this approval within 2 s/);
+    const md = await readFile(outcome.reportPaths?.markdown ?? '', 'utf8');
+    assert.match(md, /\| game_developer \| run `[^`]*` \(a1\): timed-out[^|]*\| timeout \|/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The run report's "People in the loop": every decision a person sent (the accepted Updates in the history: reviews,
- * Codex approvals, budget raises), every approval Codex asked for, and what a timeout decided (from the final state).
+ * Codex approvals, budget raises), every approval Codex asked for, and what a timeout or a call's end decided (from
+ * the final state).
  */
 import type { ApprovalRecord, RaiseBudgetInput, ReviewRecord } from '../shared/people';
 import type { RunResult } from '../shared/types';
@@ -33,6 +34,7 @@ export function peopleOf(rec: WorkflowRecord): ReportDecision[] {
         kind: 'approval-request',
         role: r?.role,
         what: `Codex asked: ${asked(r)} (${id ?? '?'}${again})`,
+        by: 'Codex',
       });
     } else if (u.name === 'raiseBudget') {
       const r = u.input as RaiseBudgetInput | undefined;
@@ -45,7 +47,9 @@ export function peopleOf(rec: WorkflowRecord): ReportDecision[] {
   // Timeouts decide without an Update: the final state has them.
   const state = (rec.result as Partial<RunResult> | undefined)?.state;
   for (const r of state?.reviews?.decided ?? []) if (r.decision === 'timed-out') out.push(reviewLine(r));
-  for (const a of state?.approvals?.decided ?? []) if (a.decision === 'timed-out') out.push(approvalLine(a));
+  for (const a of state?.approvals?.decided ?? []) {
+    if (a.decision === 'timed-out' || a.decision === 'withdrawn') out.push(approvalLine(a));
+  }
   return out.sort((a, b) => a.at - b.at);
 }
 
