@@ -28,6 +28,7 @@ describe('scripted verification faults and fixes', () => {
       extraLatencyMs: 0,
       omitDeliverable: false,
       breakDeliverable: true,
+      needsApproval: false,
       fired: ['break-deliverable'],
     });
     assert.equal(at(1).breakDeliverable, false, 'times defaults to 1: the fix is written right');
