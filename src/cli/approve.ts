@@ -4,13 +4,13 @@
  * answers them with the `approve` Update; the waiting Codex calls get the decision and go on.
  * Exit codes: 0 done, 2 bad input, unknown workflow or a decision the run rejected (its message is printed).
  */
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { connectClient } from '../config/temporal-connection';
 import { ConfigError } from '../shared/errors';
 import { approveUpdate, type ApprovalDecisionInput, type PendingApproval } from '../shared/people';
 import type { RunState } from '../shared/types';
+import { describeCliError, runCliMain, whoDecides } from './run-handle';
 
 const USAGE =
   'Usage: npm run approve -- <workflowId> [--json]\n' +
@@ -23,7 +23,7 @@ export interface ApproveArgs {
   decision?: ApprovalDecisionInput;
 }
 
-export function parseApproveArgs(argv: string[], by = whoAmI()): ApproveArgs {
+export function parseApproveArgs(argv: string[], by = whoDecides()): ApproveArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -62,8 +62,6 @@ export function parseApproveArgs(argv: string[], by = whoAmI()): ApproveArgs {
     },
   };
 }
-
-export const whoAmI = (): string => `${os.userInfo().username}@${os.hostname()}`;
 
 /** One line per pending approval: id, role, kind, what, where, how long it has waited. */
 export function pendingLines(pending: PendingApproval[], now = Date.now()): string[] {
@@ -113,22 +111,13 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const msg =
-        err instanceof ConfigError
-          ? err.message
-          : err instanceof WorkflowNotFoundError
-            ? `no run ${String(err.workflowId)} (or it has ended)`
-            : err instanceof WorkflowUpdateFailedError
-              ? `rejected: ${(err.cause as Error | undefined)?.message ?? err.message}`
-              : err instanceof Error
-                ? `${err.name}: ${err.message}`
-                : String(err);
-      process.stderr.write(`approve: ${msg}\n`);
-      process.exit(2);
-    },
-  );
+/** A missing run and a refused decision in the words of this command; anything else as every CLI says it. */
+function describeApproveError(err: unknown): string {
+  if (err instanceof WorkflowNotFoundError) return `no run ${String(err.workflowId)} (or it has ended)`;
+  if (err instanceof WorkflowUpdateFailedError) {
+    return `rejected: ${(err.cause as Error | undefined)?.message ?? err.message}`;
+  }
+  return describeCliError(err);
 }
+
+if (require.main === module) runCliMain('approve', main, describeApproveError);

@@ -6,13 +6,13 @@
  * already closed run.
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { clientConnectConfig, connectClient } from '../config/temporal-connection';
 import { finishRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
+import { runCliMain, whoDecides } from './run-handle';
 
 export const CANCEL_USAGE = 'Usage: npm run cancel -- <workflowId> [--reason TEXT] [--wait | --no-wait]';
 
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   const { connection, namespace } = await connectClient();
   try {
     // Recorded in the history's cancel request, and so in the report: who cancelled.
-    const identity = `${os.userInfo().username}@${os.hostname()} (npm run cancel)`;
+    const identity = `${whoDecides()} (npm run cancel)`;
     const client = new Client({ connection, namespace, identity });
     const handle = client.workflow.getHandle(args.workflowId);
     const description = await handle.describe().catch((err: unknown) => {
@@ -112,14 +112,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const msg =
-        err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      process.stderr.write(`cancel: ${msg}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCliMain('cancel', main);

@@ -11,6 +11,7 @@ import { clientConnectConfig, connectClient } from '../config/temporal-connectio
 import { reportDir, reportFromHistory, writeReport } from '../report/run-report';
 import { webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
+import { runCliMain } from './run-handle';
 
 export const REPORT_USAGE = 'Usage: npm run report -- <workflowId> [--run-id RUN_ID] [--out DIR]';
 
@@ -79,14 +80,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const msg =
-        err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      process.stderr.write(`report: ${msg}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCliMain('report', main);

@@ -11,7 +11,7 @@ import { ConfigError } from '../shared/errors';
 import { raiseBudgetUpdate, reviewUpdate, type ReviewDecisionInput } from '../shared/people';
 import type { RunState } from '../shared/types';
 import { fmtTokens } from './progress-render';
-import { formatAge, openRun, rejection, whoDecides } from './run-handle';
+import { formatAge, openRun, rejection, runCliMain, whoDecides } from './run-handle';
 
 const USAGE =
   'Usage: npm run review -- <workflowId> [--json] | --approve [--role ROLE] | --changes "TEXT" [--role ROLE] |' +
@@ -169,14 +169,4 @@ export function describeWaits(workflowId: string, state: RunState, now = Date.no
   return lines;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const msg =
-        err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      process.stderr.write(`review: ${msg}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCliMain('review', main);

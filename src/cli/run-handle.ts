@@ -78,3 +78,20 @@ export function formatAge(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
+
+/** A CLI error as one line: a ConfigError's message as it is, anything else with its name. */
+export function describeCliError(err: unknown): string {
+  if (err instanceof ConfigError) return err.message;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Runs a CLI's `main`: its exit code, or `<name>: <error>` on stderr and exit 2. */
+export function runCliMain(name: string, main: () => Promise<number>, describe = describeCliError): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`${name}: ${describe(err)}\n`);
+      process.exit(2);
+    },
+  );
+}
