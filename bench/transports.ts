@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { codexConfig, continuationPrompt } from '../src/activities/codex/call';
 import { AppServerTransport } from '../src/activities/codex/app-server/transport';
-import { McpTransport, type CodexTransport } from '../src/activities/codex/transport';
-import { CodexServer } from '../src/activities/codex/server';
+import { CodexServer } from '../src/activities/codex/mcp/server';
+import { McpTransport } from '../src/activities/codex/mcp/transport';
+import type { CodexTransport } from '../src/activities/codex/transport';
 import {
   SCRIPTED_APP_SERVER_MODEL_SLUG,
   SCRIPTED_MODEL_KEY,

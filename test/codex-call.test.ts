@@ -13,7 +13,7 @@ import { continuationPrompt, createCodexActivities } from '../src/activities/cod
 import { approvalPolicy } from '../src/activities/codex/approvals';
 import { classifyCodexError } from '../src/activities/codex/errors';
 import type { CodexProgress } from '../src/activities/codex/progress';
-import { CodexServer } from '../src/activities/codex/server';
+import { CodexServer } from '../src/activities/codex/mcp/server';
 import { SCRIPTED_MODEL_KEY, SCRIPTED_MODEL_SLUG, codexBinaryPath, type Settings } from '../src/config/settings';
 import { codexPrompt, startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { CodexFatalError, CodexThreadLostError, TransientServiceError } from '../src/shared/errors';

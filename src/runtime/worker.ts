@@ -5,7 +5,8 @@
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createActivities, defaultHost, hostActivities } from '../activities';
-import { createCodexTransport, type CodexTransport } from '../activities/codex/transport';
+import { createCodexTransport } from '../activities/codex/create-transport';
+import type { CodexTransport } from '../activities/codex/transport';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 

@@ -4,7 +4,7 @@
  * reason Codex passes on to its model. The answer is always given, never left pending.
  */
 import path from 'node:path';
-import type { CodexElicitation, ReviewDecision } from './server';
+import type { CodexElicitation, ReviewDecision } from './transport';
 
 export interface ApprovalRecord {
   kind: string;

@@ -16,7 +16,7 @@ import {
 } from '../../shared/people';
 import type { CodexCallInput, RunState } from '../../shared/types';
 import { isInside } from './approvals';
-import type { CodexElicitation, ReviewDecision } from './server';
+import type { CodexElicitation, ReviewDecision } from './transport';
 
 export interface AskPeopleOptions {
   pollEveryMs?: number;

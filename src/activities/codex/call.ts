@@ -1,5 +1,5 @@
 /**
- * The Codex call activity: one `codex` or `codex-reply` tool call on the worker's shared Codex MCP server.
+ * The Codex call activity: one `codex` or `codex-reply` call on the worker's shared Codex transport.
  * Temporal owns retries (Codex's own are 0); the call heartbeats while Codex works, answers approval requests
  * by a workspace policy (or asks people, `on-request`), and continues a thread lost with an earlier Codex process in a new thread.
  */
@@ -19,8 +19,10 @@ import { reapWorkspaceProcesses } from './reap';
 import { approvalPolicy } from './approvals';
 import { askPeople } from './ask-people';
 import type { CodexProgress } from './progress';
-import { CodexServer, type CodexToolRequest } from './server';
-import { McpTransport, createCodexTransport, type CodexTransport } from './transport';
+import { createCodexTransport } from './create-transport';
+import type { CodexServer } from './mcp/server';
+import { McpTransport } from './mcp/transport';
+import type { CodexToolRequest, CodexTransport } from './transport';
 
 export interface CodexActivityDeps {
   settings: Settings;

@@ -1,10 +1,10 @@
 /**
- * What one Codex call did, read from its `codex/event` notifications, and the heartbeats that report it.
- * Heartbeats go out at most once per `everyMs`: on events, and on a timer while the model thinks silently.
+ * What one Codex call did, read from the transport-neutral events of ./transport.ts, and the heartbeats that
+ * report it. Heartbeats go out at most once per `everyMs`: on events, and on a timer while the model thinks silently.
  */
 import path from 'node:path';
 import { ZERO_USAGE, type TokenUsage } from '../../shared/types';
-import type { CodexEvent } from './server';
+import type { CodexEvent } from './transport';
 
 /** Small on purpose: heartbeat details are recorded by Temporal. */
 export interface CodexProgress {
@@ -19,13 +19,6 @@ export interface CodexProgress {
   elapsedMs: number;
 }
 
-interface CodexTokenUsage {
-  input_tokens?: number;
-  output_tokens?: number;
-  reasoning_output_tokens?: number;
-  total_tokens?: number;
-}
-
 export class CallTracker {
   events = 0;
   commands = 0;
@@ -34,7 +27,7 @@ export class CallTracker {
   private readonly changed = new Set<string>();
   /** Usage of earlier tool calls of this activity (a lost thread continued in a new one). */
   private settled: TokenUsage = { ...ZERO_USAGE };
-  /** Thread totals before and after this call: token_count events carry the thread's running total. */
+  /** Thread totals before and after this call: token events carry the thread's running total. */
   private base: TokenUsage | undefined;
   private latest: TokenUsage | undefined;
   private readonly started = Date.now();
@@ -65,24 +58,26 @@ export class CallTracker {
 
   onEvent(event: CodexEvent): void {
     this.events += 1;
-    this.lastEvent = event.type;
+    this.lastEvent = event.name;
     switch (event.type) {
-      case 'session_configured':
-        if (typeof event.thread_id === 'string' && event.thread_id !== this.threadId) {
-          this.threadId = event.thread_id;
+      case 'thread':
+        if (event.threadId !== this.threadId) {
+          this.threadId = event.threadId;
           // At once: a retried attempt reads the thread id from the last heartbeat to resume it.
           this.beat();
           return;
         }
         break;
-      case 'token_count':
-        this.onTokenCount(event);
+      case 'tokens':
+        // The first count of this call tells where the thread stood before it: its total minus this response.
+        this.base ??= event.last ? sub(event.total, event.last) : { ...ZERO_USAGE };
+        this.latest = event.total;
         break;
-      case 'exec_command_begin':
+      case 'command':
         this.commands += 1;
         break;
-      case 'patch_apply_end':
-        if (event.success !== false) this.onPatch(event.changes);
+      case 'files':
+        if (event.success) for (const file of event.paths) this.changed.add(this.relative(file));
         break;
     }
     this.maybeBeat();
@@ -99,23 +94,6 @@ export class CallTracker {
 
   stop(): void {
     clearInterval(this.timer);
-  }
-
-  private onTokenCount(event: CodexEvent): void {
-    const info = event.info as { total_token_usage?: CodexTokenUsage; last_token_usage?: CodexTokenUsage } | null;
-    if (!info?.total_token_usage) return;
-    const total = fromCodex(info.total_token_usage);
-    // The first count of this call tells where the thread stood before it: its total minus this response.
-    this.base ??= info.last_token_usage ? sub(total, fromCodex(info.last_token_usage)) : { ...ZERO_USAGE };
-    this.latest = total;
-  }
-
-  private onPatch(changes: unknown): void {
-    if (!changes || typeof changes !== 'object') return;
-    for (const [file, change] of Object.entries(changes as Record<string, { move_path?: unknown }>)) {
-      this.changed.add(this.relative(file));
-      if (typeof change?.move_path === 'string') this.changed.add(this.relative(change.move_path));
-    }
   }
 
   /** Workspace-relative with forward slashes; a path outside the workspace stays absolute. */
@@ -144,15 +122,6 @@ export class CallTracker {
       elapsedMs: this.lastBeat - this.started,
     });
   }
-}
-
-function fromCodex(u: CodexTokenUsage): TokenUsage {
-  return {
-    input: u.input_tokens ?? 0,
-    output: u.output_tokens ?? 0,
-    reasoning: u.reasoning_output_tokens ?? 0,
-    total: u.total_tokens ?? 0,
-  };
 }
 
 const add = (a: TokenUsage, b: TokenUsage): TokenUsage => ({

@@ -4,17 +4,25 @@
  *
  * The activity's `codex` request becomes `thread/start` + `turn/start`, `codex-reply` becomes `turn/start` on the
  * thread (after `thread/resume` when this process has not loaded it: a thread survives its process in its
- * rollout). Notifications are translated into the mcp path's `codex/event` shapes (session_configured,
- * token_count, exec_command_begin, patch_apply_end) so progress, heartbeats and token counts are the same, and
- * approval requests into the same `CodexElicitation` the approval policy already answers.
+ * rollout). Notifications are mapped to the seam's transport-neutral events (thread, tokens, command, files), and
+ * approval requests to the `CodexElicitation` the approval policy answers.
  */
 import type { Logger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { SCRIPTED_MODEL_KEY, type Settings } from '../../../config/settings';
 import { TransientServiceError } from '../../../shared/errors';
-import type { CodexCallResult, CodexTransport } from '../transport';
-import type { CallHandlers, CodexElicitation, CodexToolOptions, CodexToolRequest, ReviewDecision } from '../server';
-import { defaultCodexHome, resolveCodexCommand } from '../server';
+import type { TokenUsage } from '../../../shared/types';
+import { defaultCodexHome, resolveCodexCommand } from '../binary';
+import type {
+  CallHandlers,
+  CodexCallResult,
+  CodexElicitation,
+  CodexEvent,
+  CodexToolOptions,
+  CodexToolRequest,
+  CodexTransport,
+  ReviewDecision,
+} from '../transport';
 import { AppServerProcess, RpcError } from './process';
 import { restoreRollout, saveRollout } from './rollouts';
 import type { ServerRequest } from './protocol/ServerRequest';
@@ -120,7 +128,8 @@ export class AppServerTransport implements CodexTransport {
       throw new TransientServiceError(`Codex thread ${threadId} is already running a turn`);
     this.byThread.set(threadId, turn);
     // Tells the call (and its first heartbeat) the thread id at once: a retry resumes this thread.
-    emit(turn, { type: 'session_configured', thread_id: threadId });
+    const how = request.name === 'codex' ? 'thread/start' : resumed ? 'thread/resume' : 'turn/start';
+    emit(turn, { type: 'thread', name: how, threadId });
     try {
       const completed = new Promise<TurnCompletedNotification>((resolve) => {
         turn.done = resolve;
@@ -247,17 +256,14 @@ export class AppServerTransport implements CodexTransport {
     switch (method) {
       case 'thread/tokenUsage/updated': {
         const { tokenUsage } = params as unknown as ThreadTokenUsageUpdatedNotification;
-        emit(turn, {
-          type: 'token_count',
-          info: { total_token_usage: usage(tokenUsage.total), last_token_usage: usage(tokenUsage.last) },
-        });
+        emit(turn, { type: 'tokens', name: method, total: usage(tokenUsage.total), last: usage(tokenUsage.last) });
         return;
       }
       case 'item/started': {
         const { item } = params as unknown as ItemStartedNotification;
-        if (item.type === 'commandExecution') emit(turn, { type: 'exec_command_begin', command: item.command });
+        if (item.type === 'commandExecution') emit(turn, { type: 'command', name: `${method}:${item.type}` });
         else if (item.type === 'fileChange') turn.fileChanges.set(item.id, item.changes);
-        else emit(turn, { type: `item_started:${item.type}` });
+        else emit(turn, { type: 'other', name: `${method}:${item.type}` });
         return;
       }
       case 'item/completed': {
@@ -270,11 +276,14 @@ export class AppServerTransport implements CodexTransport {
         }
         if (item.type === 'fileChange') {
           emit(turn, {
-            type: 'patch_apply_end',
+            type: 'files',
+            name: `${method}:${item.type}`,
             success: item.status === 'completed',
-            changes: changeMap(item.changes),
+            paths: item.changes.flatMap((c) =>
+              c.kind.type === 'update' && c.kind.move_path ? [c.path, c.kind.move_path] : [c.path],
+            ),
           });
-        } else emit(turn, { type: `item_completed:${item.type}` });
+        } else emit(turn, { type: 'other', name: `${method}:${item.type}` });
         return;
       }
       case 'turn/completed': {
@@ -286,7 +295,7 @@ export class AppServerTransport implements CodexTransport {
         return;
       }
       default:
-        emit(turn, { type: method });
+        emit(turn, { type: 'other', name: method });
     }
   }
 
@@ -351,7 +360,7 @@ function threadParams(args: ThreadArgs): ThreadStartParams {
   return params;
 }
 
-function emit(turn: ActiveTurn, event: { type: string; [key: string]: unknown }): void {
+function emit(turn: ActiveTurn, event: CodexEvent): void {
   try {
     turn.handlers.onEvent?.(event, turn.threadId);
   } catch {
@@ -359,16 +368,11 @@ function emit(turn: ActiveTurn, event: { type: string; [key: string]: unknown })
   }
 }
 
-function usage(u: TokenUsageBreakdown) {
-  return {
-    input_tokens: u.inputTokens,
-    output_tokens: u.outputTokens,
-    reasoning_output_tokens: u.reasoningOutputTokens,
-    total_tokens: u.totalTokens,
-  };
+function usage(u: TokenUsageBreakdown): TokenUsage {
+  return { input: u.inputTokens, output: u.outputTokens, reasoning: u.reasoningOutputTokens, total: u.totalTokens };
 }
 
-/** The mcp path's `changes` map: path -> { type, move_path }. */
+/** The `changes` map of an mcp approval request (`codex_changes`): path -> { type, move_path }. */
 function changeMap(changes: FileUpdateChange[]): Record<string, { type: string; move_path?: string }> {
   const out: Record<string, { type: string; move_path?: string }> = {};
   for (const c of changes) {

@@ -1,17 +1,16 @@
 /**
- * One long-lived `codex mcp-server` child process per worker, started lazily on the first call, shared by
- * concurrent calls (each `tools/call` runs its own Codex thread, concurrently) and started again on the next
- * call when it died. Threads live only inside the process that created them, so a restart loses them: the call
+ * The `codex mcp-server` client (the MCP SDK over stdio). One long-lived child process per worker, started lazily
+ * on the first call, shared by concurrent calls (each `tools/call` runs its own Codex thread, concurrently) and
+ * started again on the next call when it died. Threads live only inside the process that created them, so a restart loses them: the call
  * layer continues a lost thread in a new one.
  *
  * The server also routes what Codex sends while a call runs: `codex/event` notifications (which carry the
- * JSON-RPC request id in `params._meta.requestId`) and `elicitation/create` approval requests (which carry it as
+ * JSON-RPC request id in `params._meta.requestId`; ./events.ts maps them to the seam's events) and `elicitation/create` approval requests (which carry it as
  * `codex_mcp_tool_call_id`) go to the handlers of the call that caused them.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -23,47 +22,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
-import type { Settings } from '../../config/settings';
-import { ConfigError, TransientServiceError } from '../../shared/errors';
-
-/** A `codex/event` notification's payload: `msg.type` names the event (token_count, exec_command_begin, ...). */
-export interface CodexEvent {
-  type: string;
-  [key: string]: unknown;
-}
-
-/** The raw params of an approval request; the MCP SDK's schema strips every `codex_*` field. */
-export interface CodexElicitation {
-  message: string;
-  threadId?: string;
-  codex_elicitation?: 'exec-approval' | 'patch-approval' | string;
-  codex_mcp_tool_call_id?: string;
-  codex_call_id?: string;
-  codex_command?: string[];
-  codex_cwd?: string;
-  codex_changes?: Record<string, unknown>;
-  codex_reason?: string;
-  [key: string]: unknown;
-}
-
-/** The answer Codex reads: only `decision` counts; a missing or malformed one hangs or silently denies. */
-export type ReviewDecision = 'approved' | 'approved_for_session' | 'timed_out' | { denied: { rejection: string } };
-
-export interface CallHandlers {
-  onEvent?(event: CodexEvent, threadId: string | undefined): void;
-  /** May wait (for a person); it must settle: an elicitation is never left unanswered. Default: deny. */
-  onElicitation?(request: CodexElicitation): ReviewDecision | Promise<ReviewDecision>;
-}
-
-export interface CodexToolRequest {
-  name: 'codex' | 'codex-reply';
-  arguments: Record<string, unknown>;
-}
-
-export interface CodexToolOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
+import type { Settings } from '../../../config/settings';
+import { ConfigError, TransientServiceError } from '../../../shared/errors';
+import { defaultCodexHome, resolveCodexCommand } from '../binary';
+import type { CallHandlers, CodexElicitation, CodexToolOptions, CodexToolRequest, ReviewDecision } from '../transport';
+import { fromCodexEvent, type McpCodexEvent } from './events';
 
 export interface CodexServerOptions {
   /** Worker settings: supply command, home and (when a real key is configured) the API key. */
@@ -285,14 +248,14 @@ export class CodexServer {
         _meta?: { requestId?: unknown; threadId?: unknown };
         msg?: unknown;
       };
-      const msg = params.msg as CodexEvent | undefined;
+      const msg = params.msg as McpCodexEvent | undefined;
       if (!msg || typeof msg.type !== 'string') return;
       const threadId = typeof params._meta?.threadId === 'string' ? params._meta.threadId : undefined;
       const inFlight = this.findInFlight(conn, params._meta?.requestId, threadId);
       if (!inFlight) return;
       inFlight.threadId ??= threadId;
       try {
-        inFlight.handlers.onEvent?.(msg, threadId);
+        inFlight.handlers.onEvent?.(fromCodexEvent(msg), threadId);
       } catch (err) {
         this.logger().warn('Codex event handler failed', { error: String(err) });
       }
@@ -388,48 +351,6 @@ export class CodexServer {
   }
 }
 
-const TARGET_TRIPLES: Record<string, { pkg: string; triple: string }> = {
-  'linux-x64': { pkg: '@openai/codex-linux-x64', triple: 'x86_64-unknown-linux-musl' },
-  'linux-arm64': { pkg: '@openai/codex-linux-arm64', triple: 'aarch64-unknown-linux-musl' },
-  'darwin-x64': { pkg: '@openai/codex-darwin-x64', triple: 'x86_64-apple-darwin' },
-  'darwin-arm64': { pkg: '@openai/codex-darwin-arm64', triple: 'aarch64-apple-darwin' },
-  'win32-x64': { pkg: '@openai/codex-win32-x64', triple: 'x86_64-pc-windows-msvc' },
-  'win32-arm64': { pkg: '@openai/codex-win32-arm64', triple: 'aarch64-pc-windows-msvc' },
-};
-
-/**
- * The native codex binary from the pinned platform package, so the child's pid is Codex itself (no Node wrapper
- * in between). Falls back to `node @openai/codex/bin/codex.js` when the platform package is missing.
- */
-export function resolveCodexCommand(configured?: string): { command: string; args: string[] } {
-  if (configured && !configured.endsWith('.js')) return { command: configured, args: [] };
-  const target = TARGET_TRIPLES[`${process.platform}-${process.arch}`];
-  if (target) {
-    try {
-      // From the wrapper's package: a second Codex version (the app-server alias) has its own nested platform package.
-      const from = configured ? [path.dirname(path.dirname(configured))] : undefined;
-      const pkgDir = path.dirname(require.resolve(`${target.pkg}/package.json`, from && { paths: from }));
-      const exe = path.join(
-        pkgDir,
-        'vendor',
-        target.triple,
-        'bin',
-        process.platform === 'win32' ? 'codex.exe' : 'codex',
-      );
-      if (fs.existsSync(exe)) return { command: exe, args: [] };
-    } catch {
-      // Platform package not installed: use the wrapper.
-    }
-  }
-  const js = configured ?? path.join(path.dirname(require.resolve('@openai/codex/package.json')), 'bin', 'codex.js');
-  return { command: process.execPath, args: [js] };
-}
-
-/** Outside /tmp: Codex refuses to create its helper binaries (PATH aliases) under a temporary directory. */
-export function defaultCodexHome(): string {
-  return path.join(os.homedir(), '.cache', 'durable-codex-agents', 'codex-home', `worker-${process.pid}`);
-}
-
 function startFailure(err: unknown, command: string, stderrTail: string[]): Error {
   if (err instanceof ConfigError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -442,6 +363,6 @@ function startFailure(err: unknown, command: string, stderrTail: string[]): Erro
   });
 }
 
-export function errorMessage(err: unknown): string {
+function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
