@@ -14,7 +14,7 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
-import type { TracingConfig, WorkerTracing } from './telemetry';
+import type { TracingConfig, WorkerTracing } from './tracing-config';
 
 const SHUTDOWN_LIMIT_MS = 3_000;
 let globalsInstalled = false;

@@ -5,7 +5,7 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 import type { RoleId } from './team';
-import type { FileRecord, TokenUsage } from './types';
+import type { FileRecord, TokenUsage } from './records';
 
 /** Who decided: the CLI sends `user@host`; the workflow stamps the time. */
 export interface DecidedBy {

@@ -12,19 +12,13 @@ import type {
   ReviewOptions,
   ReviewRecord,
 } from './people';
+import { ZERO_USAGE, type FileRecord, type TokenUsage } from './records';
 import type { AgentTool, ReasoningEffort, RoleId as Role, Team } from './team';
+
+export { ZERO_USAGE, type FileRecord, type TokenUsage };
 
 /** A Responses API input/output item (message, function_call, function_call_output, reasoning, ...). */
 export type ConversationItem = { type: string } & Record<string, unknown>;
-
-export interface TokenUsage {
-  input: number;
-  output: number;
-  reasoning: number;
-  total: number;
-}
-
-export const ZERO_USAGE: TokenUsage = { input: 0, output: 0, reasoning: 0, total: 0 };
 
 // ---- model turn ----
 
@@ -122,12 +116,6 @@ export interface CreateWorkspaceInput {
   workflowId: string;
   /** A directory the user asked for; must be inside the allowed root. */
   requested?: string;
-}
-
-export interface FileRecord {
-  path: string;
-  size: number;
-  sha256: string;
 }
 
 export interface GateInput {

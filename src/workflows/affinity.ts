@@ -21,7 +21,6 @@ import { FailureTypes } from '../shared/errors';
 import type { StepCommit, WorkspacePlacement } from '../shared/placement';
 import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
 import type { ActivityProxies } from './activities';
-import type { AgentContext } from './agent';
 import { publishDetails, stepOf } from './state';
 
 /** The patch that turned on host affinity: runs started before it replay on the shared queue as they ran. */
@@ -96,7 +95,11 @@ export class RunHost {
    * One role's step on the run's host: `attempt` gets a context whose workspace activities go to the host; when its
    * gate has passed, the step is committed and pushed. A lost host makes the step start again on the new host.
    */
-  async runStep(ctx: AgentContext, role: string, attempt: (ctx: AgentContext) => Promise<string>): Promise<string> {
+  async runStep<C extends { workspace: string; acts: ActivityProxies }>(
+    ctx: C,
+    role: string,
+    attempt: (ctx: C) => Promise<string>,
+  ): Promise<string> {
     const step = stepOf(this.state, role);
     for (let restarts = 0; ; restarts++) {
       const epoch = this.epoch;

@@ -5,20 +5,13 @@
  */
 import { COOKBOOK_TEAM } from '../../shared/builtin-teams';
 import { teamRole } from '../../shared/team';
+import type { ContentContext } from './context';
 import { contentByKind } from './kinds';
 import { optionalFits, type TaskFacts } from './task';
 
 /** The cookbook's roles these generators write about. */
 type MultiAgentRole = 'project_manager' | 'designer' | 'frontend' | 'backend' | 'tester';
 const spec = (role: MultiAgentRole) => teamRole(COOKBOOK_TEAM, role);
-
-export interface ContentContext {
-  facts: TaskFacts;
-  taskList: string;
-  /** Title of the role the file is for, and what the file is for, when the prompt says. */
-  roleTitle?: string;
-  purpose?: string;
-}
 
 type Generator = (c: ContentContext) => string;
 

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isBugBusters } from '../text';
-import { GENERIC, placeholder, type ContentContext } from './generic';
+import type { ContentContext } from './context';
+import { GENERIC, placeholder } from './generic';
 import { taskFacts } from './task';
 
 export { optionalFits, taskFacts, type TaskFacts } from './task';

@@ -2,7 +2,7 @@
  * Content for any deliverable of any team: small, valid files of the path's kind, built from the task's facts, the
  * role that owns the file and the file's purpose. JS passes `node --check`, shell passes `bash -n`, JSON parses.
  */
-import type { ContentContext } from './generic';
+import type { ContentContext } from './context';
 
 const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

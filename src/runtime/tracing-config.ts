@@ -1,0 +1,21 @@
+/** What ./telemetry (always loaded) and ./tracing (the OpenTelemetry SDK, loaded only when tracing is on) share. */
+import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
+import { z } from 'zod';
+
+export const TracingConfigSchema = z.object({
+  /** Where spans are POSTed (OTLP/HTTP protobuf), e.g. http://localhost:4318/v1/traces. */
+  tracesUrl: z.url({ protocol: /^https?$/ }),
+  serviceName: z.string().min(1),
+});
+export type TracingConfig = z.infer<typeof TracingConfigSchema>;
+
+/** What a worker needs to trace: interceptors, the sink that exports workflow spans, and a flush on shutdown. */
+export interface WorkerTracing {
+  config: TracingConfig;
+  /** Bundled into the workflow code. */
+  workflowInterceptorModules: string[];
+  activityInterceptors: ActivityInterceptorsFactory[];
+  sinks: NonNullable<WorkerOptions['sinks']>;
+  /** Flushes and stops the exporter; bounded, so an unreachable collector cannot hold up shutdown. */
+  shutdown(): Promise<void>;
+}
