@@ -7,8 +7,9 @@
 #
 # test/generated-protocol.test.ts runs it into a temporary OUT and fails when the committed files differ.
 set -euo pipefail
+OUT=${1:+$(realpath -m "$1")}
 cd "$(dirname "$0")/.."
-OUT=${1:-src/activities/codex/app-server/protocol}
+OUT=${OUT:-src/activities/codex/app-server/protocol}
 # What the transport speaks (some only as documentation of the methods it sends), plus whatever
 # app-server/*.ts imports from ./protocol/ (so a new import is never missing after regeneration).
 ROOTS="InitializeParams ServerRequest v2/ThreadStartParams v2/ThreadStartResponse v2/ThreadResumeParams v2/ThreadResumeResponse v2/TurnStartParams v2/TurnStartResponse v2/TurnInterruptParams v2/TurnCompletedNotification v2/ItemStartedNotification v2/ItemCompletedNotification v2/ThreadTokenUsageUpdatedNotification v2/CommandExecutionRequestApprovalParams v2/CommandExecutionRequestApprovalResponse v2/FileChangeRequestApprovalParams v2/FileChangeRequestApprovalResponse"
