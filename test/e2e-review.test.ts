@@ -22,6 +22,7 @@ import type { Team } from '../src/shared/team';
 import type { RunResult, RunState, TeamRunInput } from '../src/shared/types';
 import { runCli } from './helpers/cli';
 import { CRASH_TUNING, WorkerFleet, waitFor } from './helpers/crash';
+import { progressQuery } from '../src/shared/progress';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'teams');
 let stack: LocalStack;
@@ -50,7 +51,7 @@ function start(id: string, options: Partial<TeamRunInput>): Promise<WorkflowHand
   });
 }
 
-const progress = (h: WorkflowHandle) => h.query<RunState>('progress').catch(() => undefined);
+const progress = (h: WorkflowHandle) => h.query(progressQuery).catch(() => undefined);
 
 /** Waits until `role` waits for its review `round`. */
 function reviewPending(h: WorkflowHandle, role: string, round: number): Promise<RunState> {

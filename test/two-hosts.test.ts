@@ -22,8 +22,9 @@ import { bundleWorkflows } from '../src/runtime/worker';
 import { COOKBOOK_TEAM, SINGLE_TEAM } from '../src/shared/builtin-teams';
 import type { Role } from '../src/shared/roles';
 import { requiredPaths } from '../src/shared/team';
-import type { ActivityTuning, RunResult, RunState } from '../src/shared/types';
+import type { ActivityTuning, RunResult } from '../src/shared/types';
 import { WorkerProcess, timeline, waitFor } from './helpers/crash';
+import { progressQuery } from '../src/shared/progress';
 
 const TUNING: ActivityTuning = {
   heartbeatTimeoutMs: 3_000,
@@ -109,7 +110,7 @@ async function startWorker(h: Host): Promise<WorkerProcess> {
   return w;
 }
 
-const progress = (h: WorkflowHandle) => h.query<RunState>('progress').catch(() => undefined);
+const progress = (h: WorkflowHandle) => h.query(progressQuery).catch(() => undefined);
 const git = (...args: string[]) => execFileSync('git', ['-C', remote, ...args], { encoding: 'utf8' }).trim();
 
 function finishedBefore(history: WorkflowRecord, at: number): Set<string> {

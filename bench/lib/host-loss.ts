@@ -16,6 +16,7 @@ import { secs } from './format';
 import { awaitPipeline, startBenchStack, startPipeline } from './pipeline';
 import { injectedFor, type InjectedLatency } from './timing';
 import { spawnWorker, type WorkerProcess } from './worker-process';
+import { progressQuery } from '../../src/shared/progress';
 
 export interface HostLossReport {
   heartbeatTimeoutMs: number;
@@ -58,7 +59,7 @@ export async function measureHostLoss(o: BenchOptions, log: (line: string) => vo
       tuning: { heartbeatTimeoutMs: o.heartbeatMs, hostScheduleToStartMs: o.hostScheduleToStartMs },
     });
     const id = started.handle.workflowId;
-    const state = () => started.handle.query<RunState>('progress').catch(() => undefined);
+    const state = () => started.handle.query(progressQuery).catch(() => undefined);
     await a.guard(until(async () => (await state())?.host === 'host-a' || undefined, 60_000));
     const bWorker = spawnWorker(host('host-b'));
     workers.push(bWorker);

@@ -22,6 +22,7 @@ import {
   type ProgressSnapshot,
   type WorkflowStatus,
 } from './progress-render';
+import { progressQuery } from '../shared/progress';
 
 export * from './progress-render';
 
@@ -86,7 +87,7 @@ export async function takeSnapshot(
 ): Promise<ProgressSnapshot | undefined> {
   const [state, desc] = await Promise.all([
     // No worker polling means no answer: give up on the query quickly and show what describe() knows.
-    withTimeout(handle.query<RunState>('progress'), 3_000).catch(() => undefined),
+    withTimeout(handle.query(progressQuery), 3_000).catch(() => undefined),
     handle.describe().catch(() => undefined),
   ]);
   if (!desc) return undefined;

@@ -1,9 +1,9 @@
 /** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
-import { condition, defineQuery, isCancellation, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { condition, isCancellation, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { RoleId, Team, TeamRole } from '../shared/team';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
 
-export const progressQuery = defineQuery<RunState>('progress');
+export { progressQuery } from '../shared/progress';
 
 export function newRunState(workflow: RunState['workflow'], team: Team): RunState {
   return {

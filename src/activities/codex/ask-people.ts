@@ -7,16 +7,17 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import {
   requestApprovalUpdate,
   type ApprovalRecord,
   type ApprovalRequest,
   type ApprovalTicket,
 } from '../../shared/people';
-import type { CodexCallInput, RunState } from '../../shared/types';
+import type { CodexCallInput } from '../../shared/types';
 import { isInside } from './approvals';
 import type { CodexElicitation, ReviewDecision } from './transport';
+import { progressQuery } from '../../shared/progress';
 
 export interface AskPeopleOptions {
   pollEveryMs?: number;
@@ -67,11 +68,8 @@ async function untilAnswered<T>(ctx: Context, everyMs: number, fn: () => Promise
   }
 }
 
-async function knownTicket(
-  handle: { query<T>(name: string): Promise<T> },
-  key: string,
-): Promise<ApprovalTicket | undefined> {
-  const approvals = (await handle.query<RunState>('progress')).approvals;
+async function knownTicket(handle: Pick<WorkflowHandle, 'query'>, key: string): Promise<ApprovalTicket | undefined> {
+  const approvals = (await handle.query(progressQuery)).approvals;
   const decided = approvals?.decided.find((d) => d.key === key);
   if (decided) return { id: decided.id, decided };
   const pending = approvals?.pending.find((p) => p.key === key);
@@ -80,13 +78,13 @@ async function knownTicket(
 
 async function waitForDecision(
   ctx: Context,
-  handle: () => { query<T>(name: string): Promise<T> },
+  handle: () => Pick<WorkflowHandle, 'query'>,
   id: string,
   everyMs: number,
 ): Promise<ApprovalRecord> {
   for (;;) {
     try {
-      const state = await handle().query<RunState>('progress');
+      const state = await handle().query(progressQuery);
       const hit = state.approvals?.decided.find((d) => d.id === id);
       if (hit) return hit;
     } catch (err) {
