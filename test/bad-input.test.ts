@@ -1,6 +1,6 @@
 /**
  * Bad input gets a clear error, and nothing is started or written where it should not be:
- * - start-run (`src/client.ts`, run as a child process): malformed, empty or missing task files, invalid options,
+ * - start-run (`src/cli/main.ts start-run`, run as a child process): malformed, empty or missing task files, invalid options,
  *   a workspace outside the allowed root, an unreachable Temporal -> exit code 2 and one line on stderr;
  * - workflows started directly with bad input -> a ConfigError / WorkspaceError at once, no workspace, no model call;
  * - a model whose tool call names a directory or files outside the workspace -> the model is told, Codex's sandbox
@@ -56,21 +56,25 @@ interface CliResult {
   stderr: string;
 }
 
-/** `node --import tsx src/<entry>.ts ...args` from an empty directory, so anything it writes would show there. */
-function cli(entry: 'client' | 'worker', args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** `node --import tsx src/cli/main.ts <command> ...args` from an empty directory, so anything it writes would show there. */
+function cli(command: 'start-run' | 'worker', args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'src', `${entry}.ts`), ...args], {
-      cwd,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: stack.address,
-        TEMPORAL_NAMESPACE: stack.namespace,
-        TASK_QUEUE: stack.taskQueue,
-        WORKSPACE_ROOT: path.join(cwd, 'runs'),
-        OPENAI_API_KEY: '',
-        ...env,
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, path.join(REPO, 'src', 'cli', 'main.ts'), command, ...args],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: stack.address,
+          TEMPORAL_NAMESPACE: stack.namespace,
+          TASK_QUEUE: stack.taskQueue,
+          WORKSPACE_ROOT: path.join(cwd, 'runs'),
+          OPENAI_API_KEY: '',
+          ...env,
+        },
       },
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -122,7 +126,7 @@ describe('start-run refuses bad input with exit code 2 and one line, starting no
         ),
       },
     ];
-    const results = await Promise.all(cases.map((c) => cli('client', c.args, c.env)));
+    const results = await Promise.all(cases.map((c) => cli('start-run', c.args, c.env)));
     cases.forEach((c, i) => {
       const r = results[i]!;
       assert.equal(r.code, 2, `${c.name}: exit code (stderr: ${r.stderr})`);
@@ -214,7 +218,7 @@ describe('start-run refuses a bad team file with exit code 2 and one line, start
         stderr: 'Unknown team "nope" (built-in teams: cookbook, single; or give a file)',
       },
     ];
-    const results = await Promise.all(cases.map((c) => cli('client', c.args)));
+    const results = await Promise.all(cases.map((c) => cli('start-run', c.args)));
     cases.forEach((c, i) => {
       const r = results[i]!;
       assert.equal(r.code, 2, `${c.args.join(' ')}: exit code (stderr: ${r.stderr})`);

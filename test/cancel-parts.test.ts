@@ -81,13 +81,15 @@ describe('npm run cancel arguments', () => {
       wait: false,
     });
     assert.equal(parseCancelArgs(['--wait', 'wf-1']).wait, true);
+    // The last of --wait and --no-wait counts, as with any commander flag and its negation.
+    assert.equal(parseCancelArgs(['wf-1', '--wait', '--no-wait']).wait, false);
   });
 
   it('refuses what it cannot mean, with the usage', () => {
-    for (const argv of [[], ['a', 'b'], ['wf', '--reason', ' '], ['wf', '--wait', '--no-wait'], ['wf', '--bogus']]) {
+    for (const argv of [[], ['a', 'b'], ['wf', '--reason', ' '], ['wf', '--bogus']]) {
       assert.throws(
         () => parseCancelArgs(argv),
-        (e: unknown) => e instanceof ConfigError && /Usage: npm run cancel/.test(e.message),
+        (e: unknown) => e instanceof ConfigError && /Usage: durable-codex-agents cancel/.test(e.message),
         argv.join(' '),
       );
     }

@@ -1,6 +1,6 @@
 /**
  * Other parts fail while a multi-agent run is in progress, on real parts: the Temporal dev server restarts (same
- * SQLite file) under a running worker (`src/worker.ts` as a child process), and the worker's `codex mcp-server`
+ * SQLite file) under a running worker (`src/cli/main.ts worker` as a child process), and the worker's `codex mcp-server`
  * process is killed mid-call (the worker lives on). Each run completes with every deliverable and redoes no
  * finished call; a Codex thread lost with its process is continued in a new thread.
  */
@@ -34,7 +34,7 @@ let taskList: string;
 before(async () => {
   taskList = await readFile(path.join(__dirname, '..', 'tasks', 'bug-busters.md'), 'utf8');
   stack = await startLocalStack({ inProcessWorker: false, scripted: { latency: { agentMs: 400, codexMs: 150 } } });
-  // The real entrypoint this time: `node --import tsx src/worker.ts`.
+  // The real entrypoint this time: `node --import tsx src/cli/main.ts worker`.
   fleet = new WorkerFleet(stack, { entry: 'worker' });
   await fleet.start();
 });

@@ -22,8 +22,9 @@ import {
   type ApprovalOptions,
   type PendingApproval,
 } from '../src/shared/people';
-import type { RunResult, RunState } from '../src/shared/types';
+import type { RunResult } from '../src/shared/types';
 import { CRASH_TUNING, WorkerFleet, resetSticky, sleep, waitFor } from './helpers/crash';
+import { progressQuery } from '../src/shared/progress';
 
 const TASK = 'A tiny snake game in one index.html.';
 const fastRetries = { retryInitialIntervalMs: 200, retryMaximumIntervalMs: 1000 };
@@ -57,7 +58,7 @@ function start(id: string, approvals: ApprovalOptions, times = 1, tuning: object
 async function pendingOf(handle: WorkflowHandle): Promise<PendingApproval> {
   return waitFor(
     'a pending approval',
-    async () => (await handle.query<RunState>('progress')).approvals?.pending[0],
+    async () => (await handle.query(progressQuery)).approvals?.pending[0],
     90_000,
     200,
   );
@@ -68,7 +69,7 @@ function approveCli(args: string[]): Promise<{ code: number | null; stdout: stri
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', path.join(__dirname, '..', 'src', 'cli', 'approve.ts'), ...args],
+      ['--import', 'tsx', path.join(__dirname, '..', 'src', 'cli', 'main.ts'), 'approve', ...args],
       { env: stack.workerEnv(), timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
@@ -204,7 +205,7 @@ describe('an approval pending while the worker is SIGKILLed', () => {
       stack.scripted.stats().requests.filter((r) => r.run === id && r.answer === 'exec_command').length;
     await waitFor('the retried call to run its check again', () => escalations() >= 2 || undefined, 90_000, 200);
     await sleep(1_500);
-    assert.equal((await handle.query<RunState>('progress')).approvals?.pending.length, 1);
+    assert.equal((await handle.query(progressQuery)).approvals?.pending.length, 1);
     await handle.executeUpdate(approveUpdate, {
       args: [{ ids: [pending.id], decision: 'approve', forSession: true, by: BY }],
     });

@@ -20,7 +20,7 @@ import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { bundleWorkflows } from '../src/runtime/worker';
 import { finishRun, startRun } from '../src/runtime/runs';
 import type { RunReport } from '../src/report/run-report';
-import type { RunState } from '../src/shared/types';
+import { progressQuery } from '../src/shared/progress';
 
 const EventType = temporal.api.enums.v1.EventType;
 const ROOT = path.join(__dirname, '..');
@@ -39,11 +39,15 @@ async function startCookbook(stack: LocalStack, workflowId: string): Promise<Wor
 }
 
 /** Runs one of our CLIs (`src/...ts`) against the stack; resolves with its exit code and output. */
-function cli(script: string, ...args: string[]): Promise<{ code: number; out: string }> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(ROOT, script), ...args], {
-    cwd: ROOT,
-    env: { ...stack.workerEnv(), TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace },
-  }).then(
+function cli(command: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  return promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), command, ...args],
+    {
+      cwd: ROOT,
+      env: { ...stack.workerEnv(), TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace },
+    },
+  ).then(
     ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
     (e: { code?: number; stdout?: string; stderr?: string }) => ({
       code: e.code ?? -1,
@@ -147,7 +151,7 @@ async function cancelMidCodexCall(stack: LocalStack, transport: string): Promise
     const codexPid = await waitFor('the Codex server', () => stack.worker?.codexTransport.pid);
     // The Designer's Codex call wrote its files and now runs the long command in the run's workspace.
     const state = await waitFor('the long command', async () => {
-      const s = await handle.query<RunState>('progress');
+      const s = await handle.query(progressQuery);
       const ws = s.workspace;
       return ws && processesMentioning(LONG_COMMAND).some((p) => p.cwd?.startsWith(ws)) ? s : undefined;
     });
@@ -228,7 +232,7 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
     try {
       const handle = await startCookbook(stack, id);
       const workspace = await waitFor('the long command and the hanging model turn', async () => {
-        const ws = (await handle.query<RunState>('progress')).workspace;
+        const ws = (await handle.query(progressQuery)).workspace;
         const sleeping = ws && processesMentioning(LONG_COMMAND).some((p) => p.cwd?.startsWith(ws));
         const hanging = stack.scripted
           .stats()
@@ -264,13 +268,13 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
     stack.scripted.setFaults([{ kind: 'agent', role: 'project_manager', run: id, effect: 'hang' }]);
     try {
       // Started and watched by `npm run start-run`, which must say the run was cancelled and still write the report.
-      const watching = cli('src/client.ts', '--id', id);
+      const watching = cli('start-run', '--id', id);
       const handle = stack.client.workflow.getHandle(id);
       await waitFor('the hanging model turn', () =>
         stack.scripted.stats().requests.some((r) => r.run === id && r.kind === 'agent') ? true : undefined,
       );
       const requested = Date.now();
-      const r = await cli('src/cli/cancel.ts', id, '--reason', 'changed my mind');
+      const r = await cli('cancel', id, '--reason', 'changed my mind');
       const tookMs = Date.now() - requested;
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, /Run cancelled .* after the request/);
@@ -306,10 +310,10 @@ describe('cancel (real Temporal, real Codex, scripted model)', () => {
       assert.match(started.out, /Run cancelled: changed my mind/);
       assert.match(started.out, /Report: .*REPORT\.md/);
 
-      const again = await cli('src/cli/cancel.ts', id);
+      const again = await cli('cancel', id);
       assert.equal(again.code, 2, again.out);
       assert.match(again.out, /already closed \(cancelled\)/);
-      const unknown = await cli('src/cli/cancel.ts', `no-such-run-${Date.now()}`);
+      const unknown = await cli('cancel', `no-such-run-${Date.now()}`);
       assert.equal(unknown.code, 2, unknown.out);
       assert.match(unknown.out, /No workflow "no-such-run-/);
       console.log(

@@ -1,5 +1,5 @@
 /**
- * The path a user with an API key runs: workers (child processes, `src/worker.ts`'s settings) get OPENAI_API_KEY and
+ * The path a user with an API key runs: workers (child processes, `durable-codex-agents worker`'s settings) get OPENAI_API_KEY and
  * OPENAI_BASE_URL, and the endpoint is the scripted model started with that key, enforcing the Responses API's rules
  * (only that key, known models, reasoning items with encrypted_content under store:false, calls with their outputs).
  * Agents on gpt-5 (reasoning) and gpt-4.1-mini (not), Codex on its own default model; a worker is killed in the
@@ -105,12 +105,12 @@ void describe('the real-model path against an endpoint that enforces the Respons
 
 /** Runs an entrypoint with the stack's Temporal and the given model settings; resolves with its exit and output. */
 function runEntry(
-  script: string,
+  command: string,
   env: NodeJS.ProcessEnv,
   timeoutMs = 60_000,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), command], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -129,7 +129,7 @@ function runEntry(
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      reject(new Error(`${script} did not exit in ${timeoutMs} ms:\n${out}`));
+      reject(new Error(`${command} did not exit in ${timeoutMs} ms:\n${out}`));
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -143,20 +143,20 @@ void describe('bad keys and models are named before any run', () => {
 
   void it('the worker refuses to start on a rejected key, without printing it', async () => {
     const wrong = 'sk-test-wrong-key-5555555555';
-    const r = await runEntry('src/worker.ts', { ...endpoint(), OPENAI_API_KEY: wrong });
+    const r = await runEntry('worker', { ...endpoint(), OPENAI_API_KEY: wrong });
     assert.equal(r.code, 2, r.out);
     assert.match(r.out, /worker: Model check failed: .* rejected the key \(401\)/);
     assert.ok(!r.out.includes(wrong));
   });
 
   void it('the worker refuses an unknown agent model', async () => {
-    const r = await runEntry('src/worker.ts', { ...endpoint(), OPENAI_API_KEY: KEY, AGENT_MODEL: 'gpt-5-typo' });
+    const r = await runEntry('worker', { ...endpoint(), OPENAI_API_KEY: KEY, AGENT_MODEL: 'gpt-5-typo' });
     assert.equal(r.code, 2, r.out);
     assert.match(r.out, /has no model "gpt-5-typo" \(404 model_not_found\)/);
   });
 
   void it('doctor: all good exits 0; a bad key, an unknown model, an unreachable endpoint each get one line', async () => {
-    const good = await runEntry('src/cli/doctor.ts', {
+    const good = await runEntry('doctor', {
       ...endpoint(),
       OPENAI_API_KEY: KEY,
       CODEX_MODEL: 'gpt-5.2-codex',
@@ -168,11 +168,11 @@ void describe('bad keys and models are named before any run', () => {
     assert.match(good.out, /codex-cli 0\.153\.4/);
     assert.ok(!good.out.includes(KEY));
 
-    const badKey = await runEntry('src/cli/doctor.ts', { ...endpoint(), OPENAI_API_KEY: 'sk-test-nope-000000000' });
+    const badKey = await runEntry('doctor', { ...endpoint(), OPENAI_API_KEY: 'sk-test-nope-000000000' });
     assert.equal(badKey.code, 1);
     assert.match(badKey.out, /^FAIL\s+Agent model\s+.*rejected the key \(401\)/m);
 
-    const badModel = await runEntry('src/cli/doctor.ts', {
+    const badModel = await runEntry('doctor', {
       ...endpoint(),
       OPENAI_API_KEY: KEY,
       AGENT_MODEL: 'gpt-4.2',
@@ -182,11 +182,11 @@ void describe('bad keys and models are named before any run', () => {
     assert.match(badModel.out, /^FAIL\s+Agent model\s+.*has no model "gpt-4\.2"/m);
     assert.match(badModel.out, /^ok\s+Codex model\s/m);
 
-    const down = await runEntry('src/cli/doctor.ts', { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: KEY });
+    const down = await runEntry('doctor', { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: KEY });
     assert.equal(down.code, 1);
     assert.match(down.out, /^FAIL\s+Agent model\s+cannot reach http:\/\/127\.0\.0\.1:9\/v1 \(network error/m);
 
-    const noTemporal = await runEntry('src/cli/doctor.ts', { TEMPORAL_ADDRESS: '127.0.0.1:9' });
+    const noTemporal = await runEntry('doctor', { TEMPORAL_ADDRESS: '127.0.0.1:9' });
     assert.equal(noTemporal.code, 1);
     assert.match(noTemporal.out, /^FAIL\s+Temporal\s+Cannot reach Temporal at 127\.0\.0\.1:9/m);
     assert.match(noTemporal.out, /^ok\s+Agent model\s/m, 'no key: the scripted model answers the model check');

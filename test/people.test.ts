@@ -93,7 +93,7 @@ describe('the review CLI', () => {
     assert.throws(() => parseReviewArgs(['wf-1', '--approve', '--changes', 'x']), ConfigError);
     assert.throws(() => parseReviewArgs(['wf-1', '--changes', ' ']), /--changes needs a text/);
     assert.throws(() => parseReviewArgs(['wf-1', '--raise-budget', '0']), /--raise-budget must be a positive integer/);
-    assert.throws(() => parseReviewArgs([]), /Give one workflow id/);
+    assert.throws(() => parseReviewArgs([]), /Missing required argument 'workflowId'/);
   });
 
   it('shows what waits: the files with their sizes, how long, and the commands that decide', () => {

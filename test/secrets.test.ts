@@ -1,5 +1,5 @@
 /**
- * Secrets on real parts: a worker (`src/worker.ts`, child process) with a dummy OPENAI_API_KEY talks to the scripted
+ * Secrets on real parts: a worker (`src/cli/main.ts worker`, child process) with a dummy OPENAI_API_KEY talks to the scripted
  * model as if it were a real endpoint (OPENAI_BASE_URL), through a recording proxy that shows the key really is
  * sent (by the agents and by Codex). Runs complete, or fail on a 401 whose body echoes the key; then no trace of
  * the key may remain anywhere: workflow histories, run reports, worker logs, Codex's CODEX_HOME, Temporal's files.

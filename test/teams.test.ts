@@ -266,7 +266,7 @@ describe('built-in teams', () => {
   });
 
   it('npm run teams lists them', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'teams.ts')], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'teams'], {
       cwd: ROOT,
       encoding: 'utf8',
     });

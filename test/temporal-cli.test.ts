@@ -160,7 +160,7 @@ describe('ensureTemporalCli', () => {
 
   it('uses a real `temporal` found on PATH', async (t) => {
     const real = [temporalCliPath(process.env), cachedCliPath(GO_BUILD_VERSION, process.env)].find(existsSync);
-    if (!real) return t.skip('no Temporal CLI in the cache yet (`npx tsx src/cli/ensure-temporal.ts` installs one)');
+    if (!real) return t.skip('no Temporal CLI in the cache yet (`npm run ensure-temporal` installs one)');
     await symlink(real, path.join(bin, 'temporal'));
     const cli = await resolveTemporalCli({ env, log });
     assert.equal(cli.path, path.join(bin, 'temporal'));

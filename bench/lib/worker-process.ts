@@ -38,8 +38,8 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 export function spawnWorker(env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000): WorkerProcess {
   const started = Date.now();
-  // `node --import tsx` is `tsx src/worker.ts` without tsx's wrapper process: the tree is the worker itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+  // `node --import tsx` is `npm run worker` without npm's and tsx's wrapper processes: the tree is the worker itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     cwd: REPO,
     env,
     detached: true,

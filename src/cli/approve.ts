@@ -1,20 +1,39 @@
 /**
- * `npm run approve -- <workflowId> [--json]`: the Codex approvals a run waits for (runs started with
- * `--approval on-request`). `npm run approve -- <workflowId> <approvalId>...|--all [--deny "why"] [--for-session]`
+ * `durable-codex-agents approve <workflowId> [--json]`: the Codex approvals a run waits for (runs started with
+ * `--approval on-request`). `approve <workflowId> <approvalId>...|--all [--deny "why"] [--for-session]`
  * answers them with the `approve` Update; the waiting Codex calls get the decision and go on.
  * Exit codes: 0 done, 2 bad input, unknown workflow or a decision the run rejected (its message is printed).
  */
-import { parseArgs } from 'node:util';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { connectClient } from '../config/temporal-connection';
 import { ConfigError } from '../shared/errors';
 import { approveUpdate, type ApprovalDecisionInput, type PendingApproval } from '../shared/people';
-import type { RunState } from '../shared/types';
-import { describeCliError, runCliMain, whoDecides } from './run-handle';
+import { progressQuery } from '../shared/progress';
+import {
+  describeCliError,
+  flag,
+  parseCommandLine,
+  stringOption,
+  type CliCommand,
+  type ParsedCommandLine,
+} from './command';
+import { formatAge } from './format';
+import { whoDecides } from './run-handle';
 
-const USAGE =
-  'Usage: npm run approve -- <workflowId> [--json]\n' +
-  '       npm run approve -- <workflowId> <approvalId>...|--all [--deny "why"] [--for-session] [--json]';
+export const approveCommand: CliCommand = {
+  name: 'approve',
+  summary: 'list the Codex approvals a run waits for, or answer them',
+  declare: (cmd) =>
+    cmd
+      .argument('<workflowId>', 'the run')
+      .argument('[approvalIds...]', 'the approvals to answer (none: list what waits)')
+      .option('--all', 'answer every pending approval')
+      .option('--deny <why>', 'deny, saying why (default: approve)')
+      .option('--for-session', 'approve this kind of request for the rest of the run')
+      .option('--json', 'print JSON'),
+  action: (parsed) => approve(approveArgs(parsed)),
+  describeError: describeApproveError,
+};
 
 export interface ApproveArgs {
   workflowId: string;
@@ -24,40 +43,28 @@ export interface ApproveArgs {
 }
 
 export function parseApproveArgs(argv: string[], by = whoDecides()): ApproveArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        all: { type: 'boolean', default: false },
-        deny: { type: 'string' },
-        'for-session': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
-  const [workflowId, ...ids] = positionals;
-  if (values.help || !workflowId) throw new ConfigError(USAGE);
-  const answering = values.all || ids.length > 0 || values.deny !== undefined || values['for-session'];
-  if (!answering) return { workflowId, json: values.json };
-  if (values.deny !== undefined && values['for-session'])
-    throw new ConfigError(`--for-session only approves\n${USAGE}`);
+  return approveArgs(parseCommandLine(approveCommand, argv), by);
+}
+
+export function approveArgs({ args, options }: ParsedCommandLine, by = whoDecides()): ApproveArgs {
+  const [workflowId = '', ...ids] = args;
+  const all = flag(options, 'all');
+  const deny = stringOption(options, 'deny');
+  const forSession = flag(options, 'forSession');
+  const json = flag(options, 'json');
+  const answering = all || ids.length > 0 || deny !== undefined || forSession;
+  if (!answering) return { workflowId, json };
+  if (deny !== undefined && forSession) throw new ConfigError('--for-session only approves');
   return {
     workflowId,
-    json: values.json,
+    json,
     // The run validates the rest (ids and --all, unknown ids, an empty reason) and says what is wrong.
     decision: {
       ids,
-      ...(values.all && { all: true }),
-      decision: values.deny !== undefined ? 'deny' : 'approve',
-      ...(values.deny !== undefined && { reason: values.deny }),
-      ...(values['for-session'] && { forSession: true }),
+      ...(all && { all: true }),
+      decision: deny !== undefined ? 'deny' : 'approve',
+      ...(deny !== undefined && { reason: deny }),
+      ...(forSession && { forSession: true }),
       by,
     },
   };
@@ -68,23 +75,17 @@ export function pendingLines(pending: PendingApproval[], now = Date.now()): stri
   return pending.map((p) => {
     const what = p.kind === 'exec' ? (p.command ?? []).join(' ') : `patch ${(p.files ?? []).join(', ')}`;
     const why = p.reason ? ` (${p.reason})` : '';
-    return `${p.id}  ${p.role}  ${p.kind}: ${what}  in ${p.cwd ?? '?'}  waiting ${waited(now - p.since)}${why}`;
+    return `${p.id}  ${p.role}  ${p.kind}: ${what}  in ${p.cwd ?? '?'}  waiting ${formatAge(now - p.since)}${why}`;
   });
 }
 
-function waited(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
-}
-
-async function main(): Promise<number> {
-  const args = parseApproveArgs(process.argv.slice(2));
+export async function approve(args: ApproveArgs): Promise<number> {
   const { connection, namespace } = await connectClient();
   const client = new Client({ connection, namespace });
   try {
     const handle = client.workflow.getHandle(args.workflowId);
     if (!args.decision) {
-      const state = await handle.query<RunState>('progress');
+      const state = await handle.query(progressQuery);
       const pending = state.approvals?.pending ?? [];
       if (args.json) {
         console.log(JSON.stringify({ pending, decided: state.approvals?.decided ?? [] }));
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
       return 0;
     }
     // A run started without --approval on-request has no `approve` handler: say that rather than Temporal's words.
-    if (!(await handle.query<RunState>('progress')).approvals) {
+    if (!(await handle.query(progressQuery)).approvals) {
       throw new ConfigError(`${args.workflowId} does not ask for approvals (start it with --approval on-request)`);
     }
     const decided = await handle.executeUpdate(approveUpdate, { args: [args.decision] });
@@ -119,5 +120,3 @@ function describeApproveError(err: unknown): string {
   }
   return describeCliError(err);
 }
-
-if (require.main === module) runCliMain('approve', main, describeApproveError);

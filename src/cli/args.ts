@@ -1,8 +1,9 @@
-/** Command-line parsing for start-run: validated at the edge, one clear line on error. */
+/** `run`'s command line (commander declares it, zod checks it: one clear line on error), task files, workspaces. */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { z } from 'zod';
+import { flag, parseCommandLine, stringOption, type CommandLine } from './command';
 import { ConfigError } from '../shared/errors';
 import { parseDuration } from '../shared/team';
 
@@ -37,76 +38,79 @@ export const StartRunOptionsSchema = z.object({
 });
 export type StartRunOptions = z.infer<typeof StartRunOptionsSchema>;
 
-export const USAGE =
-  'Usage: npm run start-run -- [--team FILE|NAME] [--task FILE] [--workspace DIR] [--id ID] [--detach] [--json]' +
-  ' (--workflow multi|single: alias of --team cookbook|single)';
+/** `run`'s arguments and options; the help commander prints is generated from these lines. */
+export function declareRunOptions(cmd: Command): void {
+  cmd
+    .option(
+      '-t, --task <file>',
+      'the task list (default: tasks/bug-busters.md; for the single team, the cookbook prompt)',
+    )
+    .option('--team <file|name>', 'a team file or a built-in team, teams/NAME.yaml (default: cookbook)')
+    .option('-w, --workflow <multi|single>', 'alias of --team cookbook|single')
+    .option('--workspace <dir>', 'where the files go (inside WORKSPACE_ROOT, default runs/)')
+    .option('--id <id>', 'the workflow id (default: generated)')
+    .option('--detach', 'start it and return; follow it in the Web UI or with report')
+    .option('--json', 'JSON lines on stdout: started, progress, finished')
+    .option('--review <roles>', 'comma-separated role ids whose files wait for a person (see review)')
+    .option('--review-timeout <duration>', 'how long a review may wait, e.g. 24h')
+    .option('--on-review-timeout <fail|approve>', 'what a review that waited too long does')
+    .option('--max-tokens <n>', 'a token budget for the whole run')
+    .option('--max-turns <n>', 'at most N model turns per role')
+    .option('--budget-wait', 'a spent budget waits for `review --raise-budget` instead of failing the run')
+    .option('--approval <never|on-request>', 'Codex asks a person before commands and patches (see approve)', 'never')
+    .option('--approval-timeout <duration>', 'how long an approval may wait, e.g. 10m');
+}
 
+export const RUN_COMMAND_LINE: CommandLine = {
+  name: 'run',
+  aliases: ['start-run'],
+  summary: 'start a team run, show its progress until it ends, write its report',
+  declare: declareRunOptions,
+};
+
+/** Parses `run`'s command line, as the CLI does. */
 export function parseStartRunArgs(argv: string[]): StartRunOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        task: { type: 'string', short: 't' },
-        team: { type: 'string' },
-        workflow: { type: 'string', short: 'w' },
-        workspace: { type: 'string' },
-        id: { type: 'string' },
-        approval: { type: 'string', default: 'never' },
-        'approval-timeout': { type: 'string' },
-        detach: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        review: { type: 'string' },
-        'review-timeout': { type: 'string' },
-        'on-review-timeout': { type: 'string' },
-        'max-tokens': { type: 'string' },
-        'max-turns': { type: 'string' },
-        'budget-wait': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) throw new ConfigError(USAGE);
-  if (values.team !== undefined && values.workflow !== undefined) {
-    throw new ConfigError(`Give --team or --workflow, not both\n${USAGE}`);
-  }
-  const alias = (WORKFLOW_KINDS as readonly string[]).includes(values.workflow ?? '')
-    ? TEAM_OF_WORKFLOW[values.workflow as WorkflowKind]
+  return startRunOptions(parseCommandLine(RUN_COMMAND_LINE, argv).options);
+}
+
+/** Checks what commander parsed for `run`; every refusal is one line naming the flag. */
+export function startRunOptions(values: Record<string, unknown>): StartRunOptions {
+  const str = (name: string) => stringOption(values, name);
+  const workflow = str('workflow');
+  if (str('team') !== undefined && workflow !== undefined) throw new ConfigError('Give --team or --workflow, not both');
+  const alias = (WORKFLOW_KINDS as readonly string[]).includes(workflow ?? '')
+    ? TEAM_OF_WORKFLOW[workflow as WorkflowKind]
     : undefined;
   const parsed = StartRunOptionsSchema.safeParse({
-    task: values.task,
-    team: values.team ?? alias ?? 'cookbook',
-    workflow: values.workflow,
-    workspace: values.workspace,
-    detach: values.detach,
-    json: values.json,
-    id: values.id,
-    review: values.review
+    task: str('task'),
+    team: alias ?? str('team') ?? 'cookbook',
+    workflow,
+    workspace: str('workspace'),
+    detach: flag(values, 'detach'),
+    json: flag(values, 'json'),
+    id: str('id'),
+    review: str('review')
       ?.split(',')
       .map((r) => r.trim())
       .filter(Boolean),
-    reviewTimeoutMs: durationArg('review-timeout', values['review-timeout']),
-    onReviewTimeout: values['on-review-timeout'],
-    maxTokens: numberArg(values['max-tokens']),
-    maxTurns: numberArg(values['max-turns']),
-    budgetWait: values['budget-wait'],
-    approval: values.approval,
-    approvalTimeoutMs: durationArg('approval-timeout', values['approval-timeout']),
+    reviewTimeoutMs: durationArg('review-timeout', str('reviewTimeout')),
+    onReviewTimeout: str('onReviewTimeout'),
+    maxTokens: numberArg(str('maxTokens')),
+    maxTurns: numberArg(str('maxTurns')),
+    budgetWait: flag(values, 'budgetWait'),
+    approval: str('approval') ?? 'never',
+    approvalTimeoutMs: durationArg('approval-timeout', str('approvalTimeout')),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = FLAG_OF[String(issue?.path[0])] ?? issue?.path.join('.') ?? 'arguments';
     const detail =
       field === 'workflow'
-        ? `unknown workflow "${values.workflow}" (use multi or single)`
+        ? `unknown workflow "${workflow}" (use multi or single)`
         : field === 'approval'
-          ? `"${values.approval}" (use never or on-request)`
+          ? `"${str('approval')}" (use never or on-request)`
           : issue?.message;
-    throw new ConfigError(`Invalid --${field}: ${detail}\n${USAGE}`);
+    throw new ConfigError(`Invalid --${field}: ${detail}`);
   }
   return parsed.data;
 }
@@ -122,10 +126,10 @@ const FLAG_OF: Record<string, string> = {
 const numberArg = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
 /** `10m`, `90s`, `24h`: a duration flag in milliseconds; a bad one is a user error. */
-function durationArg(flag: string, text: string | undefined): number | undefined {
+function durationArg(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new ConfigError(`Invalid --${flag}: "${text}" (e.g. 90s, 10m, 24h)\n${USAGE}`);
+  if (ms === undefined || ms <= 0) throw new ConfigError(`Invalid --${name}: "${text}" (e.g. 90s, 10m, 24h)`);
   return ms;
 }
 

@@ -1,20 +1,37 @@
 /**
- * `npm run cancel -- <workflowId> [--reason TEXT] [--no-wait]`: cancels a run. Its model calls are aborted, its
+ * `durable-codex-agents cancel <workflowId> [--reason TEXT] [--no-wait]` (`npm run cancel`): cancels a run. Its model calls are aborted, its
  * Codex calls interrupted and the commands they ran killed; the workspace stays as it was. By default it waits
  * until the run has ended, then writes its report (status cancelled) as start-run does and says where.
  * Exit codes: 0 cancelled (or, with --no-wait, requested), 1 the run ended otherwise, 2 bad input, unknown or
  * already closed run.
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { clientConnectConfig, connectClient } from '../config/temporal-connection';
 import { finishRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
-import { runCliMain, whoDecides } from './run-handle';
+import {
+  commandFor,
+  parseCommandLine,
+  stringOption,
+  usageLine,
+  type CliCommand,
+  type ParsedCommandLine,
+} from './command';
+import { whoDecides } from './run-handle';
 
-export const CANCEL_USAGE = 'Usage: npm run cancel -- <workflowId> [--reason TEXT] [--wait | --no-wait]';
+export const cancelCommand: CliCommand = {
+  name: 'cancel',
+  summary: 'cancel a run: its model and Codex calls stop, its workspace stays; waits for its report',
+  declare: (cmd) =>
+    cmd
+      .argument('<workflowId>', 'the run')
+      .option('-r, --reason <text>', 'why (recorded in the history and the report)')
+      .option('--wait', 'wait until the run has ended and write its report (the default)')
+      .option('--no-wait', 'return once the cancellation is requested'),
+  action: (parsed) => cancel(cancelArgs(parsed)),
+};
 
 export const CancelArgsSchema = z.object({
   workflowId: z.string().min(1, 'a workflow id is required'),
@@ -24,37 +41,23 @@ export const CancelArgsSchema = z.object({
 export type CancelArgs = z.infer<typeof CancelArgsSchema>;
 
 export function parseCancelArgs(argv: string[]): CancelArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        reason: { type: 'string', short: 'r' },
-        wait: { type: 'boolean' },
-        'no-wait': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${CANCEL_USAGE}`);
-  }
-  const v = parsed.values;
-  if (v.help) throw new ConfigError(CANCEL_USAGE);
-  if (parsed.positionals.length > 1) throw new ConfigError(`Expected one workflow id\n${CANCEL_USAGE}`);
-  if (v.wait && v['no-wait']) throw new ConfigError(`--wait and --no-wait contradict each other\n${CANCEL_USAGE}`);
+  return cancelArgs(parseCommandLine(cancelCommand, argv));
+}
+
+export function cancelArgs({ args, options }: ParsedCommandLine): CancelArgs {
   const r = CancelArgsSchema.safeParse({
-    workflowId: parsed.positionals[0] ?? '',
-    reason: v.reason,
-    wait: !v['no-wait'],
+    workflowId: args[0] ?? '',
+    reason: stringOption(options, 'reason'),
+    wait: options.wait !== false,
   });
-  if (!r.success) throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}\n${CANCEL_USAGE}`);
+  if (!r.success) {
+    const usage = usageLine(commandFor(cancelCommand));
+    throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}. ${usage}`);
+  }
   return r.data;
 }
 
-async function main(): Promise<number> {
-  const args = parseCancelArgs(process.argv.slice(2));
+export async function cancel(args: CancelArgs): Promise<number> {
   const address = clientConnectConfig().connectionOptions.address;
   const { connection, namespace } = await connectClient();
   try {
@@ -111,5 +114,3 @@ async function main(): Promise<number> {
     await connection.close();
   }
 }
-
-if (require.main === module) runCliMain('cancel', main);

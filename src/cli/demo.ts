@@ -1,11 +1,10 @@
 /**
- * `npm run demo`: the main job in one command on a fresh machine. Uses the Temporal at TEMPORAL_ADDRESS (default
+ * `durable-codex-agents demo` (`npm run demo`): the main job in one command on a fresh machine. Uses the Temporal at TEMPORAL_ADDRESS (default
  * localhost:7233) or starts the embedded dev server, runs a worker in-process, runs a team (`--team FILE|NAME`, default
  * the cookbook's) on the Bug Busters task list (`--task FILE`) with the real model when OPENAI_API_KEY is set (else the scripted model, said loudly),
  * and prints the Web UI link and the workspace.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { DEFAULT_TASK_FILE, readTaskFile, TEAM_OF_WORKFLOW, type WorkflowKind } from './args';
@@ -22,16 +21,35 @@ import { tracingConfigFromEnv } from '../runtime/telemetry';
 import { finishRun, startRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
 import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
+import { flag, stringOption, type CliCommand } from './command';
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      task: { type: 'string' },
-      exit: { type: 'boolean', default: false },
-      team: { type: 'string' },
-      workflow: { type: 'string' },
-    },
-  });
+export interface DemoOptions {
+  task?: string;
+  team?: string;
+  workflow?: string;
+  /** Exit when the run ends instead of keeping the Web UI up. */
+  exit: boolean;
+}
+
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'the whole job in one command: a Temporal, a worker and a run of the cookbook team (or --team)',
+  declare: (cmd) =>
+    cmd
+      .option('--team <file|name>', 'a team file or a built-in team (default: cookbook)')
+      .option('--task <file>', 'the task list (default: tasks/bug-busters.md)')
+      .option('--workflow <multi|single>', 'alias of --team cookbook|single')
+      .option('--exit', 'exit when the run ends (a terminal otherwise keeps the Web UI up until Ctrl-C)'),
+  action: ({ options }) =>
+    demo({
+      task: stringOption(options, 'task'),
+      team: stringOption(options, 'team'),
+      workflow: stringOption(options, 'workflow'),
+      exit: flag(options, 'exit'),
+    }),
+};
+
+export async function demo(values: DemoOptions): Promise<number> {
   // The live progress view is the demo's output; worker logs stay at WARN unless LOG_LEVEL asks for more.
   installLogging(loggingConfigFromEnv(process.env, 'WARN'));
   const started = Date.now();
@@ -135,13 +153,3 @@ async function main(): Promise<number> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
 }
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const msg =
-      err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    process.stderr.write(`demo: ${msg}\n`);
-    process.exit(2);
-  },
-);

@@ -1,5 +1,5 @@
 /**
- * `npm run doctor`: checks what a run needs, one line each, and exits 1 when something a run needs is wrong.
+ * `durable-codex-agents doctor` (`npm run doctor`): checks what a run needs, one line each, and exits 1 when something a run needs is wrong.
  * Temporal (address, namespace, TLS/API key from envconfig), the model endpoint and key, the agent and Codex model
  * names, the Codex binary, the workspace root; Chromium only as a note (the browser test needs it, runs do not).
  */
@@ -13,11 +13,22 @@ import { clientConnectConfig, connectClient, describeTemporalTarget } from '../c
 import { checkModel, type ModelCheck } from '../runtime/model-check';
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
 import { errorChainText } from '../temporal/reachability';
+import { flag, type CliCommand } from './command';
+
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: 'check what a run needs (Temporal, model, Codex, workspace root), one line each',
+  declare: (cmd) => cmd.option('--json', 'print the checks as JSON'),
+  action: ({ options }) => checkAndPrint(process.env, flag(options, 'json')),
+  // A doctor that cannot even check says so like a failed check.
+  failureCode: 1,
+  describeError: errorChainText,
+};
 
 const run = promisify(execFile);
 
 type Verdict = 'ok' | 'FAIL' | 'note';
-interface Line {
+export interface Line {
   verdict: Verdict;
   what: string;
   detail: string;
@@ -166,16 +177,14 @@ export async function doctor(env: NodeJS.ProcessEnv): Promise<Line[]> {
   }
 }
 
-if (require.main === module) {
-  doctor(process.env)
-    .then((lines) => {
-      lines.forEach(print);
-      const failed = lines.filter((l) => l.verdict === 'FAIL').length;
-      console.log(failed === 0 ? 'Ready to run.' : `${failed} problem(s): fix the FAIL lines above.`);
-      process.exit(failed === 0 ? 0 : 1);
-    })
-    .catch((err: unknown) => {
-      console.error(`doctor: ${errorChainText(err)}`);
-      process.exit(1);
-    });
+/** Prints the checks; 1 when one of them failed. */
+export async function checkAndPrint(env: NodeJS.ProcessEnv, json: boolean): Promise<number> {
+  const lines = await doctor(env);
+  const failed = lines.filter((l) => l.verdict === 'FAIL').length;
+  if (json) console.log(JSON.stringify({ ok: failed === 0, checks: lines }));
+  else {
+    lines.forEach(print);
+    console.log(failed === 0 ? 'Ready to run.' : `${failed} problem(s): fix the FAIL lines above.`);
+  }
+  return failed === 0 ? 0 : 1;
 }

@@ -1,63 +1,71 @@
 /**
- * `npm run report -- <workflowId> [--run-id ID] [--out DIR]`: rebuilds REPORT.md, timeline.svg and run.json for any
+ * `durable-codex-agents report <workflowId> [--run-id ID] [--out DIR] [--json]` (`npm run report`): rebuilds REPORT.md, timeline.svg and run.json for any
  * past (or running) run from its recorded history. Writes into the run's workspace when this machine can see it,
  * else into reports/<workflowId>, unless --out says where. Exit codes: 0 written, 2 bad input or unknown run.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { clientConnectConfig, connectClient } from '../config/temporal-connection';
 import { reportDir, reportFromHistory, writeReport } from '../report/run-report';
 import { webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
-import { runCliMain } from './run-handle';
+import {
+  commandFor,
+  flag,
+  parseCommandLine,
+  stringOption,
+  usageLine,
+  type CliCommand,
+  type ParsedCommandLine,
+} from './command';
 
-export const REPORT_USAGE = 'Usage: npm run report -- <workflowId> [--run-id RUN_ID] [--out DIR]';
+export const reportCommand: CliCommand = {
+  name: 'report',
+  summary: "rebuild a run's REPORT.md, timeline.svg and run.json from its recorded history",
+  declare: (cmd) =>
+    cmd
+      .argument('<workflowId>', 'the run')
+      .option('--run-id <runId>', 'one run of that workflow id (default: the latest)')
+      .option('-o, --out <dir>', "where to write (default: the run's workspace, else reports/<workflowId>)")
+      .option('--json', 'print the paths and totals as JSON'),
+  action: (parsed) => report(reportArgs(parsed)),
+};
 
 export const ReportArgsSchema = z.object({
   workflowId: z.string().min(1, 'a workflow id is required'),
   runId: z.string().min(1).optional(),
   out: z.string().min(1).optional(),
+  json: z.boolean(),
 });
 export type ReportArgs = z.infer<typeof ReportArgsSchema>;
 
 export function parseReportArgs(argv: string[]): ReportArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string', short: 'o' },
-        'run-id': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${REPORT_USAGE}`);
-  }
-  if (parsed.values.help) throw new ConfigError(REPORT_USAGE);
-  if (parsed.positionals.length > 1) throw new ConfigError(`Expected one workflow id\n${REPORT_USAGE}`);
+  return reportArgs(parseCommandLine(reportCommand, argv));
+}
+
+export function reportArgs({ args, options }: ParsedCommandLine): ReportArgs {
   const r = ReportArgsSchema.safeParse({
-    workflowId: parsed.positionals[0] ?? '',
-    runId: parsed.values['run-id'],
-    out: parsed.values.out,
+    workflowId: args[0] ?? '',
+    runId: stringOption(options, 'runId'),
+    out: stringOption(options, 'out'),
+    json: flag(options, 'json'),
   });
-  if (!r.success) throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}\n${REPORT_USAGE}`);
+  if (!r.success) {
+    const usage = usageLine(commandFor(reportCommand));
+    throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}. ${usage}`);
+  }
   return r.data;
 }
 
-async function main(): Promise<number> {
-  const args = parseReportArgs(process.argv.slice(2));
+export async function report(args: ReportArgs): Promise<number> {
   const address = clientConnectConfig().connectionOptions.address;
   const { connection, namespace } = await connectClient();
   try {
     const client = new Client({ connection, namespace });
     const handle = client.workflow.getHandle(args.workflowId, args.runId);
     const started = Date.now();
-    const report = await reportFromHistory(handle, webUiLink(webUiBase(address), namespace, args.workflowId)).catch(
+    const built = await reportFromHistory(handle, webUiLink(webUiBase(address), namespace, args.workflowId)).catch(
       (err: unknown) => {
         if (err instanceof WorkflowNotFoundError) {
           throw new ConfigError(`No workflow "${args.workflowId}" in namespace ${namespace} at ${address}`, {
@@ -67,10 +75,15 @@ async function main(): Promise<number> {
         throw err;
       },
     );
-    const paths = await writeReport(args.out ? path.resolve(args.out) : reportDir(report), report);
-    const t = report.totals;
+    const paths = await writeReport(args.out ? path.resolve(args.out) : reportDir(built), built);
+    const t = built.totals;
+    if (args.json) {
+      const { workflowId, runId, status } = built;
+      console.log(JSON.stringify({ workflowId, runId, status, steps: built.steps.length, totals: t, paths }));
+      return 0;
+    }
     console.log(
-      `${report.workflowId}: ${report.status}, ${report.steps.length} steps, ${t.codexCalls} Codex calls, ` +
+      `${built.workflowId}: ${built.status}, ${built.steps.length} steps, ${t.codexCalls} Codex calls, ` +
         `${t.tokens} tokens (report built in ${Date.now() - started} ms)`,
     );
     console.log(`Report:   ${paths.markdown}\nTimeline: ${paths.timeline}\nData:     ${paths.json}`);
@@ -79,5 +92,3 @@ async function main(): Promise<number> {
     await connection.close();
   }
 }
-
-if (require.main === module) runCliMain('report', main);

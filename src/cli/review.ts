@@ -1,23 +1,35 @@
 /**
- * `npm run review -- <workflowId>`: what the run waits for a person on (reviews, a spent budget), `--json` for scripts.
+ * `durable-codex-agents review <workflowId>` (`npm run review`): what the run waits for a person on (reviews, a spent budget), `--json` for scripts.
  *   --approve [--role ROLE]            the role's files are fine: the run goes on
  *   --changes "TEXT" [--role ROLE]     the role revises its files on its own thread; its gate and review come again
  *   --raise-budget N [--raise-turns N] adds N tokens (N turns per role) to a run's budget: a stopped run goes on
  * Every decision is a Temporal Update (validated by the workflow, recorded in its history with who and when).
  * Exit codes: 0 done, 1 nothing to show (the run is closed), 2 bad input, rejected decision or unreachable Temporal.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/errors';
 import { raiseBudgetUpdate, reviewUpdate, type ReviewDecisionInput } from '../shared/people';
 import type { RunState } from '../shared/types';
+import { flag, parseCommandLine, stringOption, type CliCommand, type ParsedCommandLine } from './command';
+import { formatAge } from './format';
 import { fmtTokens } from './progress-render';
-import { formatAge, openRun, rejection, runCliMain, whoDecides } from './run-handle';
+import { openRun, rejection, whoDecides } from './run-handle';
 
-const USAGE =
-  'Usage: npm run review -- <workflowId> [--json] | --approve [--role ROLE] | --changes "TEXT" [--role ROLE] |' +
-  ' --raise-budget N [--raise-turns N]';
+export const reviewCommand: CliCommand = {
+  name: 'review',
+  summary: 'what a run waits for a person on (reviews, a spent budget), or decide it',
+  declare: (cmd) =>
+    cmd
+      .argument('<workflowId>', 'the run')
+      .option('--json', 'print JSON')
+      .option('--approve', "the role's files are fine: the run goes on")
+      .option('--changes <text>', 'the role revises its files; its gate and review come again')
+      .option('--role <role>', 'which waiting role (needed when several wait)')
+      .option('--raise-budget <n>', "add N tokens to the run's budget")
+      .option('--raise-turns <n>', 'add N model turns per role'),
+  action: (parsed) => review(reviewArgs(parsed)),
+};
 
-interface ReviewArgs {
+export interface ReviewArgs {
   workflowId: string;
   json: boolean;
   role?: string;
@@ -28,31 +40,14 @@ interface ReviewArgs {
 }
 
 export function parseReviewArgs(argv: string[]): ReviewArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        json: { type: 'boolean', default: false },
-        role: { type: 'string' },
-        approve: { type: 'boolean', default: false },
-        changes: { type: 'string' },
-        'raise-budget': { type: 'string' },
-        'raise-turns': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new ConfigError(USAGE);
-  if (positionals.length !== 1) throw new ConfigError(`Give one workflow id\n${USAGE}`);
-  const decisions = [values.approve, values.changes !== undefined].filter(Boolean).length;
-  if (decisions > 1) throw new ConfigError(`Give --approve or --changes, not both\n${USAGE}`);
-  if (values.changes !== undefined && values.changes.trim() === '') {
+  return reviewArgs(parseCommandLine(reviewCommand, argv));
+}
+
+export function reviewArgs({ args, options }: ParsedCommandLine): ReviewArgs {
+  const approve = flag(options, 'approve');
+  const changes = stringOption(options, 'changes');
+  if (approve && changes !== undefined) throw new ConfigError('Give --approve or --changes, not both');
+  if (changes !== undefined && changes.trim() === '') {
     throw new ConfigError('--changes needs a text: say what to change');
   }
   const count = (name: string, v: string | undefined) => {
@@ -62,18 +57,17 @@ export function parseReviewArgs(argv: string[]): ReviewArgs {
     return n;
   };
   return {
-    workflowId: positionals[0] ?? '',
-    json: values.json,
-    role: values.role,
-    approve: values.approve,
-    changes: values.changes,
-    raiseTokens: count('raise-budget', values['raise-budget']),
-    raiseTurns: count('raise-turns', values['raise-turns']),
+    workflowId: args[0] ?? '',
+    json: flag(options, 'json'),
+    role: stringOption(options, 'role'),
+    approve,
+    changes,
+    raiseTokens: count('raise-budget', stringOption(options, 'raiseBudget')),
+    raiseTurns: count('raise-turns', stringOption(options, 'raiseTurns')),
   };
 }
 
-async function main(): Promise<number> {
-  const args = parseReviewArgs(process.argv.slice(2));
+export async function review(args: ReviewArgs): Promise<number> {
   const run = await openRun(args.workflowId);
   try {
     const print = (value: unknown, text: string) => console.log(args.json ? JSON.stringify(value) : text);
@@ -168,5 +162,3 @@ export function describeWaits(workflowId: string, state: RunState, now = Date.no
   }
   return lines;
 }
-
-if (require.main === module) runCliMain('review', main);

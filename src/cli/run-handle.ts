@@ -9,6 +9,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { connectClient } from '../config/temporal-connection';
 import { ConfigError } from '../shared/errors';
 import type { RunState } from '../shared/types';
+import { progressQuery } from '../shared/progress';
 
 export interface OpenRun {
   handle: WorkflowHandle;
@@ -37,7 +38,7 @@ export async function openRun(workflowId: string): Promise<OpenRun> {
         timer = setTimeout(() => reject(new ConfigError(noWorker(workflowId))), 10_000);
       });
       try {
-        return await Promise.race([handle.query<RunState>('progress'), timeout]);
+        return await Promise.race([handle.query(progressQuery), timeout]);
       } catch (err) {
         if (err instanceof ConfigError) throw err;
         throw new ConfigError(`${noWorker(workflowId)} (${err instanceof Error ? err.message : String(err)})`);
@@ -69,29 +70,4 @@ export function rejection(what: string) {
     }
     throw err;
   };
-}
-
-/** "45s", "12m", "3h 5m". */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-}
-
-/** A CLI error as one line: a ConfigError's message as it is, anything else with its name. */
-export function describeCliError(err: unknown): string {
-  if (err instanceof ConfigError) return err.message;
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-/** Runs a CLI's `main`: its exit code, or `<name>: <error>` on stderr and exit 2. */
-export function runCliMain(name: string, main: () => Promise<number>, describe = describeCliError): void {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${name}: ${describe(err)}\n`);
-      process.exit(2);
-    },
-  );
 }

@@ -1,13 +1,11 @@
 /**
- * `npm run scripted-model -- --port 4010`: runs the scripted model on its own, for a worker in another process
+ * `durable-codex-agents scripted-model --port 4010` (`npm run scripted-model`): runs the scripted model on its own, for a worker in another process
  * or a chaos harness. It is a fixed script, not an LLM, and says so loudly.
  */
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { ConfigError } from '../shared/errors';
 import { startScriptedModel } from '../scripted-model';
-
-const USAGE =
-  'Usage: npm run scripted-model -- [--port 4010] [--host 127.0.0.1] [--agent-latency MS] [--codex-latency MS] [--api-key KEY] [--quiet]';
+import { flag, stringOption, type CliCommand, type ParsedCommandLine } from './command';
 
 const OptionsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
@@ -17,43 +15,42 @@ const OptionsSchema = z.object({
   quiet: z.boolean(),
   apiKey: z.string().min(1).optional(),
 });
+export type ScriptedModelOptions = z.infer<typeof OptionsSchema>;
 
-function parseOptions(argv: string[]): z.infer<typeof OptionsSchema> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', short: 'p', default: '4010' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'agent-latency': { type: 'string', default: '0' },
-      'codex-latency': { type: 'string', default: '0' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      'api-key': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
+export const scriptedModelCommand: CliCommand = {
+  name: 'scripted-model',
+  summary: 'run the scripted model (a fixed script, not an LLM) on its own, for a worker in another process',
+  declare: (cmd) =>
+    cmd
+      .option('-p, --port <port>', 'the port (0: any free one)', '4010')
+      .option('--host <host>', 'the interface', '127.0.0.1')
+      .option('--agent-latency <ms>', 'added to every agent answer', '0')
+      .option('--codex-latency <ms>', 'added to every Codex model answer', '0')
+      .option('--api-key <key>', 'accept only this Bearer key (default: any)')
+      .option('-q, --quiet', 'do not log every request'),
+  action: (parsed) => scriptedModel(scriptedModelOptions(parsed)),
+  // Bad options are exit 2 (a ConfigError); a model that cannot start is exit 1, as before.
+  failureCode: 1,
+};
+
+export function scriptedModelOptions({ options }: ParsedCommandLine): ScriptedModelOptions {
+  const r = OptionsSchema.safeParse({
+    port: stringOption(options, 'port'),
+    host: stringOption(options, 'host'),
+    agentMs: stringOption(options, 'agentLatency'),
+    codexMs: stringOption(options, 'codexLatency'),
+    quiet: flag(options, 'quiet'),
+    apiKey: stringOption(options, 'apiKey'),
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ConfigError(`Invalid ${issue?.path.join('.') ?? 'option'}: ${issue?.message ?? 'invalid'}`);
   }
-  return OptionsSchema.parse({
-    port: values.port,
-    host: values.host,
-    agentMs: values['agent-latency'],
-    codexMs: values['codex-latency'],
-    quiet: values.quiet,
-    apiKey: values['api-key'],
-  });
+  return r.data;
 }
 
-async function main(): Promise<void> {
-  let o;
-  try {
-    o = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    process.exit(2);
-  }
+/** Serves until SIGINT or SIGTERM; resolves to 0 once the model has closed. */
+export async function scriptedModel(o: ScriptedModelOptions): Promise<number> {
   const model = await startScriptedModel({
     port: o.port,
     host: o.host,
@@ -79,18 +76,11 @@ async function main(): Promise<void> {
       '  Ctrl+C to stop.',
     ].join('\n'),
   );
-  const stop = () => {
-    console.log('Scripted model stopping.');
-    model.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  console.log('Scripted model stopping.');
+  await model.close();
+  return 0;
 }
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});

@@ -1,19 +1,31 @@
 /**
- * `npm run temporal`: a local Temporal for `npm run worker` / `npm run start-run`. Uses TEMPORAL_ADDRESS when that
+ * `durable-codex-agents temporal` (`npm run temporal`): a local Temporal for `npm run worker` / `npm run start-run`. Uses TEMPORAL_ADDRESS when that
  * server answers; otherwise runs the Temporal CLI dev server (gRPC 7233, Web UI 8233, SQLite in .temporal/ so
  * workflows survive restarts) in the foreground until Ctrl+C.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient, describeTemporalTarget, workerConnectConfig } from '../config/temporal-connection';
-import { AgentSystemError, ConfigError } from '../shared/errors';
+import { ConfigError } from '../shared/errors';
 import { ensureTemporalCli, formatDuration, isTemporalReachable, startDevServer } from '../temporal/dev-server';
+import { flag, stringOption, type CliCommand, type ParsedCommandLine } from './command';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const USAGE =
-  'Usage: npm run temporal -- [--port 7233] [--ui-port 8233 | --headless] [--db-file .temporal/dev-server.sqlite]\n' +
-  'Environment: TEMPORAL_DEV_PORT, TEMPORAL_DEV_UI_PORT, TEMPORAL_DEV_DB_FILE; TEMPORAL_ADDRESS to use a server you run.';
+
+export const temporalCommand: CliCommand = {
+  name: 'temporal',
+  summary: 'a local Temporal: the one at TEMPORAL_ADDRESS when it answers, else the dev server until Ctrl-C',
+  declare: (cmd) =>
+    cmd
+      .option('--port <port>', 'gRPC port (default: TEMPORAL_DEV_PORT or 7233)')
+      .option('--ui-port <port>', 'Web UI port (default: TEMPORAL_DEV_UI_PORT or the gRPC port + 1000)')
+      .option('--headless', 'no Web UI')
+      .option('--db-file <file>', 'the SQLite file (default: TEMPORAL_DEV_DB_FILE or .temporal/dev-server.sqlite)')
+      .addHelpText('after', '\nTEMPORAL_ADDRESS: use a server you run instead.'),
+  action: (parsed) => temporal(devServerArgs(parsed, process.env)),
+  // A dev server that cannot start or stops on its own is exit 1, as before; bad options are exit 2.
+  failureCode: 1,
+};
 
 const Port = z.coerce.number().int().min(1).max(65535);
 const DevServerArgsSchema = z.object({
@@ -24,43 +36,25 @@ const DevServerArgsSchema = z.object({
 });
 type DevServerArgs = z.infer<typeof DevServerArgsSchema>;
 
-function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): DevServerArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        'ui-port': { type: 'string' },
-        headless: { type: 'boolean', default: false },
-        'db-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) throw new ConfigError(USAGE);
+export function devServerArgs({ options }: ParsedCommandLine, env: NodeJS.ProcessEnv): DevServerArgs {
+  const str = (name: string) => stringOption(options, name);
   const parsed = DevServerArgsSchema.safeParse({
-    port: values.port ?? env.TEMPORAL_DEV_PORT ?? 7233,
-    uiPort: values['ui-port'] ?? env.TEMPORAL_DEV_UI_PORT,
-    headless: values.headless,
-    dbFile: path.resolve(REPO_ROOT, values['db-file'] ?? env.TEMPORAL_DEV_DB_FILE ?? '.temporal/dev-server.sqlite'),
+    port: str('port') ?? env.TEMPORAL_DEV_PORT ?? 7233,
+    uiPort: str('uiPort') ?? env.TEMPORAL_DEV_UI_PORT,
+    headless: flag(options, 'headless'),
+    dbFile: path.resolve(REPO_ROOT, str('dbFile') ?? env.TEMPORAL_DEV_DB_FILE ?? '.temporal/dev-server.sqlite'),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid ${issue?.path.join('.') ?? 'argument'}: ${issue?.message}\n${USAGE}`);
+    throw new ConfigError(`Invalid ${issue?.path.join('.') ?? 'argument'}: ${issue?.message}`);
   }
   if (parsed.data.headless && parsed.data.uiPort !== undefined) {
-    throw new ConfigError(`--headless and --ui-port exclude each other\n${USAGE}`);
+    throw new ConfigError('--headless and --ui-port exclude each other');
   }
   return parsed.data;
 }
 
-async function main(): Promise<number> {
-  const args = parseCliArgs(process.argv.slice(2), process.env);
+export async function temporal(args: DevServerArgs): Promise<number> {
   const target = workerConnectConfig();
 
   if (process.env.TEMPORAL_ADDRESS) {
@@ -121,12 +115,3 @@ async function main(): Promise<number> {
   console.log('Stopped.');
   return 0;
 }
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Our own errors are written for the user; anything else keeps its stack.
-    console.error(err instanceof AgentSystemError ? err.message : err);
-    process.exit(1);
-  },
-);

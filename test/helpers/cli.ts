@@ -1,4 +1,4 @@
-/** Runs one of the project's CLIs (`src/cli/*.ts`) as users do, as a child process, and collects what it printed. */
+/** Runs a command of the project's CLI (`src/cli/main.ts <name>`) as users do, as a child process, and collects what it printed. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { LocalStack } from '../../src/runtime/local-stack';
@@ -11,14 +11,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `node --import tsx src/cli/<name>.ts ...args`, pointed at the stack's Temporal. */
+/** `node --import tsx src/cli/main.ts <name> ...args`, pointed at the stack's Temporal. */
 export function runCli(stack: LocalStack, name: string, args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli', `${name}.ts`), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), name, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

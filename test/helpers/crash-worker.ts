@@ -1,5 +1,5 @@
 /**
- * A pipeline worker child process for the crash harness: the same worker as `src/worker.ts` (createAgentWorker
+ * A pipeline worker child process for the crash harness: the same worker as `src/cli/worker.ts` (createAgentWorker
  * with settings from the environment), but it warms up first (connection, pre-built workflow bundle, activities)
  * and starts polling only when the harness writes "go" on its stdin, so a replacement is ready the moment the harness
  * kills the current worker. (Not a signal: the Temporal runtime treats SIGUSR2 as a shutdown signal.) When stdin

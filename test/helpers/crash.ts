@@ -1,5 +1,5 @@
 /**
- * Crash harness: runs the pipeline's worker as a child process in its own process group (`src/worker.ts`, or
+ * Crash harness: runs the pipeline's worker as a child process in its own process group (`src/cli/main.ts worker`, or
  * crash-worker.ts, the same worker warmed up in standby so a replacement polls at once), SIGKILLs the group (worker
  * and its `codex mcp-server` child) at chosen points, starts a new worker, and checks afterwards, from the scripted
  * model's request log and the workflow history, that no model call or Codex call whose activity had completed ran
@@ -18,6 +18,7 @@ import type { RequestLogEntry, ScriptedStats } from '../../src/scripted-model';
 import { COOKBOOK_TEAM, SINGLE_TEAM } from '../../src/shared/builtin-teams';
 import { requiredPaths } from '../../src/shared/team';
 import type { ActivityTuning, MultiAgentInput, RunResult, RunState } from '../../src/shared/types';
+import { progressQuery } from '../../src/shared/progress';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -109,7 +110,7 @@ export interface KillReport {
 
 /**
  * One worker child process in its own process group, output to a log file. `entry: 'standby'` runs
- * test/helpers/crash-worker.ts, which warms up and polls only after `go()`; `entry: 'worker'` runs `src/worker.ts`.
+ * test/helpers/crash-worker.ts, which warms up and polls only after `go()`; `entry: 'worker'` runs `src/cli/main.ts worker`.
  */
 export class WorkerProcess {
   readonly child: ChildProcess;
@@ -125,8 +126,11 @@ export class WorkerProcess {
     /** Wraps the node command line, e.g. to run the worker in its own mount namespace (a host with its own disk). */
     launcher: (command: string, args: string[]) => [string, string[]] = (command, args) => [command, args],
   ) {
-    const script = entry === 'standby' ? path.join(__dirname, 'crash-worker.ts') : path.join(REPO, 'src', 'worker.ts');
-    const [command, args] = launcher(process.execPath, ['--import', 'tsx', script]);
+    const script =
+      entry === 'standby'
+        ? [path.join(__dirname, 'crash-worker.ts')]
+        : [path.join(REPO, 'src', 'cli', 'main.ts'), 'worker'];
+    const [command, args] = launcher(process.execPath, ['--import', 'tsx', ...script]);
     this.child = spawn(command, args, {
       cwd: REPO,
       env,
@@ -336,7 +340,7 @@ export async function observe(
 ) {
   const stats = stack.scripted.stats();
   const o: Observation = { stats, requests: stats.requests.filter((r) => r.run === runId) };
-  if (needs.progress) o.progress = await handle.query<RunState>('progress').catch(() => undefined);
+  if (needs.progress) o.progress = await handle.query(progressQuery).catch(() => undefined);
   if (needs.history) o.history = readHistory(await handle.fetchHistory());
   return o;
 }

@@ -1,24 +1,36 @@
 /**
- * `npm run start-run`: starts a team run (`--team FILE|NAME`, default the cookbook team) on the worker's task queue,
+ * `durable-codex-agents run` (`npm run start-run`): starts a team run (`--team FILE|NAME`, default the cookbook team) on the worker's task queue,
  * shows live progress until it ends,
  * prints where the files are and the Web UI link, and writes run.json + REPORT.md into the workspace.
  * Exit codes: 0 success, 1 the run failed, 2 bad input or unreachable Temporal (nothing started).
  */
 import path from 'node:path';
-import { checkWorkspace, DEFAULT_TASK_FILE, parseStartRunArgs, readTaskFile } from './cli/args';
-import { watchProgress } from './cli/progress';
-import { loadTeam } from './cli/team-file';
-import { DEFAULT_SINGLE_AGENT_PROMPT } from './shared/prompts';
 import { Client } from '@temporalio/client';
-import { clientConnectConfig, connectClient } from './config/temporal-connection';
-import { ConfigError } from './shared/errors';
-import { defaultRemote, displayRemote } from './activities/git-workspace';
-import { runBranch } from './shared/placement';
-import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from './runtime/runs';
-import { peopleOptions } from './cli/people-options';
+import { defaultRemote, displayRemote } from '../activities/git-workspace';
+import { clientConnectConfig, connectClient } from '../config/temporal-connection';
+import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from '../runtime/runs';
+import { runBranch } from '../shared/placement';
+import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
+import {
+  checkWorkspace,
+  DEFAULT_TASK_FILE,
+  readTaskFile,
+  RUN_COMMAND_LINE,
+  startRunOptions,
+  type StartRunOptions,
+} from './args';
+import type { CliCommand } from './command';
+import { peopleOptions } from './people-options';
+import { watchProgress } from './progress';
+import { loadTeam } from './team-file';
 
-async function main(): Promise<number> {
-  const opts = parseStartRunArgs(process.argv.slice(2));
+export const runCommand: CliCommand = {
+  ...RUN_COMMAND_LINE,
+  action: ({ options }) => run(startRunOptions(options)),
+};
+
+/** Starts the run; resolves to 0 when it completed, 1 when it failed or was cancelled (0 when detached). */
+export async function run(opts: StartRunOptions): Promise<number> {
   const workspaceRoot = path.resolve(process.env.WORKSPACE_ROOT ?? 'runs');
   const workspace = checkWorkspace(workspaceRoot, opts.workspace);
   const taskQueue = process.env.TASK_QUEUE || undefined;
@@ -85,13 +97,3 @@ async function main(): Promise<number> {
     await connection.close();
   }
 }
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const msg =
-      err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    process.stderr.write(`start-run: ${msg}\n`);
-    process.exit(2);
-  },
-);

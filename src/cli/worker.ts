@@ -1,20 +1,33 @@
 /**
- * `npm run worker`: runs the pipeline's workflows and activities on the configured task queue.
+ * `durable-codex-agents worker` (`npm run worker`): runs the pipeline's workflows and activities on the configured task queue.
  * With OPENAI_API_KEY it uses the real model; without it, the scripted model (started here, or the one at
  * SCRIPTED_MODEL_URL) stands in for the LLM, and says so. Stops gracefully on SIGINT/SIGTERM.
  */
-import { loadSettings } from './config/settings';
-import { connectWorker, describeTemporalTarget, workerConnectConfig } from './config/temporal-connection';
-import { assertModelUsable } from './runtime/model-check';
-import { createAgentWorker } from './runtime/worker';
-import { displayRemote } from './activities/git-workspace';
-import { ConfigError } from './shared/errors';
-import { startScriptedModel, type ScriptedModel } from './scripted-model';
-import { SCRIPTED_BANNER } from './runtime/banner';
-import { installLogging, loggingConfigFromEnv } from './runtime/logging';
-import { tracingConfigFromEnv } from './runtime/telemetry';
+import { displayRemote } from '../activities/git-workspace';
+import { loadSettings } from '../config/settings';
+import { connectWorker, describeTemporalTarget, workerConnectConfig } from '../config/temporal-connection';
+import { SCRIPTED_BANNER } from '../runtime/banner';
+import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
+import { assertModelUsable } from '../runtime/model-check';
+import { tracingConfigFromEnv } from '../runtime/telemetry';
+import { createAgentWorker } from '../runtime/worker';
+import { startScriptedModel, type ScriptedModel } from '../scripted-model';
+import type { CliCommand } from './command';
 
-async function main(): Promise<void> {
+export const workerCommand: CliCommand = {
+  name: 'worker',
+  summary: "run the pipeline's workflows and activities on the task queue until Ctrl-C",
+  declare: (cmd) =>
+    cmd.addHelpText(
+      'after',
+      '\nConfigured by the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, OPENAI_API_KEY (else the\n' +
+        'scripted model, or the one at SCRIPTED_MODEL_URL), WORKSPACE_ROOT, WORKSPACE_REMOTE, WORKER_MAX_ACTIVITIES.',
+    ),
+  action: () => worker(),
+};
+
+/** Runs a worker until a signal stops it; resolves to 0 once it has shut down. */
+export async function worker(): Promise<number> {
   installLogging(loggingConfigFromEnv(process.env));
   const tracing = tracingConfigFromEnv(process.env);
   let scripted: ScriptedModel | undefined;
@@ -41,14 +54,8 @@ async function main(): Promise<void> {
     await agentWorker.run();
     await connection.close();
     console.log('Worker stopped.');
+    return 0;
   } finally {
     await scripted?.close();
   }
 }
-
-main().catch((err: unknown) => {
-  const msg =
-    err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  process.stderr.write(`worker: ${msg}\n`);
-  process.exit(2);
-});
