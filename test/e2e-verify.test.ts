@@ -15,6 +15,7 @@ import { readHistory } from '../src/report/history';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
 import type { RunResult } from '../src/shared/types';
+import { progressQuery } from '../src/shared/progress';
 
 const TASKS = path.join(__dirname, '..', 'tasks');
 const FIXTURES = path.join(__dirname, 'fixtures', 'teams');
@@ -111,7 +112,7 @@ describe('verification loop (real Temporal, real Codex, namespaces sandbox)', ()
     assert.match(cause.message, /Last lines of output:\nFAIL the build is never green/);
     const history = readHistory(await handle.fetchHistory());
     assert.equal(history.activities.filter((a) => a.type === 'runVerification').length, 2);
-    const state = await handle.query<{ steps: { role: string; codexCalls: { tool: string }[] }[] }>('progress');
+    const state = await handle.query(progressQuery);
     assert.deepEqual(
       state.steps[0]?.codexCalls.map((c) => c.tool),
       ['codex', 'codex-reply'],

@@ -15,6 +15,7 @@ import { startRun } from '../src/runtime/runs';
 import type { FaultRule, RequestLogEntry } from '../src/scripted-model';
 import type { ActivityTuning, RunResult } from '../src/shared/types';
 import { waitFor } from './helpers/crash';
+import { progressQuery } from '../src/shared/progress';
 
 let stack: LocalStack;
 let taskList: string;
@@ -160,7 +161,7 @@ describe('rejected keys and requests fail the run at once, with a typed error th
     assert.equal(act.activityType, 'modelTurn');
     assert.equal(requestsOf(h).length, 1, 'asked once, not retried');
     assert.ok(Date.now() - t0 < 10_000);
-    const state = await h.query<RunResult['state']>('progress');
+    const state = await h.query(progressQuery);
     assert.equal(state.status, 'failed');
     assert.equal(state.steps[0]?.status, 'failed');
   });
