@@ -210,7 +210,7 @@ describe('run report built from the recorded history', () => {
     assert.equal(missing.stderr, `report: No workflow "no-such-run-42" in namespace default at ${stack.address}\n`);
     const usage = await runReportCli([], env);
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /a workflow id is required\nUsage: npm run report/);
+    assert.match(usage.stderr, /^report: Missing required argument 'workflowId'\. Usage: durable-codex-agents report/);
   });
 
   it('reports a failed run: the failing role with its missing file, the roles that finished, no result needed', async () => {
