@@ -17,7 +17,15 @@ import {
   type FaultRuleState,
 } from './faults';
 import { lookupModel, MODEL_CATALOG, modelObject } from './models';
-import { buildResponse, errorBody, sseFrame, streamEvents, type Draft, type ResponseObject } from './responses';
+import {
+  buildResponse,
+  errorBody,
+  responseNonces,
+  sseFrame,
+  streamEvents,
+  type Draft,
+  type ResponseObject,
+} from './responses';
 import { checkAuthorization, checkRequest, modelNotFound, type ApiError } from './rules';
 import { StatsBook, fingerprint, type RequestLogEntry, type ScriptedStats } from './stats';
 import { isMessage, isRecord, sha256, type Item } from './text';
@@ -95,8 +103,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   const commands = new Map<string, string>();
   // Codex turns whose `needs-approval` fault fired: their check command asks for escalation.
   const escalations = new Set<string>();
-  /** Output item id -> the reasoning item it was produced with (the API knows this of its own ids). */
+  /**
+   * Output item id -> the reasoning item it was produced with (the API knows this of its own ids). Only answers of
+   * reasoning models add to it, and ids are unique per response (nextNonce), so an item of a non-reasoning model's
+   * answer is never taken for one that needs a reasoning item.
+   */
   const dependsOn = new Map<string, string>();
+  const nextNonce = responseNonces();
   const log = options.log ?? (() => undefined);
 
   const server = http.createServer((req, res) => {
@@ -224,6 +237,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
     const response = buildResponse({
       seed: fp,
+      nonce: nextNonce(),
       model: checked.model.id,
       drafts,
       request: body,
