@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentScript } from './agent-script';
 import { classify, type Caller } from './classify';
+import { handoffScript } from './handoff-script';
 import { breakableFile, codexScript, omittableFile, readCodexTurn } from './codex-script';
 import {
   FaultBook,
@@ -283,7 +284,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     }
     const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
     const tools = toolList.map((t) => (typeof t.name === 'string' ? t.name : '')).filter((n) => n !== '');
-    const drafts: Draft[] = agentScript({ role: caller.role, input, tools });
+    const request = { role: caller.role, input, tools };
+    const drafts: Draft[] = caller.dialect === 'brief' ? agentScript(request) : handoffScript(request);
     // An agent offered web search (the Designer) searches once before its first call, as a real model may.
     const searches = toolList.some((t) => typeof t.type === 'string' && t.type.startsWith('web_search'));
     if (searches && !input.some((i) => i.type === 'web_search_call') && drafts.some((d) => d.type !== 'message')) {
