@@ -9,10 +9,18 @@ import { isMessage, messageText, type Item } from './text';
 
 export type CallerKind = 'agent' | 'codex';
 
+/**
+ * How an agent's conversation is laid out: `brief` (our workflow's: headers, and a first user message that is an
+ * agentBrief, `Role: ...`) or `handoffs` (any other client, e.g. an Agents SDK program: the program's own task and
+ * hand-off tools `transfer_to_*`).
+ */
+export type Dialect = 'brief' | 'handoffs';
+
 export interface Caller {
   kind: CallerKind;
   role: Role | undefined;
   run: string;
+  dialect: Dialect;
   /** Codex's thread id (its `thread-id` header or `prompt_cache_key`), when the caller is Codex. */
   thread?: string;
 }
@@ -39,7 +47,9 @@ function looksLikeCodex(h: IncomingHttpHeaders, instructions: string): boolean {
 
 /**
  * A role from a `Role id: <id>` line (any team: the scripted agents write it into their Codex prompts), the agent
- * instructions of a built-in role (their first line is unique per role) or a built-in role's `Role: <title>` line.
+ * instructions of a built-in role (their first line is unique per role; it may follow a preamble such as the Agents
+ * SDK's RECOMMENDED_PROMPT_PREFIX, or run on into more text, as in the source document's programs) or a built-in
+ * role's `Role: <title>` line.
  */
 function sniffRole(instructions: string, input: readonly Item[]): Role | undefined {
   const texts = input.filter((i) => isMessage(i, 'user')).map(messageText);
@@ -49,7 +59,7 @@ function sniffRole(instructions: string, input: readonly Item[]): Role | undefin
   }
   const byInstructions = KNOWN_ROLES.find((r) => {
     const first = r.instructions.split('\n')[0] ?? '';
-    return first !== '' && instructions.startsWith(first);
+    return first !== '' && instructions.split('\n').some((line) => line.trimStart().startsWith(first));
   });
   if (byInstructions) return byInstructions.id;
   for (const text of texts) {
@@ -72,5 +82,10 @@ export function classify(h: IncomingHttpHeaders, body: Record<string, unknown>, 
     kind === 'codex'
       ? (header(h, 'thread-id') ?? (typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : undefined))
       : undefined;
-  return { kind, role, run: header(h, 'x-dca-run') ?? UNKNOWN_RUN, thread };
+  const firstUser = input.find((i) => isMessage(i, 'user'));
+  const dialect: Dialect =
+    declared !== undefined || (firstUser !== undefined && messageText(firstUser).startsWith('Role: '))
+      ? 'brief'
+      : 'handoffs';
+  return { kind, role, run: header(h, 'x-dca-run') ?? UNKNOWN_RUN, dialect, thread };
 }

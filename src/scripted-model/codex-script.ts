@@ -142,6 +142,7 @@ export function codexScript(
     };
   }
   const lines = files.map((f, i) => `- ${f} (${Buffer.byteLength(contents[i] ?? '')} bytes)`);
+  // The layout writtenFiles reads back: `Wrote N file(s):` then one `- path (N bytes)` line each.
   const denied = escalate ? deniedReason(turn.lastOutput) : undefined;
   const checked =
     denied !== undefined
@@ -149,6 +150,12 @@ export function codexScript(
       : 'Checked them with a syntax check and `wc -c`.';
   const text = [`Wrote ${files.length} file(s):`, ...lines, '', checked].join('\n');
   return { draft: { type: 'message', text }, final: true, label: 'message' };
+}
+
+/** The files a scripted Codex final message (above) reports written; [] for any other text. */
+export function writtenFiles(finalMessage: string): string[] {
+  if (!/^Wrote \d+ file\(s\):$/m.test(finalMessage)) return [];
+  return [...finalMessage.matchAll(/^- (\S+) \(\d+ bytes\)$/gm)].map((m) => m[1] ?? '');
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
  * Responses API objects and their SSE stream, shaped like the real API's so the `openai` package and Codex
- * accept them unchanged. Ids derive from a seed (the request fingerprint): the same input gives the same output.
+ * accept them unchanged. The answer follows from the input alone (the same input gives the same items, text and
+ * call ids, so a repeated call keeps its fingerprint); response and item ids are unique per response, as the real
+ * API's are: a reasoning-pairing rule keyed on ids must never mistake one answer's items for another's.
  */
+import crypto from 'node:crypto';
 import { sealReasoning } from './rules';
 import { estimateTokens, sha256 } from './text';
 
@@ -32,7 +35,10 @@ export interface ResponseObject extends Record<string, unknown> {
 }
 
 export interface BuildInput {
+  /** The request fingerprint: call ids derive from it. */
   seed: string;
+  /** Never the same twice (see responseNonce): response and item ids derive from it. */
+  nonce: string;
   model: string;
   drafts: readonly Draft[];
   /** The request body: echoed fields and the input token estimate come from it. */
@@ -46,15 +52,25 @@ const REASONING_TOKENS: Record<string, number> = { none: 0, minimal: 16, low: 48
 
 const shortHash = (seed: string, n: number): string => sha256(`${seed}:${n}`).slice(0, 32);
 
+/**
+ * A fresh nonce per response: a random prefix per process and a counter, so ids never repeat within a scripted
+ * model's life and are unlikely to meet those of another process.
+ */
+export function responseNonces(): () => string {
+  const processNonce = crypto.randomBytes(8).toString('hex');
+  let count = 0;
+  return () => `${processNonce}:${++count}`;
+}
+
 export function buildResponse(b: BuildInput): ResponseObject {
-  const output = b.drafts.map((d, i) => toItem(d, b.seed, i));
-  if (b.reasoning) output.unshift(reasoningItem(b.seed, b.reasoning.includeEncrypted));
+  const output = b.drafts.map((d, i) => toItem(d, b.seed, b.nonce, i));
+  if (b.reasoning) output.unshift(reasoningItem(b.seed, b.nonce, b.reasoning.includeEncrypted));
   const effort = b.reasoning?.effort;
   const reasoning = effort ? (REASONING_TOKENS[effort] ?? 0) : 0;
   const inputTokens = estimateTokens(JSON.stringify([b.request.instructions ?? '', b.request.input, b.request.tools]));
   const outputTokens = reasoning + b.drafts.reduce((n, d) => n + estimateTokens(draftText(d)), 0);
   return {
-    id: `resp_${shortHash(b.seed, -1)}`,
+    id: `resp_${shortHash(b.nonce, -1)}`,
     object: 'response',
     created_at: Math.floor(b.createdAt / 1000),
     status: 'completed',
@@ -91,8 +107,8 @@ export function buildResponse(b: BuildInput): ResponseObject {
  * A reasoning item: no summary (none was asked for), `encrypted_content` only when the request included it. Under
  * `store: false` it can only be sent back with that content.
  */
-function reasoningItem(seed: string, includeEncrypted: boolean): OutputItem {
-  const id = `rs_${shortHash(seed, -2)}`;
+function reasoningItem(seed: string, nonce: string, includeEncrypted: boolean): OutputItem {
+  const id = `rs_${shortHash(nonce, -2)}`;
   return {
     id,
     type: 'reasoning',
@@ -108,8 +124,10 @@ function draftText(d: Draft): string {
   return d.name + d.input;
 }
 
-function toItem(d: Draft, seed: string, i: number): OutputItem {
-  const h = shortHash(seed, i);
+function toItem(d: Draft, seed: string, nonce: string, i: number): OutputItem {
+  const h = shortHash(nonce, i);
+  // Call ids follow the input, so the fingerprint of the next request (which carries them) is stable too.
+  const callId = `call_${shortHash(seed, i).slice(0, 24)}`;
   switch (d.type) {
     case 'message':
       return {
@@ -124,7 +142,7 @@ function toItem(d: Draft, seed: string, i: number): OutputItem {
         id: `fc_${h}`,
         type: 'function_call',
         status: 'completed',
-        call_id: `call_${h.slice(0, 24)}`,
+        call_id: callId,
         name: d.name,
         arguments: d.arguments,
       };
@@ -140,7 +158,7 @@ function toItem(d: Draft, seed: string, i: number): OutputItem {
         id: `ctc_${h}`,
         type: 'custom_tool_call',
         status: 'completed',
-        call_id: `call_${h.slice(0, 24)}`,
+        call_id: callId,
         name: d.name,
         input: d.input,
       };

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentScript } from './agent-script';
 import { classify, type Caller } from './classify';
+import { handoffScript } from './handoff-script';
 import { breakableFile, codexScript, omittableFile, readCodexTurn } from './codex-script';
 import {
   FaultBook,
@@ -17,7 +18,15 @@ import {
   type FaultRuleState,
 } from './faults';
 import { lookupModel, MODEL_CATALOG, modelObject } from './models';
-import { buildResponse, errorBody, sseFrame, streamEvents, type Draft, type ResponseObject } from './responses';
+import {
+  buildResponse,
+  errorBody,
+  responseNonces,
+  sseFrame,
+  streamEvents,
+  type Draft,
+  type ResponseObject,
+} from './responses';
 import { checkAuthorization, checkRequest, modelNotFound, type ApiError } from './rules';
 import { StatsBook, fingerprint, type RequestLogEntry, type ScriptedStats } from './stats';
 import { isMessage, isRecord, sha256, type Item } from './text';
@@ -95,8 +104,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   const commands = new Map<string, string>();
   // Codex turns whose `needs-approval` fault fired: their check command asks for escalation.
   const escalations = new Set<string>();
-  /** Output item id -> the reasoning item it was produced with (the API knows this of its own ids). */
+  /**
+   * Output item id -> the reasoning item it was produced with (the API knows this of its own ids). Only answers of
+   * reasoning models add to it, and ids are unique per response (nextNonce), so an item of a non-reasoning model's
+   * answer is never taken for one that needs a reasoning item.
+   */
   const dependsOn = new Map<string, string>();
+  const nextNonce = responseNonces();
   const log = options.log ?? (() => undefined);
 
   const server = http.createServer((req, res) => {
@@ -224,6 +238,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
     const response = buildResponse({
       seed: fp,
+      nonce: nextNonce(),
       model: checked.model.id,
       drafts,
       request: body,
@@ -269,7 +284,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     }
     const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
     const tools = toolList.map((t) => (typeof t.name === 'string' ? t.name : '')).filter((n) => n !== '');
-    const drafts: Draft[] = agentScript({ role: caller.role, input, tools });
+    const request = { role: caller.role, input, tools };
+    const drafts: Draft[] = caller.dialect === 'brief' ? agentScript(request) : handoffScript(request);
     // An agent offered web search (the Designer) searches once before its first call, as a real model may.
     const searches = toolList.some((t) => typeof t.type === 'string' && t.type.startsWith('web_search'));
     if (searches && !input.some((i) => i.type === 'web_search_call') && drafts.some((d) => d.type !== 'message')) {

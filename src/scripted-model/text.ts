@@ -25,6 +25,19 @@ export function messageText(item: Item): string {
 
 export const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
+/**
+ * The text of a tool output: a string, or a list of content parts (the Agents SDK sends an MCP tool's result as
+ * `[{type: "input_text", text}]`), their texts joined.
+ */
+export function toolOutputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  const parts = Array.isArray(output) ? output : [output];
+  return parts
+    .map((part: unknown) => (isRecord(part) && typeof part.text === 'string' ? part.text : ''))
+    .filter((t) => t !== '')
+    .join('\n');
+}
+
 /** Items without a `type` but with a `role` are messages (the Responses API accepts both forms). */
 export const isMessage = (item: Item, role?: string): boolean =>
   (item.type === 'message' || (item.type === undefined && typeof item.role === 'string')) &&
