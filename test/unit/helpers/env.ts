@@ -20,7 +20,11 @@ let runtimeInstalled = false;
 export async function startTestEnv(): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     // The workers' own warnings (an activity that failed on purpose) would drown the test output.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      // The test server does not advertise every capability of a real server; core warns about it once per worker.
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
     runtimeInstalled = true;
   }
   const server = await ensureTestServer({ log: (line) => console.log(line) });
