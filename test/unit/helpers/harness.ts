@@ -37,6 +37,9 @@ export class Harness {
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: fakes.activities(taskQueue),
+      // Cancellation reaches an activity with its next heartbeat: send them at once.
+      defaultHeartbeatThrottleInterval: '50ms',
+      maxHeartbeatThrottleInterval: '100ms',
     });
     const h = new Harness(env, fakes, worker, worker.run());
     Object.defineProperty(h, 'taskQueue', { value: taskQueue });
@@ -49,6 +52,8 @@ export class Harness {
       connection: this.env.nativeConnection,
       taskQueue,
       activities: this.fakes.activities(taskQueue),
+      defaultHeartbeatThrottleInterval: '50ms',
+      maxHeartbeatThrottleInterval: '100ms',
     });
     const done = worker.runUntil(until.catch(() => undefined));
     this.extraWorkers.push(done.then(() => undefined));
