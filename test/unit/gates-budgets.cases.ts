@@ -5,7 +5,7 @@
  * `raiseBudget` Update, or until the wait times out.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { raiseBudgetUpdate } from '../../src/shared/people';
 import { missingDeliverablesMessage } from '../../src/shared/prompts';
@@ -15,10 +15,7 @@ import { completed, failure, Harness } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
-  h = await Harness.start();
-});
-after(async () => {
-  await h?.stop();
+  h = await Harness.shared();
 });
 
 const twoRoles = team({
@@ -29,9 +26,14 @@ const twoRoles = team({
 describe('deliverable gates', () => {
   it('asks again for a missing deliverable on the same Codex thread, then goes on', async () => {
     // dev's first Codex call forgets game.js; the second (the re-ask) writes it.
-    const { handle, fake } = await h.start('gate-reask', twoRoles, {}, {
-      writes: (r, n) => (r === 'dev' && n === 1 ? ['index.html'] : r === 'dev' ? ['game.js'] : ['REQUIREMENTS.md']),
-    });
+    const { handle, fake } = await h.start(
+      'gate-reask',
+      twoRoles,
+      {},
+      {
+        writes: (r, n) => (r === 'dev' && n === 1 ? ['index.html'] : r === 'dev' ? ['game.js'] : ['REQUIREMENTS.md']),
+      },
+    );
     const result = await completed(handle);
 
     const dev = result.state.steps.find((s) => s.role === 'dev');
@@ -39,7 +41,9 @@ describe('deliverable gates', () => {
     assert.equal(dev?.attempts, 2);
     assert.deepEqual(dev?.missing, []);
     assert.deepEqual(dev?.files.map((f) => f.path).sort(), ['game.js', 'index.html']);
-    const gates = fake.inputs<{ gate: string; required: string[] }>('checkDeliverables').filter((g) => g.gate === 'Dev');
+    const gates = fake
+      .inputs<{ gate: string; required: string[] }>('checkDeliverables')
+      .filter((g) => g.gate === 'Dev');
     assert.equal(gates.length, 2, 'the gate is checked again after the re-ask');
     const turns = fake.inputs<ModelTurnInput>('modelTurn', 'dev');
     const reask = turns.find((t) => userMessages(t).includes(missingDeliverablesMessage(['game.js'])));
@@ -56,9 +60,14 @@ describe('deliverable gates', () => {
   });
 
   it('fails with a MissingDeliverablesError naming the files after the bounded re-asks', async () => {
-    const { handle, fake } = await h.start('gate-fail', twoRoles, { maxDeliverableRetries: 2 }, {
-      writes: (r) => (r === 'dev' ? ['index.html'] : ['REQUIREMENTS.md']),
-    });
+    const { handle, fake } = await h.start(
+      'gate-fail',
+      twoRoles,
+      { maxDeliverableRetries: 2 },
+      {
+        writes: (r) => (r === 'dev' ? ['index.html'] : ['REQUIREMENTS.md']),
+      },
+    );
     const err = await failure(handle);
     assert.equal(err.type, 'MissingDeliverablesError');
     assert.deepEqual(err.chain, ['ApplicationFailure']);
@@ -86,7 +95,10 @@ describe('deliverable gates', () => {
     const { handle, fake } = await h.start('gate-optional', optional, {}, { writes: () => ['index.html'] });
     const result = await completed(handle);
     assert.equal(fake.of('codexCall', 'dev').length, 1, 'no re-ask for an optional file');
-    assert.deepEqual(result.state.steps[0]?.files.map((f) => f.path), ['index.html']);
+    assert.deepEqual(
+      result.state.steps[0]?.files.map((f) => f.path),
+      ['index.html'],
+    );
   });
 });
 
@@ -126,7 +138,9 @@ describe('budgets', () => {
     assert.equal(fake.of('modelTurn').length, 1);
 
     // A raise the run cannot take is refused with a reason; a valid one lets it go on.
-    const refused = await handle.executeUpdate(raiseBudgetUpdate, { args: [{ tokens: 10, by: 'ann' }] }).catch((e) => e);
+    const refused = await handle
+      .executeUpdate(raiseBudgetUpdate, { args: [{ tokens: 10, by: 'ann' }] })
+      .catch((e) => e);
     assert.ok(refused instanceof WorkflowUpdateFailedError);
     assert.match(refused.cause?.message ?? '', /no token budget to raise/);
     assert.equal(fake.calls.length, callsWhileStopped, 'nothing ran while the run waited');

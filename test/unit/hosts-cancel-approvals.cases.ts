@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
@@ -25,10 +25,7 @@ import { completed, Harness } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
-  h = await Harness.start();
-});
-after(async () => {
-  await h?.stop();
+  h = await Harness.shared();
 });
 
 const twoRoles = team({
@@ -66,21 +63,30 @@ function assertMovedAfterPm(fake: FakeRun, state: RunState, files: string[]): vo
 
 describe('host moves', () => {
   it('WorkspaceLostError on the host: prepare again from the last commit, redo only the step in flight', async () => {
-    const { handle, fake } = await h.start('move-lost', twoRoles, {}, {
-      before: (name, input) => {
-        const i = input as CodexCallInput;
-        if (name === 'codexCall' && i.role === 'dev' && i.cwd.endsWith('/host1')) {
-          // As the host's activities report it (src/activities/index.ts hostActivities).
-          throw ApplicationFailure.create({
-            type: 'WorkspaceLostError',
-            message: `Workspace ${i.cwd} does not exist on host host1`,
-            nonRetryable: true,
-          });
-        }
+    const { handle, fake } = await h.start(
+      'move-lost',
+      twoRoles,
+      {},
+      {
+        before: (name, input) => {
+          const i = input as CodexCallInput;
+          if (name === 'codexCall' && i.role === 'dev' && i.cwd.endsWith('/host1')) {
+            // As the host's activities report it (src/activities/index.ts hostActivities).
+            throw ApplicationFailure.create({
+              type: 'WorkspaceLostError',
+              message: `Workspace ${i.cwd} does not exist on host host1`,
+              nonRetryable: true,
+            });
+          }
+        },
       },
-    });
+    );
     const result = await completed(handle);
-    assertMovedAfterPm(fake, result.state, result.files.map((f) => f.path));
+    assertMovedAfterPm(
+      fake,
+      result.state,
+      result.files.map((f) => f.path),
+    );
     assert.equal(fake.inputs<CodexCallInput>('codexCall', 'dev').length, 2, 'one lost call, one on the new host');
   });
 
@@ -89,13 +95,18 @@ describe('host moves', () => {
     let host1Gone!: () => void;
     const gone = new Promise<void>((resolve) => (host1Gone = resolve));
     // The test server does not skip time for a task nobody polls: a short real timeout.
-    const { handle, fake } = await h.start('move-s2s', twoRoles, { tuning: { hostScheduleToStartMs: 1_000 } }, {
-      hostQueue: (n) => (n === 1 ? host1Queue : h.taskQueue),
-      // dev starts only once host1's worker is gone, so dev's first host call waits on a queue nobody polls.
-      before: async (name, input) => {
-        if (name === 'modelTurn' && (input as { role: string }).role === 'dev') await gone;
+    const { handle, fake } = await h.start(
+      'move-s2s',
+      twoRoles,
+      { tuning: { hostScheduleToStartMs: 1_000 } },
+      {
+        hostQueue: (n) => (n === 1 ? host1Queue : h.taskQueue),
+        // dev starts only once host1's worker is gone, so dev's first host call waits on a queue nobody polls.
+        before: async (name, input) => {
+          if (name === 'modelTurn' && (input as { role: string }).role === 'dev') await gone;
+        },
       },
-    });
+    );
     let stopHost1!: () => void;
     const host1 = h.hostWorker(host1Queue, new Promise<void>((resolve) => (stopHost1 = resolve)));
     await h.waitState(handle, "pm's commit", (s) => s.steps[0]?.commit !== undefined);
@@ -104,7 +115,11 @@ describe('host moves', () => {
     host1Gone();
 
     const result = await completed(handle);
-    assertMovedAfterPm(fake, result.state, result.files.map((f) => f.path));
+    assertMovedAfterPm(
+      fake,
+      result.state,
+      result.files.map((f) => f.path),
+    );
     assert.ok(
       fake.of('codexCall', 'pm').every((c) => c.taskQueue === host1Queue),
       "pm's Codex call ran on host1's queue",
@@ -121,13 +136,18 @@ describe('host moves', () => {
 describe('cancel', () => {
   it('stops the Codex call in flight, ends the run as cancelled, and runs nothing after', async () => {
     let stoppedAt: number | undefined;
-    const { handle, fake } = await h.start('cancel', twoRoles, {}, {
-      before: async (name, input) => {
-        if (name === 'codexCall' && (input as CodexCallInput).role === 'dev') {
-          await blockUntilCancelled(() => (stoppedAt = Date.now()));
-        }
+    const { handle, fake } = await h.start(
+      'cancel',
+      twoRoles,
+      {},
+      {
+        before: async (name, input) => {
+          if (name === 'codexCall' && (input as CodexCallInput).role === 'dev') {
+            await blockUntilCancelled(() => (stoppedAt = Date.now()));
+          }
+        },
       },
-    });
+    );
     await h.waitState(handle, "dev's Codex call", () => fake.of('codexCall', 'dev').length > 0);
     const callsBefore = fake.calls.length;
     await handle.cancel();
@@ -183,9 +203,14 @@ describe('Codex approvals', () => {
 
   it('a Codex call waits for the approve Update and gets the decision', async () => {
     const seen: ApprovalRecord[] = [];
-    const { handle, fake } = await h.start('approve', twoRoles, { approvals: { policy: 'on-request' } }, {
-      before: asking(seen),
-    });
+    const { handle, fake } = await h.start(
+      'approve',
+      twoRoles,
+      { approvals: { policy: 'on-request' } },
+      {
+        before: asking(seen),
+      },
+    );
     const waiting = await h.waitState(handle, 'a pending approval', (s) => (s.approvals?.pending.length ?? 0) > 0);
     assert.deepEqual(
       waiting.approvals?.pending.map((p) => [p.id, p.role, p.kind, p.command]),
@@ -218,9 +243,14 @@ describe('Codex approvals', () => {
 
   it('a denial carries its reason back to the call', async () => {
     const seen: ApprovalRecord[] = [];
-    const { handle } = await h.start('deny', twoRoles, { approvals: { policy: 'on-request' } }, {
-      before: asking(seen),
-    });
+    const { handle } = await h.start(
+      'deny',
+      twoRoles,
+      { approvals: { policy: 'on-request' } },
+      {
+        before: asking(seen),
+      },
+    );
     await h.waitState(handle, 'a pending approval', (s) => (s.approvals?.pending.length ?? 0) > 0);
     await handle.executeUpdate(approveUpdate, {
       args: [{ ids: [], all: true, decision: 'deny', reason: 'no network installs', by: 'bob' }],
@@ -236,9 +266,14 @@ describe('Codex approvals', () => {
   it('an approval nobody answers times out as denied', async () => {
     const seen: ApprovalRecord[] = [];
     // Real time (the call polls meanwhile): a two-second approval timeout.
-    const { handle } = await h.start('approval-timeout', twoRoles, {
-      approvals: { policy: 'on-request', timeoutMs: 2_000 },
-    }, { before: asking(seen) });
+    const { handle } = await h.start(
+      'approval-timeout',
+      twoRoles,
+      {
+        approvals: { policy: 'on-request', timeoutMs: 2_000 },
+      },
+      { before: asking(seen) },
+    );
     await until('the call to see the timeout', () => seen.length > 0);
     const result = await completed(handle);
     assert.deepEqual(
@@ -250,9 +285,14 @@ describe('Codex approvals', () => {
   });
 
   it('an approval the call stopped waiting for is withdrawn when the call ends', async () => {
-    const { handle } = await h.start('approval-withdrawn', twoRoles, { approvals: { policy: 'on-request' } }, {
-      before: asking([], { wait: false }),
-    });
+    const { handle } = await h.start(
+      'approval-withdrawn',
+      twoRoles,
+      { approvals: { policy: 'on-request' } },
+      {
+        before: asking([], { wait: false }),
+      },
+    );
     const result = await completed(handle);
     assert.deepEqual(
       result.state.approvals?.decided.map((d) => [d.id, d.decision, d.by]),

@@ -5,9 +5,9 @@
  * bug report on its own thread and checks again, at most max_rounds times, then fails with VerificationFailedError.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { reviewUpdate } from '../../src/shared/people';
+import { reviewUpdate, type ReviewDecisionInput } from '../../src/shared/people';
 import { reviewChangesMessage, VERIFICATION_FAILED_PREFIX } from '../../src/shared/prompts';
 import type { CodexCallInput, ModelTurnInput, VerifyInput } from '../../src/shared/types';
 import { role, team, userMessages } from './helpers/fakes';
@@ -15,10 +15,7 @@ import { completed, failure, Harness } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
-  h = await Harness.start();
-});
-after(async () => {
-  await h?.stop();
+  h = await Harness.shared();
 });
 
 const reviewed = team({
@@ -83,7 +80,7 @@ describe('reviews', () => {
   it('refuses decisions it cannot take, saying why', async () => {
     const { handle } = await h.start('review-refuse', reviewed, { review: { roles: ['analyst'] } });
     await h.waitState(handle, 'analyst review', (s) => (s.reviews?.pending.length ?? 0) > 0);
-    const refusal = async (input: Parameters<typeof handle.executeUpdate<typeof reviewUpdate>>[1]['args'][0]) => {
+    const refusal = async (input: ReviewDecisionInput) => {
       const err = await handle.executeUpdate(reviewUpdate, { args: [input] }).catch((e: unknown) => e);
       assert.ok(err instanceof WorkflowUpdateFailedError);
       return err.cause?.message;
@@ -132,9 +129,14 @@ const verified = team({
 
 describe('verification rounds', () => {
   it('a failing round sends the owners the bug report on their own threads; the next round passes', async () => {
-    const { handle, fake } = await h.start('verify-fix', verified, {}, {
-      verify: (i) => (i.round === 1 ? { passed: false, exitCode: 1, outputTail: 'FAIL GET /scores -> 500\n' } : {}),
-    });
+    const { handle, fake } = await h.start(
+      'verify-fix',
+      verified,
+      {},
+      {
+        verify: (i) => (i.round === 1 ? { passed: false, exitCode: 1, outputTail: 'FAIL GET /scores -> 500\n' } : {}),
+      },
+    );
     const result = await completed(handle);
 
     const checks = fake.inputs<VerifyInput>('runVerification');
@@ -146,7 +148,10 @@ describe('verification rounds', () => {
       ],
     );
     for (const owner of ['backend', 'frontend']) {
-      const report = fake.inputs<ModelTurnInput>('modelTurn', owner).map(lastUserMessage).find((m) => m.startsWith(VERIFICATION_FAILED_PREFIX));
+      const report = fake
+        .inputs<ModelTurnInput>('modelTurn', owner)
+        .map(lastUserMessage)
+        .find((m) => m.startsWith(VERIFICATION_FAILED_PREFIX));
       assert.ok(report, `${owner} got a bug report`);
       assert.match(report, /`bash test\.sh`, run by the orchestrator for the Tester, exit 1/);
       assert.match(report, /FAIL GET \/scores -> 500/);
@@ -173,10 +178,18 @@ describe('verification rounds', () => {
   });
 
   it('fails with a VerificationFailedError after max_rounds, naming the command, exit code and output', async () => {
-    const neverGreen = { ...verified, roles: verified.roles.map((r) => (r.verify ? { ...r, verify: { ...r.verify, max_rounds: 2 } } : r)) };
-    const { handle, fake } = await h.start('verify-fail', neverGreen, {}, {
-      verify: () => ({ passed: false, exitCode: 2, outputTail: 'line a\nnot ok 3 - scores are sorted\n' }),
-    });
+    const neverGreen = {
+      ...verified,
+      roles: verified.roles.map((r) => (r.verify ? { ...r, verify: { ...r.verify, max_rounds: 2 } } : r)),
+    };
+    const { handle, fake } = await h.start(
+      'verify-fail',
+      neverGreen,
+      {},
+      {
+        verify: () => ({ passed: false, exitCode: 2, outputTail: 'line a\nnot ok 3 - scores are sorted\n' }),
+      },
+    );
     const err = await failure(handle);
     assert.equal(err.type, 'VerificationFailedError');
     assert.equal(err.nonRetryable, true);
@@ -185,7 +198,11 @@ describe('verification rounds', () => {
       'Verification of Tester failed after 2 round(s): `bash test.sh` exit 2. Last lines of output:\nline a\nnot ok 3 - scores are sorted',
     );
     assert.equal(fake.of('runVerification').length, 2);
-    assert.equal(fake.of('codexCall', 'backend').length, 2, 'one bug report between the two rounds, none after the last');
+    assert.equal(
+      fake.of('codexCall', 'backend').length,
+      2,
+      'one bug report between the two rounds, none after the last',
+    );
     const state = await h.progress(handle);
     const tester = state.steps.find((s) => s.role === 'tester');
     assert.equal(tester?.status, 'failed');

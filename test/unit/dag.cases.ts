@@ -4,17 +4,14 @@
  * before anything runs; a transient activity failure is retried.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { role, team, until, type CallRecord, type FakeRun } from './helpers/fakes';
 import { completed, failure, Harness } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
-  h = await Harness.start();
-});
-after(async () => {
-  await h?.stop();
+  h = await Harness.shared();
 });
 
 /** The cookbook's shape: pm → designer → (frontend ∥ backend) → tester. */
@@ -48,15 +45,20 @@ describe('DAG scheduling', () => {
   it('starts each role once its after-roles passed their gates; parallel branches overlap', async () => {
     // Frontend's and backend's Codex calls each wait until the other has started: sequential branches would not.
     const started = new Set<string>();
-    const { handle, fake } = await h.start('dag', cookbook, {}, {
-      before: async (name, input) => {
-        if (name !== 'codexCall') return;
-        const r = (input as { role: string }).role;
-        started.add(r);
-        if (r === 'frontend') await until('backend Codex call', () => started.has('backend'));
-        if (r === 'backend') await until('frontend Codex call', () => started.has('frontend'));
+    const { handle, fake } = await h.start(
+      'dag',
+      cookbook,
+      {},
+      {
+        before: async (name, input) => {
+          if (name !== 'codexCall') return;
+          const r = (input as { role: string }).role;
+          started.add(r);
+          if (r === 'frontend') await until('backend Codex call', () => started.has('backend'));
+          if (r === 'backend') await until('frontend Codex call', () => started.has('frontend'));
+        },
       },
-    });
+    );
     const result = await completed(handle);
 
     assert.equal(result.state.status, 'completed');
@@ -101,13 +103,18 @@ describe('DAG scheduling', () => {
   });
 
   it('a role that fails for good fails the run, and the roles after it never start', async () => {
-    const { handle, fake } = await h.start('dag-fail', cookbook, {}, {
-      before: (name, input) => {
-        if (name === 'modelTurn' && (input as { role: string }).role === 'designer') {
-          throw ApplicationFailure.create({ type: 'ModelRequestError', message: 'bad key', nonRetryable: true });
-        }
+    const { handle, fake } = await h.start(
+      'dag-fail',
+      cookbook,
+      {},
+      {
+        before: (name, input) => {
+          if (name === 'modelTurn' && (input as { role: string }).role === 'designer') {
+            throw ApplicationFailure.create({ type: 'ModelRequestError', message: 'bad key', nonRetryable: true });
+          }
+        },
       },
-    });
+    );
     const err = await failure(handle);
     assert.equal(err.type, 'ModelRequestError');
     assert.deepEqual(err.chain, ['ActivityFailure', 'ApplicationFailure']);
@@ -124,13 +131,18 @@ describe('DAG scheduling', () => {
 
   it('a transient activity failure is retried and the run goes on', async () => {
     let failures = 0;
-    const { handle, fake } = await h.start('dag-retry', team({ name: 'one', roles: [role('solo', ['a.md'])] }), {}, {
-      before: (name) => {
-        if (name === 'codexCall' && failures++ < 2) {
-          throw ApplicationFailure.create({ type: 'TransientServiceError', message: 'Codex overloaded' });
-        }
+    const { handle, fake } = await h.start(
+      'dag-retry',
+      team({ name: 'one', roles: [role('solo', ['a.md'])] }),
+      {},
+      {
+        before: (name) => {
+          if (name === 'codexCall' && failures++ < 2) {
+            throw ApplicationFailure.create({ type: 'TransientServiceError', message: 'Codex overloaded' });
+          }
+        },
       },
-    });
+    );
     const result = await completed(handle);
     assert.equal(result.state.status, 'completed');
     assert.equal(fake.of('codexCall', 'solo').length, 3, 'two failed attempts, then success');
