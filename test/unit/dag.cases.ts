@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { role, team, until, type CallRecord, type FakeRun } from './helpers/fakes';
-import { completed, failure, Harness } from './helpers/harness';
+import { completed, failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
@@ -41,7 +41,7 @@ const firstStart = (fake: FakeRun, id: string): number => {
 };
 const overlap = (a: CallRecord, b: CallRecord) => a.seq < (b.endSeq ?? Infinity) && b.seq < (a.endSeq ?? Infinity);
 
-describe('DAG scheduling', () => {
+describe('DAG scheduling', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('starts each role once its after-roles passed their gates; parallel branches overlap', async () => {
     // Frontend's and backend's Codex calls each wait until the other has started: sequential branches would not.
     const started = new Set<string>();

@@ -11,7 +11,7 @@ import { raiseBudgetUpdate } from '../../src/shared/people';
 import { missingDeliverablesMessage } from '../../src/shared/prompts';
 import type { CodexCallInput, ModelTurnInput } from '../../src/shared/types';
 import { role, team, userMessages } from './helpers/fakes';
-import { completed, failure, Harness } from './helpers/harness';
+import { completed, failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
@@ -23,7 +23,7 @@ const twoRoles = team({
   roles: [role('pm', ['REQUIREMENTS.md']), role('dev', ['index.html', 'game.js'], { after: ['pm'] })],
 });
 
-describe('deliverable gates', () => {
+describe('deliverable gates', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('asks again for a missing deliverable on the same Codex thread, then goes on', async () => {
     // dev's first Codex call forgets game.js; the second (the re-ask) writes it.
     const { handle, fake } = await h.start(
@@ -102,7 +102,7 @@ describe('deliverable gates', () => {
   });
 });
 
-describe('budgets', () => {
+describe('budgets', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('a token budget fails the run before the next call, with the totals', async () => {
     // 100 tokens a model turn: pm spends 200 in two turns, dev's first turn takes the run to 300 >= 250.
     const { handle, fake } = await h.start('budget-tokens', twoRoles, { budget: { maxTokens: 250 } });

@@ -21,7 +21,7 @@ import {
 import type { PrepareWorkspaceInput } from '../../src/shared/placement';
 import type { CodexCallInput, RunState } from '../../src/shared/types';
 import { blockUntilCancelled, role, team, until, type FakeRun } from './helpers/fakes';
-import { completed, Harness } from './helpers/harness';
+import { completed, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
@@ -61,7 +61,7 @@ function assertMovedAfterPm(fake: FakeRun, state: RunState, files: string[]): vo
   assert.deepEqual(files, ['REQUIREMENTS.md', 'index.html'], "the new host has pm's files from the commit");
 }
 
-describe('host moves', () => {
+describe('host moves', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('WorkspaceLostError on the host: prepare again from the last commit, redo only the step in flight', async () => {
     const { handle, fake } = await h.start(
       'move-lost',
@@ -133,7 +133,7 @@ describe('host moves', () => {
   });
 });
 
-describe('cancel', () => {
+describe('cancel', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('stops the Codex call in flight, ends the run as cancelled, and runs nothing after', async () => {
     let stoppedAt: number | undefined;
     const { handle, fake } = await h.start(
@@ -172,7 +172,7 @@ describe('cancel', () => {
   });
 });
 
-describe('Codex approvals', () => {
+describe('Codex approvals', { timeout: SUITE_TIMEOUT_MS }, () => {
   /** A Codex call that asks for an approval, as the real activity does, and waits for its decision. */
   const asking = (decisions: ApprovalRecord[], opts: { wait: boolean } = { wait: true }) => {
     return async (name: string, input: unknown, run: FakeRun) => {

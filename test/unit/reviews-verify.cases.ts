@@ -11,7 +11,7 @@ import { reviewUpdate, type ReviewDecisionInput } from '../../src/shared/people'
 import { reviewChangesMessage, VERIFICATION_FAILED_PREFIX } from '../../src/shared/prompts';
 import type { CodexCallInput, ModelTurnInput, VerifyInput } from '../../src/shared/types';
 import { role, team, userMessages } from './helpers/fakes';
-import { completed, failure, Harness } from './helpers/harness';
+import { completed, failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
 let h: Harness;
 before(async () => {
@@ -25,7 +25,7 @@ const reviewed = team({
 
 const lastUserMessage = (t: ModelTurnInput) => userMessages(t).at(-1) ?? '';
 
-describe('reviews', () => {
+describe('reviews', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('waits for approval; the roles after the reviewed one wait too', async () => {
     const { handle, fake } = await h.start('review-approve', reviewed, { review: { roles: ['analyst'] } });
     const waiting = await h.waitState(handle, 'analyst review', (s) => (s.reviews?.pending.length ?? 0) > 0);
@@ -127,7 +127,7 @@ const verified = team({
   ],
 });
 
-describe('verification rounds', () => {
+describe('verification rounds', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('a failing round sends the owners the bug report on their own threads; the next round passes', async () => {
     const { handle, fake } = await h.start(
       'verify-fix',

@@ -17,6 +17,9 @@ import { FakeRun, Fakes, type FakeOptions } from './fakes';
 /** Short retries: an activity that fails on purpose is retried in milliseconds of (skipped) time. */
 export const FAST_TUNING = { retryInitialIntervalMs: 10, retryMaximumIntervalMs: 100, maximumAttempts: 3 };
 
+/** A suite whose run hangs (a rule broken so that a run waits for ever) fails instead of holding the test process. */
+export const SUITE_TIMEOUT_MS = 60_000;
+
 export class Harness {
   readonly taskQueue = `unit-${randomUUID()}`;
   private readonly extraWorkers: Promise<void>[] = [];
