@@ -8,7 +8,6 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
 import { checkTeam, type Team } from '../../../src/shared/team';
 import type {
   CommitStepInput,
@@ -266,8 +265,6 @@ function roleOf(input: unknown): string | undefined {
 export class Fakes {
   private readonly runs = new Map<string, FakeRun>();
   private seq = 0;
-
-  constructor(readonly client: () => Client) {}
 
   add(run: FakeRun): FakeRun {
     this.runs.set(run.workflowId, run);

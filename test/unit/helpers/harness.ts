@@ -33,7 +33,7 @@ export class Harness {
 
   static async start(): Promise<Harness> {
     const env = await startTestEnv();
-    const fakes = new Fakes(() => env.client);
+    const fakes = new Fakes();
     const taskQueue = `unit-${randomUUID()}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
