@@ -1,20 +1,13 @@
 /** Converts our typed errors into Temporal failures at the activity boundary, keeping the cause chain. */
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { AgentSystemError, TransientServiceError } from '../shared/errors';
+import { AgentSystemError, TransientServiceError, toApplicationFailure as typedFailure } from '../shared/errors';
 
 /** Temporal sees the error's class name as the failure type; the typed error stays in the cause chain. */
 export function toApplicationFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
   if (!(err instanceof AgentSystemError)) return err;
-  const retryAfter = err instanceof TransientServiceError ? err.retryAfterMs : undefined;
-  return ApplicationFailure.create({
-    type: err.name,
-    message: err.message,
-    nonRetryable: err.nonRetryable,
-    cause: err,
-    nextRetryDelay: retryAfter,
-  });
+  return typedFailure(err);
 }
 
 /** Wraps an activity so every typed error leaves it as an ApplicationFailure. */

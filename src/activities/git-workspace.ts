@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, WorkspaceError, WorkspaceLostError } from '../shared/errors';
+import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostError } from '../shared/errors';
 import type { CommitStepInput, PrepareWorkspaceInput, StepCommit, WorkspacePlacement } from '../shared/placement';
 import { runBranch } from '../shared/placement';
 import { Context } from '@temporalio/activity';
@@ -30,27 +30,6 @@ export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(w
 
 /** Files the run writes for people, not steps: kept out of the step commits. */
 const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', 'node_modules/'];
-
-class GitCommandError extends Error {
-  constructor(
-    readonly args: string[],
-    readonly stderr: string,
-    readonly code: number | string | null,
-    readonly timedOut: boolean,
-  ) {
-    super(`git ${args[0] ?? ''} failed: ${reason(stderr) || (timedOut ? 'timed out' : `exit ${String(code)}`)}`);
-  }
-}
-
-/** The one line of git's stderr that says what went wrong. */
-export function reason(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(To |hint:)/.test(l) && !/failed to push some refs/.test(l));
-  const best = lines.find((l) => /^fatal:|\[(remote )?rejected\]|^error:/.test(l)) ?? lines.at(-1) ?? '';
-  return best.replace(/^(fatal|error): /, '');
-}
 
 /** The remote as it may be shown: credentials in a URL are masked. */
 export const displayRemote = (remote: string) => remote.replace(/\/\/[^/@]*@/, '//***@');
@@ -114,7 +93,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
       err instanceof GitCommandError
         ? err.timedOut
           ? `no answer in ${remoteTimeoutMs} ms`
-          : reason(err.stderr)
+          : gitReason(err.stderr)
         : String(err);
     return new ConfigError(`Workspace remote ${shown} ${what}: ${why}`, { cause: err });
   };

@@ -7,8 +7,8 @@ import { mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { THREADS_DIR } from './codex/app-server/rollouts';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureTypes } from '../shared/errors';
+import type { ApplicationFailure } from '@temporalio/common';
+import { toApplicationFailure, WorkspaceError } from '../shared/errors';
 import type { CreateWorkspaceInput, FileRecord, GateInput, GateResult } from '../shared/types';
 
 export interface WorkspaceDeps {
@@ -17,7 +17,7 @@ export interface WorkspaceDeps {
 }
 
 function workspaceFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: FailureTypes.workspace, message, nonRetryable: true });
+  return toApplicationFailure(new WorkspaceError(message));
 }
 
 export function isInside(root: string, candidate: string): boolean {

@@ -1,39 +1,55 @@
 /**
- * One error base class; subclasses say whose fault it was. Activities convert these to
- * `ApplicationFailure`s whose `type` is the class name, so workflows and retry policies can match on it.
+ * The project's one error tree. Every error class extends `AgentSystemError`, says whose fault it is and whether
+ * retrying can help, and keeps its facts in fields. A typed error leaves an activity or a workflow as an
+ * `ApplicationFailure` whose `type` is the class name (recorded histories match on those names: never rename a class)
+ * and whose details are its fields. No Node imports: workflow code throws and matches these too.
  */
+import { ApplicationFailure } from '@temporalio/common';
+
+/** Whose fault an error is, which decides what helps: fix the input, ask again, wait, move, or raise a limit. */
+export type Fault = 'user' | 'model' | 'service' | 'host' | 'limit';
+
+/** Base of every error of the project: `name` is the class name, `cause` is kept. */
 export class AgentSystemError extends Error {
-  /** Whether Temporal should stop retrying the step that raised it. */
-  readonly nonRetryable: boolean = false;
+  /** Whether Temporal may retry the step that raised it; `NON_RETRYABLE_FAILURE_TYPES` is built from it. */
+  static readonly retryable: boolean = true;
+  static readonly fault: Fault = 'service';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
+
+  get nonRetryable(): boolean {
+    return !(this.constructor as typeof AgentSystemError).retryable;
+  }
+
+  get fault(): Fault {
+    return (this.constructor as typeof AgentSystemError).fault;
+  }
+
+  /** The structured fields a failure carries as its details; none by default. */
+  get details(): unknown[] | undefined {
+    return undefined;
+  }
 }
+
+// ---- the user's fault: configuration and input ----
 
 /** Bad configuration or user input: retrying cannot help. */
 export class ConfigError extends AgentSystemError {
-  override readonly nonRetryable = true;
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
 }
 
 /** The model (or the API in front of it) rejected the request for good: bad key, bad request, unknown model. */
 export class ModelRequestError extends AgentSystemError {
-  override readonly nonRetryable = true;
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
   constructor(
     message: string,
+    /** The HTTP status of the refusal, when there was one. */
     readonly status: number | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** A transient failure of a service (model API, Codex): worth retrying with backoff. */
-export class TransientServiceError extends AgentSystemError {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -42,49 +58,215 @@ export class TransientServiceError extends AgentSystemError {
 
 /** Codex reported a failure it will not recover from by being asked again (e.g. auth, bad arguments). */
 export class CodexFatalError extends AgentSystemError {
-  override readonly nonRetryable = true;
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
+}
+
+/** A workspace problem retrying cannot fix: a path outside the root, a remote branch owned by another run. */
+export class WorkspaceError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
+}
+
+/** A person's decision (an approval) the run cannot take: unknown id, already decided, no reason for a denial. */
+export class ApprovalRejected extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
+}
+
+// ---- a service's fault: worth retrying ----
+
+/** A transient failure of a service (model API, Codex): worth retrying with backoff. */
+export class TransientServiceError extends AgentSystemError {
+  constructor(
+    message: string,
+    /** The service's own retry hint (Retry-After), used as the next retry's delay. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** A `codex-reply` named a thread the current Codex process does not know (it died with a previous process). */
 export class CodexThreadLostError extends AgentSystemError {}
 
-/** The model did something the pipeline cannot accept (bad tool arguments, a path outside the workspace). */
-export class ModelBehaviourError extends AgentSystemError {}
-
-/** A workspace problem retrying cannot fix: a path outside the root, a remote branch owned by another run. */
-export class WorkspaceError extends AgentSystemError {
-  override readonly nonRetryable = true;
+/** A JSON-RPC error from `codex app-server`, or one we answer it with. */
+export class RpcError extends AgentSystemError {
+  constructor(
+    /** The JSON-RPC error code (-32601: method not found, -32603: internal error). */
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
+
+/** A git command failed: its arguments, how it ended and what it said. */
+export class GitCommandError extends AgentSystemError {
+  constructor(
+    readonly args: string[],
+    /** git's stderr (or the spawn error's message when it wrote none). */
+    readonly stderr: string,
+    /** The exit code, an errno code such as `ENOENT` when git did not start, or null when a signal killed it. */
+    readonly exitCode: number | string | null,
+    readonly timedOut: boolean,
+  ) {
+    super(`git ${args[0] ?? ''} failed: ${gitReason(stderr) || (timedOut ? 'timed out' : `exit ${String(exitCode)}`)}`);
+  }
+}
+
+// ---- the model's fault: what it did or did not do ----
+
+/** The model did something the pipeline cannot accept (bad tool arguments, a path outside the workspace). */
+export class ModelBehaviourError extends AgentSystemError {
+  static override readonly fault: Fault = 'model';
+}
+
+/** A role's gate stayed shut: its required deliverables were still missing after the re-asks. */
+export class MissingDeliverablesError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'model';
+  constructor(
+    message: string,
+    readonly role: string,
+    readonly missing: string[],
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [{ role: this.role, missing: this.missing }];
+  }
+}
+
+/** A role's checks still failed after its last verification round. */
+export class VerificationFailedError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'model';
+  constructor(
+    message: string,
+    readonly role: string,
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly rounds: number,
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [{ role: this.role, command: this.command, exitCode: this.exitCode, rounds: this.rounds }];
+  }
+}
+
+// ---- the host's fault: the run moves ----
 
 /** The run's workspace is not on this worker (its host lost its disk): the workflow moves the run to a new host. */
 export class WorkspaceLostError extends AgentSystemError {
-  override readonly nonRetryable = true;
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'host';
 }
 
-/** Failure type names, shared by activities (which throw them) and workflows (which match on them). */
-export const FailureTypes = {
-  config: 'ConfigError',
-  modelRequest: 'ModelRequestError',
-  transient: 'TransientServiceError',
-  codexFatal: 'CodexFatalError',
-  codexThreadLost: 'CodexThreadLostError',
-  modelBehaviour: 'ModelBehaviourError',
-  missingDeliverables: 'MissingDeliverablesError',
-  verificationFailed: 'VerificationFailedError',
-  workspace: 'WorkspaceError',
-  workspaceLost: 'WorkspaceLostError',
-  /** A budget (tokens per run, turns per role) was spent; the message gives the totals. */
-  budgetExceeded: 'BudgetExceededError',
-  /** A review waited longer than the run's review timeout. */
-  reviewTimeout: 'ReviewTimeoutError',
-} as const;
+/** Thrown inside a step whose host was lost (workflow-side, never a failure): the step starts again on the new host. */
+export class HostMoved extends AgentSystemError {
+  static override readonly fault: Fault = 'host';
+  constructor() {
+    super('the run moved to another host');
+  }
+}
 
-/** Types that no retry policy should retry. */
-export const NON_RETRYABLE_FAILURE_TYPES = [
-  FailureTypes.config,
-  FailureTypes.modelRequest,
-  FailureTypes.codexFatal,
-  FailureTypes.workspace,
-  FailureTypes.workspaceLost,
-  FailureTypes.verificationFailed,
-] as const;
+// ---- a limit the run was given ----
+
+/** A budget (tokens per run, turns per role) was spent; the message gives the totals, the details the numbers. */
+export class BudgetExceededError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'limit';
+  constructor(
+    message: string,
+    /** The spent budget (what, limit, used, role) and the run's totals (tokens, turns, Codex calls). */
+    readonly spent: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [this.spent];
+  }
+}
+
+/** A review waited longer than the run's review timeout. */
+export class ReviewTimeoutError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'limit';
+  constructor(
+    message: string,
+    readonly role: string,
+    readonly round: number,
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [{ role: this.role, round: this.round }];
+  }
+}
+
+// ---- Temporal failure types, derived from the classes ----
+
+/** A class of the tree, whatever its constructor takes. */
+export type ErrorClass = (new (...args: never[]) => AgentSystemError) &
+  Pick<typeof AgentSystemError, 'retryable' | 'fault'>;
+
+/** Every class of the tree by a short key; failure types and retryability come from here, never typed again. */
+export const ErrorClasses = {
+  config: ConfigError,
+  modelRequest: ModelRequestError,
+  codexFatal: CodexFatalError,
+  workspace: WorkspaceError,
+  workspaceLost: WorkspaceLostError,
+  verificationFailed: VerificationFailedError,
+  transient: TransientServiceError,
+  codexThreadLost: CodexThreadLostError,
+  modelBehaviour: ModelBehaviourError,
+  missingDeliverables: MissingDeliverablesError,
+  budgetExceeded: BudgetExceededError,
+  reviewTimeout: ReviewTimeoutError,
+  approvalRejected: ApprovalRejected,
+  rpc: RpcError,
+  git: GitCommandError,
+  hostMoved: HostMoved,
+} as const satisfies Record<string, ErrorClass>;
+
+type ErrorKey = keyof typeof ErrorClasses;
+const classes = Object.entries(ErrorClasses) as [ErrorKey, (typeof ErrorClasses)[ErrorKey]][];
+
+/** Failure type names (the class names), shared by activities (which throw them) and workflows (which match on them). */
+export const FailureTypes = Object.fromEntries(classes.map(([key, cls]) => [key, cls.name])) as Readonly<
+  Record<ErrorKey, string>
+>;
+
+/** Types that no retry policy should retry: the classes that are not `retryable`. */
+export const NON_RETRYABLE_FAILURE_TYPES: readonly string[] = classes
+  .filter(([, cls]) => !cls.retryable)
+  .map(([, cls]) => cls.name);
+
+/**
+ * The Temporal failure a typed error leaves its activity or workflow as: the class name as its `type`, its fields as
+ * details, the error itself as the cause (the chain is kept, not stringified).
+ */
+export function toApplicationFailure(err: AgentSystemError): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: err.name,
+    message: err.message,
+    nonRetryable: err.nonRetryable,
+    details: err.details,
+    cause: err,
+    nextRetryDelay: err instanceof TransientServiceError ? err.retryAfterMs : undefined,
+  });
+}
+
+/** The one line of git's stderr that says what went wrong. */
+export function gitReason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(To |hint:)/.test(l) && !/failed to push some refs/.test(l));
+  const best = lines.find((l) => /^fatal:|\[(remote )?rejected\]|^error:/.test(l)) ?? lines.at(-1) ?? '';
+  return best.replace(/^(fatal|error): /, '');
+}

@@ -17,7 +17,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureTypes } from '../shared/errors';
+import { FailureTypes, HostMoved } from '../shared/errors';
 import type { StepCommit, WorkspacePlacement } from '../shared/placement';
 import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
 import type { ActivityProxies } from './activities';
@@ -28,14 +28,6 @@ export const HOST_AFFINITY_PATCH = 'host-affinity-git-workspace';
 export const DEFAULT_HOST_SCHEDULE_TO_START_MS = 5_000;
 /** Bound on how often one step starts again because its host was lost. */
 const MAX_STEP_RESTARTS = 5;
-
-/** Thrown inside a step whose host was lost: the step starts again on the run's new host. */
-class HostMoved extends Error {
-  constructor() {
-    super('the run moved to another host');
-    this.name = 'HostMoved';
-  }
-}
 
 /** True when a failure says the host is gone rather than that the work failed. */
 export function isHostLoss(err: unknown): boolean {

@@ -2,10 +2,9 @@
  * One agent's step: a loop of model turns (activities) and the Codex calls the model asks for (activities),
  * then the gate on its deliverables. A missing deliverable is asked again from the agent, a bounded number of times.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
 import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
-import { FailureTypes } from '../shared/errors';
+import { MissingDeliverablesError, toApplicationFailure } from '../shared/errors';
 import type {
   ApprovalPolicy,
   CodexCallRecord,
@@ -120,12 +119,8 @@ async function untilGateOpens(
       step.missing = gate.missing;
       if (gate.missing.length === 0) break;
       if (asked >= ctx.maxDeliverableRetries) {
-        throw ApplicationFailure.create({
-          type: FailureTypes.missingDeliverables,
-          message: `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`,
-          nonRetryable: true,
-          details: [{ role, missing: gate.missing }],
-        });
+        const message = `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`;
+        throw toApplicationFailure(new MissingDeliverablesError(message, role, gate.missing));
       }
       asked += 1;
       step.attempts += 1;

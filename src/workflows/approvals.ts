@@ -5,7 +5,7 @@
  * the same key again and gets the decision it already had instead of asking again. Runs without the option install
  * nothing here: their histories replay unchanged.
  */
-import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, setHandler, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import {
   approveUpdate,
   requestApprovalUpdate,
@@ -15,6 +15,7 @@ import {
   type ApprovalRequest,
   type PendingApproval,
 } from '../shared/people';
+import { ApprovalRejected, toApplicationFailure } from '../shared/errors';
 import type { RunState } from '../shared/types';
 import { publishDetails } from './state';
 
@@ -121,7 +122,7 @@ export function withdrawApprovals(state: RunState, label: string): void {
 }
 
 function rejected(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'ApprovalRejected', message, nonRetryable: true });
+  return toApplicationFailure(new ApprovalRejected(message));
 }
 
 function formatMs(ms: number): string {

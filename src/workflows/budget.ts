@@ -4,8 +4,8 @@
  * gives the totals, or (`onExceeded: wait`) waits until a `raiseBudget` Update raises the limit. A call already
  * running finishes: its tokens are known only when it ends.
  */
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { FailureTypes } from '../shared/errors';
+import { setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import { BudgetExceededError, toApplicationFailure } from '../shared/errors';
 import { raiseBudgetUpdate, type BudgetOptions, type BudgetStop, type RaiseBudgetInput } from '../shared/people';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
 import { addUsage, publishDetails, waitUntil } from './state';
@@ -92,15 +92,11 @@ export class Budget {
       stop.what === 'tokens'
         ? `token budget spent: ${stop.used} of ${stop.limit} tokens`
         : `turn budget of ${stop.role ?? '?'} spent: ${stop.used} of ${stop.limit} model turns`;
-    return ApplicationFailure.create({
-      type: FailureTypes.budgetExceeded,
-      message:
-        `The run stopped before its next call, ${what}. Totals: ${totals.tokens} tokens (agents ${totals.agentTokens}, ` +
-        `Codex ${totals.codexTokens}), ${totals.turns} model turns, ${totals.codexCalls} Codex calls. ` +
-        'Start it with --budget-wait to wait for `npm run review -- <id> --raise-budget N` instead.',
-      nonRetryable: true,
-      details: [{ ...stop, ...totals }],
-    });
+    const message =
+      `The run stopped before its next call, ${what}. Totals: ${totals.tokens} tokens (agents ${totals.agentTokens}, ` +
+      `Codex ${totals.codexTokens}), ${totals.turns} model turns, ${totals.codexCalls} Codex calls. ` +
+      'Start it with --budget-wait to wait for `npm run review -- <id> --raise-budget N` instead.';
+    return toApplicationFailure(new BudgetExceededError(message, { ...stop, ...totals }));
   }
 
   private totals() {

@@ -5,8 +5,8 @@
  * `condition`: it holds no worker slot and survives worker and server restarts. A review nobody answers within the
  * run's review timeout fails the run with a ReviewTimeoutError, or approves it when the run chose `approve`.
  */
-import { ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
-import { FailureTypes } from '../shared/errors';
+import { isCancellation, setHandler } from '@temporalio/workflow';
+import { ReviewTimeoutError, toApplicationFailure } from '../shared/errors';
 import { reviewUpdate, type ReviewDecisionInput, type ReviewOptions, type ReviewRecord } from '../shared/people';
 import { reviewChangesMessage } from '../shared/prompts';
 import type { Team, TeamRole } from '../shared/team';
@@ -61,12 +61,8 @@ export class Reviews {
       this.inbox.delete(role.id);
       if (!decision) throw new Error(`No review decision for ${role.id}`);
       if (decision.decision === 'timed-out' && this.options?.onTimeout !== 'approve') {
-        throw ApplicationFailure.create({
-          type: FailureTypes.reviewTimeout,
-          message: `Nobody reviewed ${role.title} within ${formatMs(this.options?.timeoutMs ?? 0)} (review ${round})`,
-          nonRetryable: true,
-          details: [{ role: role.id, round }],
-        });
+        const message = `Nobody reviewed ${role.title} within ${formatMs(this.options?.timeoutMs ?? 0)} (review ${round})`;
+        throw toApplicationFailure(new ReviewTimeoutError(message, role.id, round));
       }
       step.status = decision.decision === 'changes' ? 'running' : 'done';
       return decision;

@@ -2,8 +2,8 @@
  * Workflow input checks. start-run validates its own input, but a workflow can also be started from the Web UI, the
  * CLI or another client: bad input must fail the run at once, before a workspace is created or a model is called.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureTypes } from '../shared/errors';
+import type { ApplicationFailure } from '@temporalio/workflow';
+import { ConfigError, toApplicationFailure } from '../shared/errors';
 import { checkTeam, formatIssuePath } from '../shared/team';
 import type { ActivityTuning, MultiAgentInput, SandboxMode, SingleAgentInput, TeamRunInput } from '../shared/types';
 
@@ -11,11 +11,7 @@ export const MAX_TASK_LIST_CHARS = 64 * 1024;
 const SANDBOXES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'danger-full-access'];
 
 function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureTypes.config,
-    message: `Invalid input: ${message}`,
-    nonRetryable: true,
-  });
+  return toApplicationFailure(new ConfigError(`Invalid input: ${message}`));
 }
 
 function checkText(name: string, value: unknown, required: boolean): void {

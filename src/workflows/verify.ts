@@ -4,8 +4,7 @@
  * owners fix concurrently (each gate checked again), and run the checks again, at most `max_rounds` times. Then the
  * run fails with a VerificationFailedError naming the command, the exit code and the last lines of output.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
-import { FailureTypes } from '../shared/errors';
+import { toApplicationFailure, VerificationFailedError } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
 import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
 import type { VerificationRound, VerificationState, VerifyResult } from '../shared/types';
@@ -60,14 +59,12 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
       }
       if (round >= verify.max_rounds) {
         state.status = 'failed';
-        throw ApplicationFailure.create({
-          type: FailureTypes.verificationFailed,
-          message:
-            `Verification of ${role.title} failed after ${round} round(s): \`${verify.command}\` ${verifyOutcome(result)}. ` +
-            `Last lines of output:\n${lastLines(result.outputTail, FAILURE_OUTPUT_LINES)}`,
-          nonRetryable: true,
-          details: [{ role: role.id, command: verify.command, exitCode: result.exitCode, rounds: round }],
-        });
+        const message =
+          `Verification of ${role.title} failed after ${round} round(s): \`${verify.command}\` ${verifyOutcome(result)}. ` +
+          `Last lines of output:\n${lastLines(result.outputTail, FAILURE_OUTPUT_LINES)}`;
+        throw toApplicationFailure(
+          new VerificationFailedError(message, role.id, verify.command, result.exitCode, round),
+        );
       }
       state.status = 'fixing';
       publishDetails(ctx.state);

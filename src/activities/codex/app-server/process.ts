@@ -8,18 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import readline from 'node:readline';
 import type { Logger } from '@temporalio/common';
-import { ConfigError, TransientServiceError } from '../../../shared/errors';
+import { ConfigError, RpcError, TransientServiceError } from '../../../shared/errors';
 import type { InitializeParams } from './protocol/InitializeParams';
 
-export class RpcError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export { RpcError };
 
 export interface AppServerProcessOptions {
   command: { command: string; args: string[] };
