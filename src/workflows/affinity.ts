@@ -21,7 +21,7 @@ import { FailureTypes, HostMoved } from '../shared/errors';
 import type { StepCommit, WorkspacePlacement } from '../shared/placement';
 import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
 import type { ActivityProxies } from './activities';
-import { publishDetails, stepOf } from './state';
+import { hostPlaced, stepCommitted, stepOf, stepRestarted } from './run-state';
 
 /** The patch that turned on host affinity: runs started before it replay on the shared queue as they ran. */
 export const HOST_AFFINITY_PATCH = 'host-affinity-git-workspace';
@@ -121,15 +121,11 @@ export class RunHost {
           ],
         );
         if (done.commits > this.last.commits) this.last = { commit: done.commit, commits: done.commits };
-        step.host = done.host;
-        step.commit = done.commit;
-        this.show();
+        stepCommitted(this.state, step, done);
         return text;
       } catch (err) {
         if (!(err instanceof HostMoved) || restarts >= MAX_STEP_RESTARTS) throw err;
-        Object.assign(step, { codexCalls: [], files: [], missing: [], finalText: undefined, error: undefined });
-        step.restarts = restarts + 1;
-        publishDetails(this.state);
+        stepRestarted(this.state, step, restarts + 1);
       }
     }
   }
@@ -213,14 +209,7 @@ export class RunHost {
   }
 
   private show(): void {
-    Object.assign(this.state, {
-      host: this.placement.host,
-      branch: this.placement.branch,
-      remote: this.placement.remote,
-      workspace: this.placement.workspace,
-      hostMoves: this.moves.length ? [...this.moves] : undefined,
-    });
-    publishDetails(this.state);
+    hostPlaced(this.state, this.placement, this.moves);
   }
 }
 

@@ -7,7 +7,6 @@ import type { TeamRole } from '../shared/team';
 import { MissingDeliverablesError, toApplicationFailure } from '../shared/errors';
 import type {
   ApprovalPolicy,
-  CodexCallRecord,
   CodexToolCall,
   ConversationItem,
   FileRecord,
@@ -20,7 +19,22 @@ import type { ActivityProxies } from './activities';
 import type { RunHost } from './affinity';
 import { withdrawApprovals } from './approvals';
 import type { Budget } from './budget';
-import { addUsage, publishDetails, stepEnded, stepFailed, stepOf } from './state';
+import {
+  codexCallDone,
+  codexCallRefused,
+  codexCallStarted,
+  deliverablesAskedAgain,
+  gateChecked,
+  stepAnswered,
+  stepDone,
+  stepEnded,
+  stepFailed,
+  stepOf,
+  stepStarted,
+  turnCallsDone,
+  turnDone,
+  turnStarted,
+} from './run-state';
 
 export interface AgentContext {
   runId: string;
@@ -58,10 +72,9 @@ export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: 
 
 async function runAgentOnce(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
   const step = stepOf(ctx.state, spec.id);
-  step.attempts = 1;
   const session: AgentSession = { conversation: [userMessage(firstMessage)], threads: new ThreadBook() };
   ctx.sessions?.set(spec.id, session);
-  return untilGateOpens(ctx, spec, step, session, `attempt ${step.attempts}`);
+  return untilGateOpens(ctx, spec, step, session, undefined);
 }
 
 /**
@@ -90,45 +103,43 @@ async function continueAgentOnce(ctx: AgentContext, spec: TeamRole, message: str
   return untilGateOpens(ctx, spec, step, session, label);
 }
 
-/** Converses until the role's required deliverables exist, asking again for missing ones a bounded number of times. */
+/**
+ * Converses until the role's required deliverables exist, asking again for missing ones a bounded number of times.
+ * `continued` labels a fix or a revision of a step that already ran; undefined starts the step at attempt 1.
+ */
 async function untilGateOpens(
   ctx: AgentContext,
   spec: TeamRole,
   step: StepState,
   session: AgentSession,
-  firstLabel: string,
+  continued: string | undefined,
 ): Promise<string> {
   const role = spec.id;
   const { conversation, threads } = session;
-  step.status = 'running';
-  step.startedAt ??= Date.now();
-  publishDetails(ctx.state);
+  stepStarted(ctx.state, step, continued === undefined);
   const required = spec.deliverables.filter((d) => d.required).map((d) => d.path);
   const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
-  let label = firstLabel;
+  let label = continued ?? `attempt ${step.attempts}`;
   let asked = 0;
   try {
     for (;;) {
-      step.finalText = await converse(ctx, spec, step, conversation, threads);
+      stepAnswered(step, await converse(ctx, spec, step, conversation, threads));
       if (spec.deliverables.length === 0) break;
       const gate = await ctx.acts.checkDeliverables.executeWithOptions(
         { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (${label})` },
         [{ workspace: ctx.workspace, gate: spec.title, required, optional }],
       );
-      step.files = gate.present;
-      step.missing = gate.missing;
+      gateChecked(step, gate);
       if (gate.missing.length === 0) break;
       if (asked >= ctx.maxDeliverableRetries) {
         const message = `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`;
         throw toApplicationFailure(new MissingDeliverablesError(message, role, gate.missing));
       }
       asked += 1;
-      step.attempts += 1;
-      label = `attempt ${step.attempts}`;
-      publishDetails(ctx.state);
+      label = `attempt ${deliverablesAskedAgain(ctx.state, step)}`;
       conversation.push(userMessage(missingDeliverablesMessage(gate.missing)));
     }
-    step.status = 'done';
+    stepDone(step);
     return step.finalText ?? '';
   } catch (err) {
     stepFailed(step, err);
@@ -149,14 +160,14 @@ async function converse(
   const override = ctx.models?.perRole?.[step.role];
   for (let i = 0; i < ctx.maxTurns; i++) {
     await ctx.budget?.beforeModelTurn(step);
-    step.modelTurns += 1;
+    const turn = turnStarted(step);
     const out = await ctx.acts.modelTurn.executeWithOptions(
-      { ...ctx.acts.modelOptions, summary: `${spec.title}: model turn ${step.modelTurns}` },
+      { ...ctx.acts.modelOptions, summary: `${spec.title}: model turn ${turn}` },
       [
         {
           runId: ctx.runId,
           role: step.role,
-          turn: step.modelTurns,
+          turn,
           instructions: spec.instructions,
           input: conversation,
           tools: spec.tools,
@@ -166,14 +177,13 @@ async function converse(
         },
       ],
     );
-    addUsage(step.modelUsage, out.usage);
-    if (out.scripted) ctx.state.scripted = true;
+    turnDone(ctx.state, step, out);
     conversation.push(...out.items);
     if (out.codexCalls.length === 0) return out.finalText;
     // Calls the model made in one turn run concurrently, as they would in the Agents SDK.
     const outputs = await Promise.all(out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads)));
     conversation.push(...outputs);
-    publishDetails(ctx.state);
+    turnCallsDone(ctx.state);
   }
   return undefined;
 }
@@ -190,21 +200,11 @@ async function runCodexCall(
     output: text,
   });
   if (call.error) return output(`Error: ${call.error}`);
-  const label = `${step.title}: Codex call ${step.codexCalls.length + 1}`;
   const threadId = call.threadId ? threads.resolve(call.threadId) : undefined;
-  const record: CodexCallRecord = {
-    label,
-    tool: call.tool,
-    prompt: call.prompt,
-    threadId,
-    startedAt: Date.now(),
-    filesChanged: [],
-    usage: { input: 0, output: 0, reasoning: 0, total: 0 },
-  };
-  step.codexCalls.push(record);
-  publishDetails(ctx.state);
+  const record = codexCallStarted(ctx.state, step, call, threadId);
+  const { label } = record;
   if (call.tool === 'codex-reply' && (threadId === undefined || !threads.known(threadId))) {
-    record.error = `Unknown threadId ${call.threadId ?? ''}`;
+    codexCallRefused(record, `Unknown threadId ${call.threadId ?? ''}`);
     return output(`Error: unknown threadId "${call.threadId ?? ''}". Start a new session with the codex tool.`);
   }
   await ctx.budget?.beforeCodexCall(step);
@@ -226,16 +226,7 @@ async function runCodexCall(
     // Approvals it asked for that nobody answered wait for nothing now (./approvals.ts); none in runs without them.
     .finally(() => withdrawApprovals(ctx.state, label));
   threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
-  Object.assign(record, {
-    threadId: result.threadId,
-    continuedFromThreadId: result.continuedFromThreadId,
-    transport: result.transport,
-    resumedThread: result.resumedThread,
-    endedAt: Date.now(),
-    filesChanged: result.filesChanged,
-    usage: result.usage,
-  });
-  addUsage(step.codexUsage, result.usage);
+  codexCallDone(step, record, result);
   return output(JSON.stringify({ threadId: result.threadId, content: result.content }));
 }
 

@@ -17,13 +17,13 @@ import {
 } from '../shared/people';
 import { ApprovalRejected, toApplicationFailure } from '../shared/errors';
 import type { RunState } from '../shared/types';
-import { publishDetails } from './state';
+import { approvalDecided, approvalRequested, approvalsEnabled } from './run-state';
 
 type Approvals = NonNullable<RunState['approvals']>;
 
 export function installApprovals(state: RunState, options: ApprovalOptions | undefined): void {
   if (options?.policy !== 'on-request') return;
-  const approvals: Approvals = (state.approvals = { pending: [], decided: [] });
+  const approvals: Approvals = approvalsEnabled(state);
   const roles = new Set(state.steps.map((s) => s.role));
   let next = 1;
 
@@ -35,8 +35,7 @@ export function installApprovals(state: RunState, options: ApprovalOptions | und
       const waiting = approvals.pending.find((p) => p.key === req.key);
       if (waiting) return { id: waiting.id };
       const pending: PendingApproval = { ...req, id: `a${next++}`, since: Date.now() };
-      approvals.pending.push(pending);
-      publishDetails(state);
+      approvalRequested(state, pending);
       if (options.timeoutMs !== undefined) void expireLater(state, pending.id, options.timeoutMs);
       return { id: pending.id };
     },
@@ -84,21 +83,7 @@ function selected(approvals: Approvals, input: ApprovalDecisionInput): PendingAp
 function decide(state: RunState, which: PendingApproval[], input: ApprovalDecisionInput): ApprovalRecord[] {
   const decision = input.decision === 'deny' ? 'denied' : input.forSession ? 'approved_for_session' : 'approved';
   const reason = input.decision === 'deny' ? input.reason?.trim() : undefined;
-  return which.map((p) => record(state, p, { decision, reason, by: input.by.trim() }));
-}
-
-function record(
-  state: RunState,
-  pending: PendingApproval,
-  decision: Pick<ApprovalRecord, 'decision' | 'reason' | 'by'>,
-): ApprovalRecord {
-  const approvals = state.approvals as Approvals;
-  approvals.pending = approvals.pending.filter((p) => p.id !== pending.id);
-  const done: ApprovalRecord = { ...pending, ...decision, at: Date.now() };
-  if (done.reason === undefined) delete done.reason;
-  approvals.decided.push(done);
-  publishDetails(state);
-  return done;
+  return which.map((p) => approvalDecided(state, p, { decision, reason, by: input.by.trim() }));
 }
 
 /** Denies an approval nobody answered within the run's approval timeout. */
@@ -107,7 +92,7 @@ async function expireLater(state: RunState, id: string, timeoutMs: number): Prom
   const answered = await condition(() => !approvals.pending.some((p) => p.id === id), timeoutMs);
   const pending = approvals.pending.find((p) => p.id === id);
   if (answered || !pending) return;
-  record(state, pending, {
+  approvalDecided(state, pending, {
     decision: 'timed-out',
     reason: `Nobody answered this approval within ${formatMs(timeoutMs)}; it was denied.`,
     by: 'timeout',
@@ -117,7 +102,11 @@ async function expireLater(state: RunState, id: string, timeoutMs: number): Prom
 /** The approvals a Codex call asked for and nobody answered before the call ended: nothing waits on them now. */
 export function withdrawApprovals(state: RunState, label: string): void {
   for (const p of state.approvals?.pending.filter((a) => a.label === label) ?? []) {
-    record(state, p, { decision: 'withdrawn', reason: 'The Codex call that asked ended first.', by: 'workflow' });
+    approvalDecided(state, p, {
+      decision: 'withdrawn',
+      reason: 'The Codex call that asked ended first.',
+      by: 'workflow',
+    });
   }
 }
 

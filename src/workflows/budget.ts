@@ -8,7 +8,15 @@ import { setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import { BudgetExceededError, toApplicationFailure } from '../shared/errors';
 import { raiseBudgetUpdate, type BudgetOptions, type BudgetStop, type RaiseBudgetInput } from '../shared/people';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
-import { addUsage, publishDetails, waitUntil } from './state';
+import {
+  addUsage,
+  budgetCounted,
+  budgetRaised,
+  budgetSet,
+  budgetStopped,
+  budgetWaitEnded,
+  waitUntil,
+} from './run-state';
 
 export class Budget {
   constructor(
@@ -18,12 +26,12 @@ export class Budget {
     private readonly waitMs?: number,
   ) {
     if (options?.maxTokens !== undefined || options?.maxTurnsPerRole !== undefined) {
-      state.budget = {
+      budgetSet(state, {
         ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
         ...(options.maxTurnsPerRole !== undefined ? { maxTurnsPerRole: options.maxTurnsPerRole } : {}),
         used: { ...ZERO_USAGE },
         raises: [],
-      };
+      });
     }
     setHandler(raiseBudgetUpdate, (input) => this.raise(input), { validator: (input) => this.validate(input) });
   }
@@ -45,23 +53,21 @@ export class Budget {
     if (!stop) return;
     if (this.options?.onExceeded !== 'wait') throw this.exceeded(stop);
     // Concurrent roles may stop on the same budget: the first one to stop shows it, a raise lets every one go on.
-    budget.stopped ??= stop;
-    publishDetails(this.state);
+    budgetStopped(this.state, budget, stop);
     const raised = await waitUntil(() => this.spent(step, turn) === undefined, this.waitMs);
     stop = this.spent(step, turn);
     if (!raised && stop) {
-      budget.stopped = undefined;
+      budgetWaitEnded(this.state, budget, false);
       throw this.exceeded(stop);
     }
-    budget.stopped = undefined;
-    publishDetails(this.state);
+    budgetWaitEnded(this.state, budget, true);
   }
 
   /** The budget this call would overspend, if any. */
   private spent(step: StepState, turn: boolean): BudgetStop | undefined {
     const budget = this.state.budget;
     if (!budget) return undefined;
-    budget.used = this.used();
+    budgetCounted(budget, this.used());
     if (budget.maxTokens !== undefined && budget.used.total >= budget.maxTokens) {
       return { what: 'tokens', limit: budget.maxTokens, used: budget.used.total, since: Date.now() };
     }
@@ -132,15 +138,6 @@ export class Budget {
   private raise(input: RaiseBudgetInput) {
     const budget = this.state.budget;
     if (!budget) throw new Error('This run has no budget');
-    if (input.tokens !== undefined && budget.maxTokens !== undefined) budget.maxTokens += input.tokens;
-    if (input.turns !== undefined && budget.maxTurnsPerRole !== undefined) budget.maxTurnsPerRole += input.turns;
-    budget.raises.push({
-      ...(input.tokens !== undefined ? { tokens: input.tokens } : {}),
-      ...(input.turns !== undefined ? { turns: input.turns } : {}),
-      by: input.by.trim(),
-      at: Date.now(),
-    });
-    publishDetails(this.state);
-    return budget;
+    return budgetRaised(this.state, budget, input);
   }
 }

@@ -1,4 +1,4 @@
 export { teamWorkflow } from './team';
 export { multiAgentWorkflow } from './multi-agent';
 export { singleAgentWorkflow } from './single-agent';
-export { progressQuery } from './state';
+export { progressQuery } from './run-state';

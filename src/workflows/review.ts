@@ -12,7 +12,7 @@ import { reviewChangesMessage } from '../shared/prompts';
 import type { Team, TeamRole } from '../shared/team';
 import type { RunState } from '../shared/types';
 import { continueAgent, type AgentContext } from './agent';
-import { publishDetails, stepOf, waitUntil } from './state';
+import { reviewAwaited, reviewClosed, reviewDecided, reviewsEnabled, stepOf, waitUntil } from './run-state';
 
 export class Reviews {
   private readonly roles: ReadonlySet<string>;
@@ -25,7 +25,7 @@ export class Reviews {
     private readonly options: ReviewOptions | undefined,
   ) {
     this.roles = new Set([...(options?.roles ?? []), ...team.roles.filter((r) => r.review).map((r) => r.id)]);
-    if (this.roles.size > 0) state.reviews = { pending: [], decided: [] };
+    if (this.roles.size > 0) reviewsEnabled(state);
     // Registered on every run, so a decision sent to a run without reviews gets a clear rejection.
     setHandler(reviewUpdate, (input) => this.decide(input), { validator: (input) => this.validate(input) });
   }
@@ -51,10 +51,13 @@ export class Reviews {
 
   private async waitFor(role: TeamRole, round: number): Promise<ReviewRecord> {
     const step = stepOf(this.state, role.id);
-    const reviews = this.state.reviews ?? { pending: [], decided: [] };
-    reviews.pending.push({ role: role.id, title: role.title, round, files: [...step.files], since: Date.now() });
-    step.status = 'review';
-    publishDetails(this.state);
+    reviewAwaited(this.state, step, {
+      role: role.id,
+      title: role.title,
+      round,
+      files: [...step.files],
+      since: Date.now(),
+    });
     try {
       const answered = await waitUntil(() => this.inbox.has(role.id), this.options?.timeoutMs);
       const decision = answered ? this.inbox.get(role.id) : this.timedOut(role, round);
@@ -64,20 +67,17 @@ export class Reviews {
         const message = `Nobody reviewed ${role.title} within ${formatMs(this.options?.timeoutMs ?? 0)} (review ${round})`;
         throw toApplicationFailure(new ReviewTimeoutError(message, role.id, round));
       }
-      step.status = decision.decision === 'changes' ? 'running' : 'done';
+      reviewClosed(this.state, step, decision.decision === 'changes' ? 'running' : 'done');
       return decision;
     } catch (err) {
-      if (isCancellation(err)) step.status = 'cancelled';
+      reviewClosed(this.state, step, isCancellation(err) ? 'cancelled' : undefined);
       throw err;
-    } finally {
-      reviews.pending = reviews.pending.filter((p) => p.role !== role.id);
-      publishDetails(this.state);
     }
   }
 
   private timedOut(role: TeamRole, round: number): ReviewRecord {
     const record: ReviewRecord = { role: role.id, round, decision: 'timed-out', by: 'review timeout', at: Date.now() };
-    this.state.reviews?.decided.push(record);
+    reviewDecided(this.state, record);
     return record;
   }
 
@@ -121,7 +121,7 @@ export class Reviews {
       by: input.by.trim(),
       at: Date.now(),
     };
-    this.state.reviews?.decided.push(record);
+    reviewDecided(this.state, record);
     this.inbox.set(record.role, record);
     return record;
   }

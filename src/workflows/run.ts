@@ -12,7 +12,16 @@ import { installApprovals } from './approvals';
 import { HOST_AFFINITY_PATCH, RunHost } from './affinity';
 import { Budget } from './budget';
 import { Reviews } from './review';
-import { newRunState, progressQuery, publishDetails } from './state';
+import {
+  newRunState,
+  progressQuery,
+  runCancelled,
+  runCompleted,
+  runEnded,
+  runFailed,
+  runStarted,
+  workspaceReady,
+} from './run-state';
 
 export const DEFAULT_MAX_TURNS = 12;
 export const DEFAULT_MAX_DELIVERABLE_RETRIES = 2;
@@ -41,7 +50,7 @@ export async function runPipeline(
   const reviews = new Reviews(state, team, input.review);
   const budget = new Budget(state, input.budget, input.review?.timeoutMs);
   installApprovals(state, input.approvals);
-  publishDetails(state);
+  runStarted(state);
   const acts = activityProxies(input.tuning, input.approvals);
   const { workflowId } = workflowInfo();
   try {
@@ -54,7 +63,7 @@ export async function runPipeline(
       (await acts.createWorkspace.executeWithOptions({ ...acts.fileOptions, summary: 'Create workspace' }, [
         { workflowId, requested: input.workspace },
       ]));
-    state.workspace = workspace;
+    workspaceReady(state, workspace);
     await steps(
       {
         host,
@@ -74,22 +83,19 @@ export async function runPipeline(
     const list = (a: typeof acts, ws: string) =>
       a.listWorkspace.executeWithOptions({ ...a.fileOptions, summary: 'List deliverables' }, [ws]);
     const files = host ? await host.onHost(list) : await list(acts, workspace);
-    state.status = 'completed';
+    runCompleted(state);
     return { workspace: host?.workspace ?? workspace, files, state };
   } catch (err) {
     if (isCancellation(err)) {
-      state.status = 'cancelled';
-      state.error = 'Run cancelled';
+      runCancelled(state);
       // Roles still in flight stop one by one (their activities wait until the cancellation completed): the run
       // ends once none is running, so no model turn or Codex call outlives it.
       await CancellationScope.nonCancellable(() => condition(() => !state.steps.some((s) => s.status === 'running')));
     } else {
-      state.status = 'failed';
-      state.error = err instanceof Error ? err.message : String(err);
+      runFailed(state, err);
     }
     throw err;
   } finally {
-    state.endedAt = Date.now();
-    publishDetails(state);
+    runEnded(state);
   }
 }

@@ -7,10 +7,17 @@
 import { toApplicationFailure, VerificationFailedError } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
 import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
-import type { VerificationRound, VerificationState, VerifyResult } from '../shared/types';
+import type { VerificationRound, VerifyResult } from '../shared/types';
 import { VERIFY_TIMEOUT_MARGIN_MS } from './activities';
 import { continueAgent, type AgentContext } from './agent';
-import { publishDetails, stepEnded, stepFailed, stepOf } from './state';
+import {
+  stepEnded,
+  stepFailed,
+  stepOf,
+  verificationRound,
+  verificationRoundDone,
+  verificationStarted,
+} from './run-state';
 
 /** Lines of output a failed round keeps in the run state and the failure message. */
 const ROUND_OUTPUT_LINES = 40;
@@ -21,15 +28,11 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
   if (!verify) return;
   const step = stepOf(ctx.state, role.id);
   const timeoutMs = verifyTimeoutMs(verify);
-  const state: VerificationState = { command: verify.command, round: 0, status: 'running', rounds: [] };
-  step.verification = state;
+  verificationStarted(step, verify.command);
   const owners = verify.owners.map((id) => teamRole(team, id));
-  step.status = 'running';
   try {
     for (let round = 1; ; round++) {
-      state.round = round;
-      state.status = 'running';
-      publishDetails(ctx.state);
+      verificationRound(ctx.state, step, round);
       const check = (acts: AgentContext['acts'], workspace: string): Promise<VerifyResult> =>
         acts.runVerification.executeWithOptions(
           {
@@ -51,14 +54,9 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
         );
       // On the run's host, following the run if the host is lost mid-check.
       const result = ctx.host ? await ctx.host.onHost(check) : await check(ctx.acts, ctx.workspace);
-      state.rounds.push(roundRecord(result));
-      if (result.passed) {
-        state.status = 'passed';
-        step.status = 'done';
-        return;
-      }
-      if (round >= verify.max_rounds) {
-        state.status = 'failed';
+      const outcome = verificationRoundDone(ctx.state, step, roundRecord(result), round >= verify.max_rounds);
+      if (outcome === 'passed') return;
+      if (outcome === 'failed') {
         const message =
           `Verification of ${role.title} failed after ${round} round(s): \`${verify.command}\` ${verifyOutcome(result)}. ` +
           `Last lines of output:\n${lastLines(result.outputTail, FAILURE_OUTPUT_LINES)}`;
@@ -66,8 +64,6 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
           new VerificationFailedError(message, role.id, verify.command, result.exitCode, round),
         );
       }
-      state.status = 'fixing';
-      publishDetails(ctx.state);
       const report = verificationBugReport(round, role.title, verify.command, result);
       await Promise.all(owners.map((o) => continueAgent(ctx, o, report, `fix after verification round ${round}`)));
     }

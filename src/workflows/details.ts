@@ -1,59 +1,6 @@
-/** The run state the workflow keeps, answers queries with, and mirrors into the Web UI's current details. */
-import { condition, isCancellation, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { RoleId, Team, TeamRole } from '../shared/team';
-import { ZERO_USAGE, type RunState, type StepState, type TokenUsage, type VerificationState } from '../shared/types';
-
-export { progressQuery } from '../shared/progress';
-
-export function newRunState(workflow: RunState['workflow'], team: Team): RunState {
-  return {
-    workflow,
-    team: team.name,
-    status: 'running',
-    startedAt: Date.now(),
-    steps: team.roles.map(newStep),
-  };
-}
-
-function newStep(role: TeamRole): StepState {
-  return {
-    role: role.id,
-    title: role.title,
-    status: 'waiting',
-    attempts: 0,
-    modelTurns: 0,
-    codexCalls: [],
-    files: [],
-    missing: [],
-    modelUsage: { ...ZERO_USAGE },
-    codexUsage: { ...ZERO_USAGE },
-  };
-}
-
-export function stepOf(state: RunState, role: RoleId): StepState {
-  const step = state.steps.find((s) => s.role === role);
-  if (!step) throw new Error(`No step for role ${role}`);
-  return step;
-}
-
-/** A step's work stopped on `err`: cancelled when the run was, failed otherwise. */
-export function stepFailed(step: StepState, err: unknown): void {
-  step.status = isCancellation(err) ? 'cancelled' : 'failed';
-  step.error = err instanceof Error ? err.message : String(err);
-}
-
-/** A step's work ended, however it ended: its end time, and the Web UI's details. */
-export function stepEnded(state: RunState, step: StepState): void {
-  step.endedAt = Date.now();
-  publishDetails(state);
-}
-
-export function addUsage(into: TokenUsage, u: TokenUsage): void {
-  into.input += u.input;
-  into.output += u.output;
-  into.reasoning += u.reasoning;
-  into.total += u.total;
-}
+/** The Markdown the Web UI shows as a run's current details; only ./run-state.ts publishes it. */
+import { workflowInfo } from '@temporalio/workflow';
+import type { RunState, StepState, VerificationState } from '../shared/types';
 
 const ICON: Record<StepState['status'], string> = {
   waiting: '⏳',
@@ -64,15 +11,8 @@ const ICON: Record<StepState['status'], string> = {
   cancelled: '⏹️',
 };
 
-/** `condition` with an optional timeout: true once `fn` holds, false when the timeout passed first. */
-export async function waitUntil(fn: () => boolean, timeoutMs: number | undefined): Promise<boolean> {
-  if (timeoutMs !== undefined) return condition(fn, timeoutMs);
-  await condition(fn);
-  return true;
-}
-
 /** Markdown shown as the workflow's current details in the Web UI. */
-export function publishDetails(state: RunState): void {
+export function renderDetails(state: RunState): string {
   const lines = state.steps.map((s) => {
     const extra = [
       s.attempts > 1 ? `attempt ${s.attempts}` : '',
@@ -98,16 +38,16 @@ export function publishDetails(state: RunState): void {
     (a) => `- ✋ **${a.id}** ${a.role} ${a.kind}: \`${approvalSubject(a)}\` in \`${a.cwd ?? '?'}\``,
   );
   const waiting = asks.length ? `\n\nWaiting for approval (\`npm run approve\`):\n${asks.join('\n')}` : '';
-  setCurrentDetails(`${head}${lines.join('\n')}${peopleNote(state)}${ws}${git}${waiting}`);
+  return `${head}${lines.join('\n')}${peopleNote(state)}${ws}${git}${waiting}`;
 }
 
 /** What an approval is about: the command, or the files a patch changes. */
-export function approvalSubject(a: { command?: string[]; files?: string[] }): string {
+function approvalSubject(a: { command?: string[]; files?: string[] }): string {
   return a.command?.length ? a.command.join(' ') : (a.files ?? []).join(', ');
 }
 
 /** "verifying (round 2)", "round 1 failed, owners fixing", "verification passed in round 2". */
-export function verificationNote(v: VerificationState): string {
+function verificationNote(v: VerificationState): string {
   switch (v.status) {
     case 'running':
       return `verifying (round ${v.round})`;
