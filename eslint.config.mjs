@@ -81,4 +81,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Run state changes and the Web UI's details go through the named transitions of src/workflows/run-state.ts.
+    files: ['src/workflows/**/*.ts'],
+    ignores: ['src/workflows/run-state.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportSpecifier[imported.name='setCurrentDetails']",
+          message: 'Publish the details through a transition of ./run-state.ts.',
+        },
+      ],
+    },
+  },
 );
