@@ -22,6 +22,7 @@ import {
   toApplicationFailure,
   TransientServiceError,
   VerificationFailedError,
+  workflowFailure,
 } from '../src/shared/errors';
 
 void describe('error tree', () => {
@@ -124,6 +125,16 @@ void describe('error tree', () => {
       assert.deepEqual(failure.details ?? undefined, details, err.name);
       assert.equal(failure.cause, err);
     }
+  });
+
+  void it('fails a workflow with the error as the failure itself, keeping its own cause', () => {
+    const f = workflowFailure(new MissingDeliverablesError('m', 'designer', ['a.md']));
+    assert.deepEqual(
+      [f.type, f.nonRetryable, f.details, f.cause],
+      ['MissingDeliverablesError', true, [{ role: 'designer', missing: ['a.md'] }], undefined],
+    );
+    const root = new Error('disk full');
+    assert.equal(workflowFailure(new ConfigError('bad', { cause: root })).cause, root);
   });
 
   void it('leaves foreign errors and Temporal failures as they are', () => {

@@ -247,16 +247,28 @@ export const NON_RETRYABLE_FAILURE_TYPES: readonly string[] = classes
   .map(([, cls]) => cls.name);
 
 /**
- * The Temporal failure a typed error leaves its activity or workflow as: the class name as its `type`, its fields as
- * details, the error itself as the cause (the chain is kept, not stringified).
+ * The Temporal failure a typed error leaves its activity as: the class name as its `type`, its fields as details, the
+ * error itself as the cause (the chain is kept, not stringified).
  */
 export function toApplicationFailure(err: AgentSystemError): ApplicationFailure {
+  return failureOf(err, err);
+}
+
+/**
+ * The failure a workflow throws for a typed error (a run or an Update fails with it): the same type and details, its
+ * own cause as the cause; the failure stands for the error, so histories record it once, as they always did.
+ */
+export function workflowFailure(err: AgentSystemError): ApplicationFailure {
+  return failureOf(err, err.cause);
+}
+
+function failureOf(err: AgentSystemError, cause: unknown): ApplicationFailure {
   return ApplicationFailure.create({
     type: err.name,
     message: err.message,
     nonRetryable: err.nonRetryable,
     details: err.details,
-    cause: err,
+    cause: cause instanceof Error ? cause : undefined,
     nextRetryDelay: err instanceof TransientServiceError ? err.retryAfterMs : undefined,
   });
 }

@@ -4,7 +4,7 @@
  */
 import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
-import { MissingDeliverablesError, toApplicationFailure } from '../shared/errors';
+import { MissingDeliverablesError, workflowFailure } from '../shared/errors';
 import type {
   ApprovalPolicy,
   CodexToolCall,
@@ -133,7 +133,7 @@ async function untilGateOpens(
       if (gate.missing.length === 0) break;
       if (asked >= ctx.maxDeliverableRetries) {
         const message = `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`;
-        throw toApplicationFailure(new MissingDeliverablesError(message, role, gate.missing));
+        throw workflowFailure(new MissingDeliverablesError(message, role, gate.missing));
       }
       asked += 1;
       label = `attempt ${deliverablesAskedAgain(ctx.state, step)}`;

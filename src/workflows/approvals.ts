@@ -15,7 +15,7 @@ import {
   type ApprovalRequest,
   type PendingApproval,
 } from '../shared/people';
-import { ApprovalRejected, toApplicationFailure } from '../shared/errors';
+import { ApprovalRejected, workflowFailure } from '../shared/errors';
 import type { RunState } from '../shared/types';
 import { approvalDecided, approvalRequested, approvalsEnabled } from './run-state';
 
@@ -111,7 +111,7 @@ export function withdrawApprovals(state: RunState, label: string): void {
 }
 
 function rejected(message: string): ApplicationFailure {
-  return toApplicationFailure(new ApprovalRejected(message));
+  return workflowFailure(new ApprovalRejected(message));
 }
 
 function formatMs(ms: number): string {

@@ -5,7 +5,7 @@
  * running finishes: its tokens are known only when it ends.
  */
 import { setHandler, type ApplicationFailure } from '@temporalio/workflow';
-import { BudgetExceededError, toApplicationFailure } from '../shared/errors';
+import { BudgetExceededError, workflowFailure } from '../shared/errors';
 import { raiseBudgetUpdate, type BudgetOptions, type BudgetStop, type RaiseBudgetInput } from '../shared/people';
 import { ZERO_USAGE, type RunState, type StepState, type TokenUsage } from '../shared/types';
 import {
@@ -102,7 +102,7 @@ export class Budget {
       `The run stopped before its next call, ${what}. Totals: ${totals.tokens} tokens (agents ${totals.agentTokens}, ` +
       `Codex ${totals.codexTokens}), ${totals.turns} model turns, ${totals.codexCalls} Codex calls. ` +
       'Start it with --budget-wait to wait for `npm run review -- <id> --raise-budget N` instead.';
-    return toApplicationFailure(new BudgetExceededError(message, { ...stop, ...totals }));
+    return workflowFailure(new BudgetExceededError(message, { ...stop, ...totals }));
   }
 
   private totals() {

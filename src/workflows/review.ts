@@ -6,7 +6,7 @@
  * run's review timeout fails the run with a ReviewTimeoutError, or approves it when the run chose `approve`.
  */
 import { isCancellation, setHandler } from '@temporalio/workflow';
-import { ReviewTimeoutError, toApplicationFailure } from '../shared/errors';
+import { ReviewTimeoutError, workflowFailure } from '../shared/errors';
 import { reviewUpdate, type ReviewDecisionInput, type ReviewOptions, type ReviewRecord } from '../shared/people';
 import { reviewChangesMessage } from '../shared/prompts';
 import type { Team, TeamRole } from '../shared/team';
@@ -65,7 +65,7 @@ export class Reviews {
       if (!decision) throw new Error(`No review decision for ${role.id}`);
       if (decision.decision === 'timed-out' && this.options?.onTimeout !== 'approve') {
         const message = `Nobody reviewed ${role.title} within ${formatMs(this.options?.timeoutMs ?? 0)} (review ${round})`;
-        throw toApplicationFailure(new ReviewTimeoutError(message, role.id, round));
+        throw workflowFailure(new ReviewTimeoutError(message, role.id, round));
       }
       reviewClosed(this.state, step, decision.decision === 'changes' ? 'running' : 'done');
       return decision;

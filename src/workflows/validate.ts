@@ -3,7 +3,7 @@
  * CLI or another client: bad input must fail the run at once, before a workspace is created or a model is called.
  */
 import type { ApplicationFailure } from '@temporalio/workflow';
-import { ConfigError, toApplicationFailure } from '../shared/errors';
+import { ConfigError, workflowFailure } from '../shared/errors';
 import { checkTeam, formatIssuePath } from '../shared/team';
 import type { ActivityTuning, MultiAgentInput, SandboxMode, SingleAgentInput, TeamRunInput } from '../shared/types';
 
@@ -11,7 +11,7 @@ export const MAX_TASK_LIST_CHARS = 64 * 1024;
 const SANDBOXES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'danger-full-access'];
 
 function invalid(message: string): ApplicationFailure {
-  return toApplicationFailure(new ConfigError(`Invalid input: ${message}`));
+  return workflowFailure(new ConfigError(`Invalid input: ${message}`));
 }
 
 function checkText(name: string, value: unknown, required: boolean): void {

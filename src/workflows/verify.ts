@@ -4,7 +4,7 @@
  * owners fix concurrently (each gate checked again), and run the checks again, at most `max_rounds` times. Then the
  * run fails with a VerificationFailedError naming the command, the exit code and the last lines of output.
  */
-import { toApplicationFailure, VerificationFailedError } from '../shared/errors';
+import { workflowFailure, VerificationFailedError } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
 import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
 import type { VerificationRound, VerifyResult } from '../shared/types';
@@ -60,9 +60,7 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
         const message =
           `Verification of ${role.title} failed after ${round} round(s): \`${verify.command}\` ${verifyOutcome(result)}. ` +
           `Last lines of output:\n${lastLines(result.outputTail, FAILURE_OUTPUT_LINES)}`;
-        throw toApplicationFailure(
-          new VerificationFailedError(message, role.id, verify.command, result.exitCode, round),
-        );
+        throw workflowFailure(new VerificationFailedError(message, role.id, verify.command, result.exitCode, round));
       }
       const report = verificationBugReport(round, role.title, verify.command, result);
       await Promise.all(owners.map((o) => continueAgent(ctx, o, report, `fix after verification round ${round}`)));
