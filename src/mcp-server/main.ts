@@ -1,0 +1,208 @@
+/**
+ * `mcp-server`: the durable Codex MCP server over stdio. Brings up what it needs the way `demo` does: the Temporal at
+ * TEMPORAL_ADDRESS (envconfig), else one at localhost:7233, else the embedded dev server (persisted to a file); the
+ * model credential the way Codex finds it (./credentials.ts), else the scripted model (said in every result); and an
+ * in-process worker serving this machine's host queue, unless `--no-worker` (then `npm run worker` on this machine,
+ * with the same TASK_QUEUE and WORKSPACE_ROOT or WORKER_HOST_ID, serves it). Everything it says goes to stderr.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { defaultHost } from '../activities';
+import { loadSettings, type CodexTransportName } from '../config/settings';
+import { clientConnectConfig, describeTemporalTarget, workerConnectConfig } from '../config/temporal-connection';
+import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
+import { assertModelUsable } from '../runtime/model-check';
+import { webUiBase } from '../runtime/runs';
+import { tracingConfigFromEnv } from '../runtime/telemetry';
+import { createAgentWorker } from '../runtime/worker';
+import { startScriptedModel, type ScriptedModel } from '../scripted-model';
+import {
+  DEFAULT_SESSION_IDLE_MS,
+  DEFAULT_SESSION_TURNS_PER_RUN,
+  type CodexSessionLimits,
+} from '../shared/codex-session';
+import { ConfigError } from '../shared/errors';
+import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../temporal/dev-server';
+import { findCredential } from './credentials';
+import { createMcpServer, stderrLog } from './server';
+import { routeConsoleToStderr, serveStdio } from './stdio';
+
+export interface McpServerOptions {
+  /** Codex transport; default app-server (the current Codex). */
+  transport: CodexTransportName;
+  /** Serve this machine's host queue in-process (default true). */
+  worker: boolean;
+  idleTimeoutMs: number;
+  turnsPerRun: number;
+  /** Activity heartbeat timeout of Codex turns (how soon a dead worker's turn is retried). */
+  heartbeatTimeoutMs?: number;
+  /** SQLite file of the embedded dev server. */
+  dbFile: string;
+}
+
+export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
+  --transport app-server|mcp   Codex to run: app-server (current Codex, default) or mcp (pinned codex mcp-server 0.153.4)
+  --no-worker                  do not serve this machine's host queue in-process (run \`npm run worker\` here instead)
+  --idle-timeout DURATION      end a Codex session after this long without a turn (default 7d; e.g. 30m, 12h)
+  --turns-per-run N            continue a session's history as new every N turns (default ${DEFAULT_SESSION_TURNS_PER_RUN})
+  --heartbeat-timeout DURATION a Codex turn whose worker stops heartbeating this long is retried (default 30s)
+  --db-file FILE               SQLite file of the embedded Temporal dev server
+                               (default ~/.local/state/durable-codex-agents/temporal.sqlite)`;
+
+export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): McpServerOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      transport: { type: 'string' },
+      'no-worker': { type: 'boolean', default: false },
+      'idle-timeout': { type: 'string' },
+      'turns-per-run': { type: 'string' },
+      'heartbeat-timeout': { type: 'string' },
+      'db-file': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const transport = values.transport ?? env.CODEX_TRANSPORT ?? 'app-server';
+  if (transport !== 'app-server' && transport !== 'mcp') {
+    throw new ConfigError(`--transport: app-server or mcp, not "${transport}"`);
+  }
+  const turnsPerRun =
+    values['turns-per-run'] === undefined ? DEFAULT_SESSION_TURNS_PER_RUN : Number(values['turns-per-run']);
+  if (!Number.isInteger(turnsPerRun) || turnsPerRun < 1) throw new ConfigError('--turns-per-run: a positive integer');
+  const stateHome = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return {
+    transport,
+    worker: !values['no-worker'],
+    idleTimeoutMs: values['idle-timeout']
+      ? parseDuration(values['idle-timeout'], '--idle-timeout')
+      : DEFAULT_SESSION_IDLE_MS,
+    turnsPerRun,
+    ...(values['heartbeat-timeout'] && {
+      heartbeatTimeoutMs: parseDuration(values['heartbeat-timeout'], '--heartbeat-timeout'),
+    }),
+    dbFile: path.resolve(values['db-file'] ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
+  };
+}
+
+/** `500ms`, `30s`, `15m`, `12h`, `7d`, or plain milliseconds. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new ConfigError(`${what}: a duration like 30s, 15m, 12h or 7d, not "${text}"`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  const ms = Math.round(Number(m[1]) * unit);
+  if (ms <= 0) throw new ConfigError(`${what}: must be positive`);
+  return ms;
+}
+
+export async function mcpServerMain(options: McpServerOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  routeConsoleToStderr();
+  const log = stderrLog();
+  installLogging(loggingConfigFromEnv(env, 'WARN'));
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    // Temporal: TEMPORAL_ADDRESS (envconfig), else localhost:7233, else the embedded dev server.
+    const target = clientConnectConfig({ env });
+    let uiBase = env.TEMPORAL_UI_URL;
+    if (!(await isTemporalReachable(target.connectionOptions, 1500))) {
+      if (env.TEMPORAL_ADDRESS) {
+        throw new ConfigError(`Cannot reach Temporal at ${describeTemporalTarget(target)} (TEMPORAL_ADDRESS)`);
+      }
+      log.info(
+        `no Temporal at ${target.connectionOptions.address}: starting the embedded dev server (${options.dbFile})`,
+      );
+      const executable = await ensureTemporalCli({ log: (l: string) => log.info(l) });
+      const server = await startDevServer({ executable, port: 7233, uiPort: 8233, dbFile: options.dbFile });
+      cleanups.push(() => server.stop());
+      uiBase = server.uiUrl;
+    } else {
+      uiBase ??= webUiBase(target.connectionOptions.address);
+    }
+    log.info(`Temporal ${describeTemporalTarget(target)}${uiBase ? `, Web UI ${uiBase}` : ''}`);
+
+    // The model credential, the way Codex finds it; the scripted model only when there is none anywhere.
+    const credential = findCredential(env);
+    let scripted: ScriptedModel | undefined;
+    let scriptedBaseUrl = env.SCRIPTED_MODEL_URL || undefined;
+    if (!credential && !scriptedBaseUrl) {
+      scripted = await startScriptedModel();
+      cleanups.push(() => scripted!.close());
+      scriptedBaseUrl = scripted.baseUrl;
+    }
+    const settings = loadSettings(
+      {
+        ...env,
+        OPENAI_API_KEY: credential?.apiKey ?? '',
+        OPENAI_BASE_URL: credential?.baseUrl ?? (credential ? '' : env.OPENAI_BASE_URL),
+        CODEX_TRANSPORT: options.transport,
+      },
+      { scriptedBaseUrl },
+    );
+    if (credential) {
+      log.info(
+        `model endpoint ${settings.model.baseUrl ?? 'https://api.openai.com/v1'} (key from ${credential.source})`,
+      );
+      await assertModelUsable(settings.model, (line) => log.warn(line));
+    } else {
+      log.warn(
+        `no OpenAI credential found (OPENAI_API_KEY, the Codex login, the config file): the SCRIPTED model at ` +
+          `${scriptedBaseUrl} answers, and every tool result says so`,
+      );
+    }
+
+    const { hostQueue } = defaultHost(settings);
+    const connection = await Connection.connect(target.connectionOptions);
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: target.namespace });
+    const server = createMcpServer({
+      client,
+      namespace: target.namespace,
+      taskQueue: settings.taskQueue,
+      hostQueue,
+      settings,
+      log,
+      cwd: process.cwd(),
+      sessions: {
+        idleTimeoutMs: options.idleTimeoutMs,
+        turnsPerRun: options.turnsPerRun,
+        ...(options.heartbeatTimeoutMs && { tuning: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } }),
+      } satisfies CodexSessionLimits,
+      ...(uiBase && { webUiBase: uiBase }),
+    });
+
+    const stopSignal = new Promise<string>((resolve) => {
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+    });
+    // Answer `initialize` at once; the worker comes up meanwhile (a turn waits for it on its queue).
+    const serving = serveStdio(server, stopSignal);
+    if (options.worker) {
+      const workerConnection = await NativeConnection.connect(workerConnectConfig({ env }).connectionOptions);
+      cleanups.push(() => workerConnection.close());
+      const agentWorker = await createAgentWorker({
+        connection: workerConnection,
+        namespace: target.namespace,
+        settings,
+        tracing: tracingConfigFromEnv(env),
+      });
+      const running = agentWorker.run();
+      cleanups.push(async () => {
+        agentWorker.worker.shutdown();
+        await running;
+      });
+      log.info(
+        `Codex (${options.transport}) runs here: worker on "${settings.taskQueue}" and host queue "${hostQueue}"`,
+      );
+    } else {
+      log.info(
+        `--no-worker: Codex turns go to host queue "${hostQueue}" (served by \`npm run worker\` on this machine)`,
+      );
+    }
+    await serving;
+    return 0;
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * A durable Codex session, what the MCP server's `codex` and `codex-reply` tools talk to. Each turn arrives as the
+ * `codexTurn` Update and runs as one `codexCall` activity on the host queue of the MCP server that took the call;
+ * the Update returns when the (possibly retried) turn finished, so a worker crash only delays the client's answer.
+ * Turns run one at a time, in arrival order. The session ends after an idle time; every `turnsPerRun` turns it
+ * continues as new, carrying only the thread mapping and the last prompts, so its history stays bounded.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  codexSessionStatusQuery,
+  codexTurnUpdate,
+  SESSION_PROMPTS_KEPT,
+  type CodexSessionInput,
+  type CodexTurnRequest,
+  type CodexTurnResult,
+} from '../shared/codex-session';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/errors';
+import type { ActivityTuning, CodexCallInput } from '../shared/types';
+
+export interface CodexSessionEnd {
+  sessionId: string;
+  codexThreadId?: string;
+  turns: number;
+  reason: 'idle';
+}
+
+const PROMPT_SUMMARY_MAX = 80;
+
+export async function codexSessionWorkflow(input: CodexSessionInput): Promise<CodexSessionEnd> {
+  const { sessionId, settings, limits } = input;
+  const carried = input.carried ?? { prompts: [], turns: 0 };
+  let codexThreadId = carried.codexThreadId;
+  const prompts = [...carried.prompts];
+  let turns = carried.turns;
+  let turnsThisRun = 0;
+  let running = false;
+  const { codexCall } = proxyActivities<Activities>(turnOptions(limits.tuning));
+
+  setHandler(codexSessionStatusQuery, () => ({ sessionId, codexThreadId, turns, running, settings }));
+
+  setHandler(
+    codexTurnUpdate,
+    async (req: CodexTurnRequest): Promise<CodexTurnResult> => {
+      await condition(() => !running);
+      running = true;
+      const turn = ++turns;
+      turnsThisRun++;
+      const started = Date.now();
+      const call: CodexCallInput = {
+        runId: workflowInfo().workflowId,
+        role: 'codex',
+        label: `Codex turn ${turn}`,
+        tool: codexThreadId ? 'codex-reply' : 'codex',
+        prompt: req.prompt,
+        ...(codexThreadId && { threadId: codexThreadId, threadHistory: [...prompts] }),
+        cwd: settings.cwd,
+        approvalPolicy: settings.approvalPolicy,
+        sandbox: settings.sandbox,
+        ...(settings.model && { model: settings.model }),
+        ...(settings.config && { config: settings.config }),
+        ...(settings.profile && { profile: settings.profile }),
+        ...(settings.baseInstructions && { baseInstructions: settings.baseInstructions }),
+      };
+      try {
+        const out = await codexCall.executeWithOptions(
+          {
+            ...turnOptions(limits.tuning),
+            taskQueue: req.hostQueue,
+            summary: `Codex turn ${turn}: ${summarise(req.prompt)}`,
+          },
+          [call],
+        );
+        const continuedFrom = out.continuedFromThreadId;
+        codexThreadId = out.threadId;
+        prompts.push(req.prompt);
+        if (prompts.length > SESSION_PROMPTS_KEPT) prompts.splice(0, prompts.length - SESSION_PROMPTS_KEPT);
+        return {
+          threadId: sessionId,
+          content: out.content,
+          codexThreadId: out.threadId,
+          ...(continuedFrom && { continuedFromCodexThreadId: continuedFrom }),
+          turn,
+          durationMs: Date.now() - started,
+        };
+      } catch (err) {
+        log.warn('Codex turn failed', { turn, error: String(err) });
+        throw ApplicationFailure.create({
+          type: 'CodexTurnFailed',
+          message: failureText(err),
+          nonRetryable: true,
+          cause: err instanceof Error ? err : undefined,
+        });
+      } finally {
+        running = false;
+      }
+    },
+    {
+      validator: (req: CodexTurnRequest) => {
+        if (typeof req?.prompt !== 'string' || req.prompt.trim() === '') throw new Error('prompt: must not be empty');
+        if (typeof req.hostQueue !== 'string' || req.hostQueue === '') throw new Error('hostQueue: required');
+      },
+    },
+  );
+
+  for (;;) {
+    const seen = turns;
+    const active = await condition(() => running || turns !== seen, limits.idleTimeoutMs);
+    if (!active) break;
+    await condition(() => !running);
+    if (turnsThisRun >= limits.turnsPerRun) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof codexSessionWorkflow>({
+        sessionId,
+        settings,
+        limits,
+        carried: { codexThreadId, prompts, turns },
+      });
+    }
+  }
+  await condition(allHandlersFinished);
+  return { sessionId, codexThreadId, turns, reason: 'idle' };
+}
+
+function turnOptions(t: ActivityTuning = {}): ActivityOptions {
+  return {
+    startToCloseTimeout: t.codexCallTimeoutMs ?? 30 * 60_000,
+    heartbeatTimeout: t.heartbeatTimeoutMs ?? 30_000,
+    // Nobody serving the host queue must not hang the client forever.
+    scheduleToStartTimeout: t.hostScheduleToStartMs ?? 5 * 60_000,
+    retry: {
+      initialInterval: t.retryInitialIntervalMs ?? 2_000,
+      backoffCoefficient: 2,
+      maximumInterval: t.retryMaximumIntervalMs ?? 60_000,
+      maximumAttempts: t.maximumAttempts ?? 6,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
+    },
+  };
+}
+
+function summarise(prompt: string): string {
+  const line = prompt.trim().split('\n')[0] ?? '';
+  return line.length > PROMPT_SUMMARY_MAX ? `${line.slice(0, PROMPT_SUMMARY_MAX - 1)}…` : line;
+}
+
+/** The innermost message of an activity failure: what Codex or the worker said, for the client's model to read. */
+function failureText(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+    return "No worker picked up the Codex turn on its host queue (is the MCP server's worker, or `npm run worker`, running on this machine?)";
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}
