@@ -1,0 +1,132 @@
+/**
+ * The durable MCP server through a real MCP client (the SDK's, over stdio), on a real Temporal dev server, the
+ * current Codex (app-server) and the scripted model: the cookbook's tool schemas, `codex` writing a file in a `cwd`
+ * resolved against the server's directory, `codex-reply` continuing the same Codex thread, bad input answered as
+ * readable tool errors, and nothing but JSON-RPC on stdout.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { codexSessionStatusQuery, sessionWorkflowId } from '../src/shared/codex-session';
+import {
+  callTool,
+  mcpServerEnv,
+  startMcpServer,
+  textOf,
+  writeFilesPrompt,
+  type McpServerProcess,
+} from './helpers/mcp-server';
+
+let stack: LocalStack;
+let server: McpServerProcess;
+let codexHome: string;
+let serverDir: string;
+
+before(async () => {
+  stack = await startLocalStack({ inProcessWorker: false });
+  // Codex 0.171 cannot set up its apply_patch helper under a CODEX_HOME in /tmp.
+  codexHome = mkdtempSync(path.join(os.homedir(), '.cache', 'dca-mcp-server-'));
+  serverDir = path.join(stack.dir, 'client-dir');
+  mkdirSync(path.join(serverDir, 'proj'), { recursive: true });
+  server = await startMcpServer({ env: mcpServerEnv(stack, codexHome), cwd: serverDir });
+});
+after(async () => {
+  await server?.close();
+  await stack?.stop();
+  if (codexHome) rmSync(codexHome, { recursive: true, force: true });
+});
+
+void describe('durable MCP server over stdio', () => {
+  void it('lists the cookbook tools with their input schemas', async () => {
+    const { tools } = await server.client.listTools();
+    const byName = new Map(tools.map((t) => [t.name, t]));
+    const codex = byName.get('codex');
+    const reply = byName.get('codex-reply');
+    assert.ok(codex && reply, `tools: ${tools.map((t) => t.name).join(', ')}`);
+    assert.deepEqual(Object.keys(codex.inputSchema.properties ?? {}).sort(), [
+      'approval-policy',
+      'base-instructions',
+      'config',
+      'cwd',
+      'include-plan-tool',
+      'model',
+      'profile',
+      'prompt',
+      'sandbox',
+    ]);
+    assert.deepEqual(codex.inputSchema.required, ['prompt']);
+    assert.deepEqual(Object.keys(reply.inputSchema.properties ?? {}).sort(), ['conversationId', 'prompt', 'threadId']);
+    assert.deepEqual(Object.keys(codex.outputSchema?.properties ?? {}).sort(), ['content', 'threadId']);
+  });
+
+  let threadId = '';
+  void it('codex writes a file in a cwd resolved against the server directory; codex-reply continues the thread', async () => {
+    const first = await callTool(server, 'codex', {
+      prompt: writeFilesPrompt(['hello.txt']),
+      'approval-policy': 'never',
+      sandbox: 'workspace-write',
+      cwd: 'proj',
+      'include-plan-tool': true,
+    });
+    assert.equal(first.isError, undefined, textOf(first));
+    const structured = first.structuredContent as { threadId: string; content: string };
+    threadId = structured.threadId;
+    assert.match(threadId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(textOf(first), structured.content);
+    assert.match(structured.content, /hello\.txt/);
+    assert.match(structured.content, /SCRIPTED model/);
+    assert.ok(existsSync(path.join(serverDir, 'proj', 'hello.txt')));
+
+    const handle = stack.client.workflow.getHandle(sessionWorkflowId(threadId));
+    const before = await handle.query(codexSessionStatusQuery);
+    const second = await callTool(server, 'codex-reply', { prompt: writeFilesPrompt(['second.txt']), threadId });
+    assert.equal(second.isError, undefined, textOf(second));
+    assert.equal((second.structuredContent as { threadId: string }).threadId, threadId);
+    assert.ok(existsSync(path.join(serverDir, 'proj', 'second.txt')));
+    const afterReply = await handle.query(codexSessionStatusQuery);
+    assert.equal(afterReply.turns, 2);
+    assert.equal(afterReply.codexThreadId, before.codexThreadId, 'the same Codex thread');
+    // Codex sent both turns' requests on that one thread.
+    const threads = new Set(
+      stack.scripted
+        .stats()
+        .requests.filter((r) => r.kind === 'codex')
+        .map((r) => r.thread),
+    );
+    assert.deepEqual([...threads], [before.codexThreadId]);
+
+    // The deprecated alias names the same session.
+    const third = await callTool(server, 'codex-reply', { prompt: 'Say done.', conversationId: threadId });
+    assert.equal(third.isError, undefined, textOf(third));
+  });
+
+  void it('bad input is a tool error that names the field', async () => {
+    const missing = await callTool(server, 'codex', { cwd: 'proj' });
+    assert.equal(missing.isError, true);
+    assert.match(textOf(missing), /prompt/);
+    const unknownField = await callTool(server, 'codex', { prompt: 'x', 'developer-instructions': 'y' });
+    assert.equal(unknownField.isError, true);
+    assert.match(textOf(unknownField), /developer-instructions/);
+    const badCwd = await callTool(server, 'codex', { prompt: 'x', cwd: 'no-such-dir' });
+    assert.equal(badCwd.isError, true);
+    assert.match(textOf(badCwd), /^cwd: .*no-such-dir is not a directory/);
+    const noThread = await callTool(server, 'codex-reply', { prompt: 'x' });
+    assert.equal(noThread.isError, true);
+    assert.match(textOf(noThread), /^threadId: required/);
+    const unknown = await callTool(server, 'codex-reply', {
+      prompt: 'x',
+      threadId: '019bbb20-bff6-7130-83aa-bf45ab33250e',
+    });
+    assert.equal(unknown.isError, true);
+    assert.match(textOf(unknown), /^threadId: unknown or expired thread 019bbb20/);
+  });
+
+  void it('stdout carries only JSON-RPC; the start-up lines go to stderr', () => {
+    assert.deepEqual(server.channelErrors.map(String), []);
+    assert.match(server.stderr(), /SCRIPTED model/);
+    assert.match(server.stderr(), /Temporal .*namespace default/);
+  });
+});
