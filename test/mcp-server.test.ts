@@ -8,11 +8,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { codexSessionStatusQuery, sessionWorkflowId } from '../src/shared/codex-session';
 import {
+  REPO,
   callTool,
+  mcpServerCommand,
   mcpServerEnv,
   startMcpServer,
   textOf,
@@ -122,6 +126,40 @@ void describe('durable MCP server over stdio', () => {
     });
     assert.equal(unknown.isError, true);
     assert.match(textOf(unknown), /^threadId: unknown or expired thread 019bbb20/);
+  });
+
+  void it('the MCP Inspector CLI lists and calls the tools', async () => {
+    // What `npx @modelcontextprotocol/inspector --cli <command> ...` runs (0.15.0, the last for Node 20; its own
+    // launcher trips over an older hoisted commander, so the CLI package is started directly).
+    const inspector = path.join(REPO, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build', 'index.js');
+    // --no-worker: the server started in before() serves this machine's host queue, so no second worker starts.
+    const { command, args } = mcpServerCommand(['--no-worker']);
+    const run = (extra: string[]) =>
+      promisify(execFile)(process.execPath, [inspector, command, ...args, ...extra], {
+        cwd: serverDir,
+        env: mcpServerEnv(stack, codexHome),
+        timeout: 120_000,
+      });
+    const listed = JSON.parse((await run(['--method', 'tools/list'])).stdout) as { tools: { name: string }[] };
+    assert.deepEqual(listed.tools.map((t) => t.name).sort(), ['codex', 'codex-reply']);
+    const called = JSON.parse(
+      (
+        await run([
+          '--method',
+          'tools/call',
+          '--tool-name',
+          'codex',
+          '--tool-arg',
+          `prompt=${writeFilesPrompt(['inspected.txt'])}`,
+          'approval-policy=never',
+          'sandbox=workspace-write',
+          'cwd=proj',
+        ])
+      ).stdout,
+    ) as { structuredContent?: { threadId: string; content: string }; isError?: boolean };
+    assert.notEqual(called.isError, true, JSON.stringify(called));
+    assert.match(called.structuredContent?.threadId ?? '', /^[0-9a-f-]{36}$/);
+    assert.ok(existsSync(path.join(serverDir, 'proj', 'inspected.txt')));
   });
 
   void it('stdout carries only JSON-RPC; the start-up lines go to stderr', () => {
