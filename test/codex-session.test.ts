@@ -72,14 +72,14 @@ void describe('codexSessionWorkflow', () => {
     const start = new WithStartWorkflowOperation('codexSessionWorkflow', {
       workflowId: sessionWorkflowId(sessionId),
       taskQueue,
-      args: [input(sessionId, 4_000)],
+      args: [input(sessionId, 8_000)],
       workflowIdConflictPolicy: 'FAIL',
     });
     const first = await client.workflow.executeUpdateWithStart(codexTurnUpdate, {
       args: [{ prompt: 'p1', hostQueue: taskQueue }],
       startWorkflowOperation: start,
     });
-    const firstRunId = (await start.workflowHandle()).firstExecutionRunId;
+    const firstRunId = (await (await start.workflowHandle()).describe()).runId;
     assert.equal(first.threadId, sessionId);
     assert.equal(first.codexThreadId, 'codex-thread-1');
     const handle = client.workflow.getHandle(sessionWorkflowId(sessionId));
@@ -95,7 +95,11 @@ void describe('codexSessionWorkflow', () => {
     );
     assert.equal(mine[0]?.model, 'm');
     assert.equal(mine[0]?.profile, 'p');
-    assert.deepEqual(mine[2]?.threadHistory?.length, 2, 'a continuation would get the earlier prompts');
+    assert.deepEqual(
+      mine[2]?.threadHistory?.length,
+      2,
+      `a continuation would get the earlier prompts: ${JSON.stringify(mine.map((c) => [c.prompt, c.threadHistory]))}`,
+    );
     const status = await handle.query(codexSessionStatusQuery);
     assert.equal(status.turns, 3);
     assert.equal(status.codexThreadId, 'codex-thread-1');

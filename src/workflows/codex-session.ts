@@ -47,6 +47,9 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
   let turns = carried.turns;
   let turnsThisRun = 0;
   let running = false;
+  // Turns go one at a time, in arrival order: a ticket each.
+  let issued = 0;
+  let served = 0;
   const { codexCall } = proxyActivities<Activities>(turnOptions(limits.tuning));
 
   setHandler(codexSessionStatusQuery, () => ({ sessionId, codexThreadId, turns, running, settings }));
@@ -54,8 +57,10 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
   setHandler(
     codexTurnUpdate,
     async (req: CodexTurnRequest): Promise<CodexTurnResult> => {
-      await condition(() => !running);
+      const ticket = issued++;
+      await condition(() => !running && served === ticket);
       running = true;
+      served++;
       const turn = ++turns;
       turnsThisRun++;
       const started = Date.now();
