@@ -30,7 +30,7 @@ import {
   type CodexSessionSettings,
   type CodexTurnResult,
 } from '../shared/codex-session';
-import type { McpServerDeps } from './server';
+import type { McpServerDeps } from './deps';
 
 const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;

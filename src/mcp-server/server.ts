@@ -2,7 +2,8 @@
  * The durable MCP server: the cookbook's Codex tools (`codex`, `codex-reply`: ./codex-tools.ts) and teams as tools
  * (./team-tools.ts) on one `McpServer`, whatever the transport (./stdio.ts; Streamable HTTP in ./http.ts).
  *
- * Shape shared by the tool modules: `createMcpServer(deps: McpServerDeps): McpServer`, where deps are
+ * Shape shared by the tool modules: `createMcpServer(deps: McpServerDeps): McpServer` (the types live in ./deps.ts,
+ * so tool modules import them without a cycle), where deps are
  *   client      a connected Temporal Client (workflows and their Updates / queries);
  *   namespace   its namespace;
  *   taskQueue   the workflows' task queue (settings.taskQueue);
@@ -15,33 +16,14 @@
  * A tool never throws for the client's mistakes: it answers `isError` with a sentence the model can read.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Client } from '@temporalio/client';
-import type { Settings } from '../config/settings';
-import type { CodexSessionLimits } from '../shared/codex-session';
+import type { McpLog, McpServerDeps } from './deps';
 import { registerCodexTools } from './codex-tools';
 import { registerTeamTools } from './team-tools';
 
 export const MCP_SERVER_NAME = 'durable-codex-agents';
 export const MCP_SERVER_VERSION = '0.1.0';
 
-/** Everything goes to stderr. */
-export interface McpLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export interface McpServerDeps {
-  client: Client;
-  namespace: string;
-  taskQueue: string;
-  hostQueue: string;
-  settings: Settings;
-  log: McpLog;
-  cwd: string;
-  sessions: CodexSessionLimits;
-  webUiBase?: string;
-}
+export type { McpLog, McpServerDeps } from './deps';
 
 export function createMcpServer(deps: McpServerDeps): McpServer {
   const server = new McpServer({ name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION }, { capabilities: { tools: {} } });

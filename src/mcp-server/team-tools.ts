@@ -3,7 +3,7 @@
  * `createMcpServer`'s deps. This stub registers nothing.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { McpServerDeps } from './server';
+import type { McpServerDeps } from './deps';
 
 export function registerTeamTools(_server: McpServer, _deps: McpServerDeps): void {
   // Replaced by the team tools.
