@@ -28,6 +28,8 @@ let stack: LocalStack;
 let server: McpServerProcess;
 let codexHome: string;
 let serverDir: string;
+const elicited: string[] = [];
+const answers: { decision: string; reason?: string }[] = [];
 
 before(async () => {
   stack = await startLocalStack({ inProcessWorker: false });
@@ -35,7 +37,15 @@ before(async () => {
   codexHome = mkdtempSync(path.join(os.homedir(), '.cache', 'dca-mcp-server-'));
   serverDir = path.join(stack.dir, 'client-dir');
   mkdirSync(path.join(serverDir, 'proj'), { recursive: true });
-  server = await startMcpServer({ env: mcpServerEnv(stack, codexHome), cwd: serverDir });
+  server = await startMcpServer({
+    env: mcpServerEnv(stack, codexHome),
+    cwd: serverDir,
+    onElicit: (req) => {
+      elicited.push(req.params.message);
+      const next = answers.shift() ?? { decision: 'deny', reason: 'no answer scripted' };
+      return { action: 'accept', content: next };
+    },
+  });
 });
 after(async () => {
   await server?.close();
@@ -160,6 +170,40 @@ void describe('durable MCP server over stdio', () => {
     assert.notEqual(called.isError, true, JSON.stringify(called));
     assert.match(called.structuredContent?.threadId ?? '', /^[0-9a-f-]{36}$/);
     assert.ok(existsSync(path.join(serverDir, 'proj', 'inspected.txt')));
+  });
+
+  void it('approvals (on-request) reach the client as elicitations; approved and denied; decisions in history', async () => {
+    stack.scripted.setFaults([{ kind: 'codex', role: 'codex', times: 2, effect: 'needs-approval' }]);
+    answers.push({ decision: 'approve' }, { decision: 'deny', reason: 'not on my machine' });
+    const args = { 'approval-policy': 'on-request', sandbox: 'workspace-write', cwd: 'proj' };
+    const approved = await callTool(server, 'codex', { ...args, prompt: writeFilesPrompt(['approved.txt']) });
+    assert.equal(approved.isError, undefined, textOf(approved));
+    const denied = await callTool(server, 'codex', { ...args, prompt: writeFilesPrompt(['denied.txt']) });
+    assert.equal(denied.isError, undefined, textOf(denied));
+    assert.equal(elicited.length, 2, JSON.stringify(elicited));
+    assert.match(elicited[0] ?? '', /Codex wants to run/);
+    const decisions = async (r: typeof approved) => {
+      const { threadId } = r.structuredContent as { threadId: string };
+      const status = await stack.client.workflow.getHandle(sessionWorkflowId(threadId)).query(codexSessionStatusQuery);
+      return status.approvals.decided.map((d) => [d.decision, d.by, d.reason ?? '']);
+    };
+    assert.deepEqual(await decisions(approved), [['approved', 'MCP client', '']]);
+    assert.deepEqual(await decisions(denied), [['denied', 'MCP client', 'not on my machine']]);
+    assert.match(textOf(denied), /denied|declined|not run/i);
+
+    // A client without the elicitation capability: denied, with a reason the model reads. (--no-worker: the first
+    // server's worker serves this machine's host queue.)
+    stack.scripted.setFaults([{ kind: 'codex', role: 'codex', times: 1, effect: 'needs-approval' }]);
+    const plain = await startMcpServer({ env: mcpServerEnv(stack, codexHome), cwd: serverDir, args: ['--no-worker'] });
+    try {
+      const r = await callTool(plain, 'codex', { ...args, prompt: writeFilesPrompt(['plain.txt']) });
+      assert.equal(r.isError, undefined, textOf(r));
+      const [d] = await decisions(r);
+      assert.equal(d?.[0], 'denied');
+      assert.match(d?.[2] ?? '', /did not declare the elicitation capability/);
+    } finally {
+      await plain.close();
+    }
   });
 
   void it('stdout carries only JSON-RPC; the start-up lines go to stderr', () => {

@@ -30,6 +30,7 @@ import {
   type CodexSessionSettings,
   type CodexTurnResult,
 } from '../shared/codex-session';
+import { watchApprovals } from './approvals';
 import type { McpServerDeps } from './deps';
 
 const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
@@ -95,7 +96,7 @@ export function registerCodexTools(server: McpServer, deps: McpServerDeps): void
       inputSchema: CodexToolArgsSchema,
       outputSchema: OutputShape,
     },
-    (args) => startSession(deps, args),
+    (args, extra) => startSession(server, deps, args, extra.signal),
   );
   server.registerTool(
     'codex-reply',
@@ -105,11 +106,16 @@ export function registerCodexTools(server: McpServer, deps: McpServerDeps): void
       inputSchema: CodexReplyArgsSchema,
       outputSchema: OutputShape,
     },
-    (args) => continueSession(deps, args),
+    (args, extra) => continueSession(server, deps, args, extra.signal),
   );
 }
 
-async function startSession(deps: McpServerDeps, args: CodexToolArgs): Promise<CallToolResult> {
+async function startSession(
+  server: McpServer,
+  deps: McpServerDeps,
+  args: CodexToolArgs,
+  signal: AbortSignal,
+): Promise<CallToolResult> {
   const cwd = path.resolve(deps.cwd, args.cwd ?? '.');
   if (!isDirectory(cwd)) return toolError(`cwd: ${cwd} is not a directory on the MCP server's machine`);
   const policy = args['approval-policy'] ?? 'on-request';
@@ -130,6 +136,10 @@ async function startSession(deps: McpServerDeps, args: CodexToolArgs): Promise<C
   };
   const threadId = newThreadId();
   const input: CodexSessionInput = { sessionId: threadId, settings, limits: deps.sessions };
+  const approvals =
+    policy === 'never'
+      ? undefined
+      : watchApprovals(server, deps.client.workflow.getHandle(sessionWorkflowId(threadId)), threadId, deps.log, signal);
   try {
     const result = await deps.client.workflow.executeUpdateWithStart(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
@@ -145,13 +155,21 @@ async function startSession(deps: McpServerDeps, args: CodexToolArgs): Promise<C
     return toolResult(deps, result);
   } catch (err) {
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
+  } finally {
+    approvals?.stop();
   }
 }
 
-async function continueSession(deps: McpServerDeps, args: CodexReplyArgs): Promise<CallToolResult> {
+async function continueSession(
+  server: McpServer,
+  deps: McpServerDeps,
+  args: CodexReplyArgs,
+  signal: AbortSignal,
+): Promise<CallToolResult> {
   const threadId = args.threadId ?? args.conversationId;
   if (!threadId) return toolError('threadId: required (the threadId from the `codex` result)');
   const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
+  const approvals = watchApprovals(server, handle, threadId, deps.log, signal);
   try {
     const result = await handle.executeUpdate(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
@@ -166,6 +184,8 @@ async function continueSession(deps: McpServerDeps, args: CodexReplyArgs): Promi
       );
     }
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
+  } finally {
+    approvals.stop();
   }
 }
 

@@ -39,6 +39,8 @@ export interface McpServerOptions {
   turnsPerRun: number;
   /** Activity heartbeat timeout of Codex turns (how soon a dead worker's turn is retried). */
   heartbeatTimeoutMs?: number;
+  /** A Codex approval the client does not answer within this time is denied; unset: never. */
+  approvalTimeoutMs?: number;
   /** SQLite file of the embedded dev server. */
   dbFile: string;
 }
@@ -49,6 +51,7 @@ export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
   --idle-timeout DURATION      end a Codex session after this long without a turn (default 7d; e.g. 30m, 12h)
   --turns-per-run N            continue a session's history as new every N turns (default ${DEFAULT_SESSION_TURNS_PER_RUN})
   --heartbeat-timeout DURATION a Codex turn whose worker stops heartbeating this long is retried (default 30s)
+  --approval-timeout DURATION deny a Codex approval the client has not answered in this time (default: no limit)
   --db-file FILE               SQLite file of the embedded Temporal dev server
                                (default ~/.local/state/durable-codex-agents/temporal.sqlite)`;
 
@@ -61,6 +64,7 @@ export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = proc
       'idle-timeout': { type: 'string' },
       'turns-per-run': { type: 'string' },
       'heartbeat-timeout': { type: 'string' },
+      'approval-timeout': { type: 'string' },
       'db-file': { type: 'string' },
     },
     strict: true,
@@ -83,6 +87,9 @@ export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = proc
     turnsPerRun,
     ...(values['heartbeat-timeout'] && {
       heartbeatTimeoutMs: parseDuration(values['heartbeat-timeout'], '--heartbeat-timeout'),
+    }),
+    ...(values['approval-timeout'] && {
+      approvalTimeoutMs: parseDuration(values['approval-timeout'], '--approval-timeout'),
     }),
     dbFile: path.resolve(values['db-file'] ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
   };
@@ -169,6 +176,7 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
         idleTimeoutMs: options.idleTimeoutMs,
         turnsPerRun: options.turnsPerRun,
         ...(options.heartbeatTimeoutMs && { tuning: { heartbeatTimeoutMs: options.heartbeatTimeoutMs } }),
+        ...(options.approvalTimeoutMs && { approvalTimeoutMs: options.approvalTimeoutMs }),
       } satisfies CodexSessionLimits,
       ...(uiBase && { webUiBase: uiBase }),
     });

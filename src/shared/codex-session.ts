@@ -4,6 +4,7 @@
  * it, and the workflow maps it to the Codex thread that currently carries the conversation.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalRecord, PendingApproval } from './people';
 import type { ActivityTuning, SandboxMode } from './types';
 
 /** The cookbook's approval policies; `untrusted` needs a Codex that knows it (app-server). */
@@ -29,6 +30,8 @@ export interface CodexSessionLimits {
   /** Continue-as-new after this many turns, carrying only the thread mapping. */
   turnsPerRun: number;
   tuning?: ActivityTuning;
+  /** A Codex approval nobody answered within this time is denied (`on-request` / `untrusted`); unset: never. */
+  approvalTimeoutMs?: number;
 }
 
 export interface CodexSessionInput {
@@ -72,10 +75,14 @@ export interface CodexSessionStatus {
   turns: number;
   running: boolean;
   settings: CodexSessionSettings;
+  /** Codex's approval requests: the MCP server elicits the pending ones from its client. */
+  approvals: { pending: PendingApproval[]; decided: ApprovalRecord[] };
 }
 
 export const codexTurnUpdate = defineUpdate<CodexTurnResult, [CodexTurnRequest]>('codexTurn');
 export const codexSessionStatusQuery = defineQuery<CodexSessionStatus>('codexSessionStatus');
+/** The query the Codex call activity's approval requests read (src/activities/codex/ask-people.ts), as for runs. */
+export const sessionProgressQuery = defineQuery<Pick<CodexSessionStatus, 'approvals'>>('progress');
 
 export const CODEX_SESSION_WORKFLOW_PREFIX = 'codex-session-';
 export const sessionWorkflowId = (threadId: string) => `${CODEX_SESSION_WORKFLOW_PREFIX}${threadId}`;

@@ -20,7 +20,15 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  approveUpdate,
+  requestApprovalUpdate,
+  type ApprovalDecisionInput,
+  type ApprovalRecord,
+  type PendingApproval,
+} from '../shared/people';
+import {
   codexSessionStatusQuery,
+  sessionProgressQuery,
   codexTurnUpdate,
   SESSION_PROMPTS_KEPT,
   type CodexSessionInput,
@@ -50,9 +58,21 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
   // Turns go one at a time, in arrival order: a ticket each.
   let issued = 0;
   let served = 0;
-  const { codexCall } = proxyActivities<Activities>(turnOptions(limits.tuning));
+  const options = turnOptions(
+    limits.tuning,
+    settings.approvalPolicy === 'never' ? undefined : (limits.approvalTimeoutMs ?? 24 * 3_600_000),
+  );
+  const { codexCall } = proxyActivities<Activities>(options);
 
-  setHandler(codexSessionStatusQuery, () => ({ sessionId, codexThreadId, turns, running, settings }));
+  const approvals = installSessionApprovals(limits.approvalTimeoutMs);
+  setHandler(codexSessionStatusQuery, () => ({
+    sessionId,
+    codexThreadId,
+    turns,
+    running,
+    settings,
+    approvals: { pending: approvals.pending, decided: approvals.decided },
+  }));
 
   setHandler(
     codexTurnUpdate,
@@ -82,7 +102,7 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
       try {
         const out = await codexCall.executeWithOptions(
           {
-            ...turnOptions(limits.tuning),
+            ...options,
             taskQueue: req.hostQueue,
             summary: `Codex turn ${turn}: ${summarise(req.prompt)}`,
           },
@@ -109,6 +129,14 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
           cause: err instanceof Error ? err : undefined,
         });
       } finally {
+        // What the turn asked and nobody answered waits on nothing now.
+        for (const p of approvals.pending.filter((a) => a.label === call.label)) {
+          approvals.decide(p, {
+            decision: 'withdrawn',
+            reason: 'The Codex turn that asked ended first.',
+            by: 'workflow',
+          });
+        }
         running = false;
       }
     },
@@ -139,9 +167,86 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
   return { sessionId, codexThreadId, turns, reason: 'idle' };
 }
 
-function turnOptions(t: ActivityTuning = {}): ActivityOptions {
+type SessionApprovals = { pending: PendingApproval[]; decided: ApprovalRecord[] } & {
+  decide(p: PendingApproval, d: Pick<ApprovalRecord, 'decision' | 'reason' | 'by'>): ApprovalRecord;
+};
+
+/**
+ * Codex's approval requests, as runs record them (src/workflows/approvals.ts): the Codex call activity sends each as
+ * `requestApproval` and reads the decision from the `progress` query; the MCP server elicits it from its client and
+ * answers with `approve`. Both are in history; a retried turn asking the same again gets the recorded decision.
+ */
+function installSessionApprovals(timeoutMs: number | undefined): SessionApprovals {
+  let next = 1;
+  const state: SessionApprovals = {
+    pending: [],
+    decided: [],
+    decide(p, d) {
+      state.pending = state.pending.filter((x) => x.id !== p.id);
+      const done: ApprovalRecord = { ...p, ...d, at: Date.now() };
+      if (done.reason === undefined) delete done.reason;
+      state.decided.push(done);
+      return done;
+    },
+  };
+  setHandler(sessionProgressQuery, () => ({ approvals: { pending: state.pending, decided: state.decided } }));
+  setHandler(
+    requestApprovalUpdate,
+    (req) => {
+      const decided = state.decided.find((d) => d.key === req.key);
+      if (decided) return { id: decided.id, decided };
+      const waiting = state.pending.find((p) => p.key === req.key);
+      if (waiting) return { id: waiting.id };
+      const pending: PendingApproval = { ...req, id: `a${next++}`, since: Date.now() };
+      state.pending.push(pending);
+      if (timeoutMs !== undefined) {
+        void condition(() => !state.pending.includes(pending), timeoutMs).then((answered) => {
+          if (!answered && state.pending.includes(pending)) {
+            state.decide(pending, {
+              decision: 'timed-out',
+              reason: `Nobody answered this approval within ${Math.round(timeoutMs / 1000)} s; it was denied.`,
+              by: 'timeout',
+            });
+          }
+        });
+      }
+      return { id: pending.id };
+    },
+    {
+      validator: (req) => {
+        if (req?.kind !== 'exec' && req?.kind !== 'patch') throw new Error('kind: exec or patch');
+        if (typeof req.key !== 'string' || req.key === '') throw new Error('key: required');
+      },
+    },
+  );
+  setHandler(
+    approveUpdate,
+    (input: ApprovalDecisionInput) =>
+      input.ids.map((id) => {
+        const p = state.pending.find((x) => x.id === id);
+        if (!p) throw ApplicationFailure.create({ type: 'ApprovalRejected', message: `no pending approval ${id}` });
+        const decision = input.decision === 'deny' ? 'denied' : input.forSession ? 'approved_for_session' : 'approved';
+        return state.decide(p, {
+          decision,
+          reason: input.decision === 'deny' ? input.reason : undefined,
+          by: input.by,
+        });
+      }),
+    {
+      validator: (input: ApprovalDecisionInput) => {
+        if (input?.decision !== 'approve' && input?.decision !== 'deny') throw new Error('decision: approve or deny');
+        if (!Array.isArray(input.ids) || input.ids.length === 0) throw new Error('ids: at least one');
+        if (typeof input.by !== 'string' || input.by === '') throw new Error('by: required');
+      },
+    },
+  );
+  return state;
+}
+
+/** `approvalWaitMs`: a turn that may wait for approvals gets their timeout (else a day) on top of its own. */
+function turnOptions(t: ActivityTuning = {}, approvalWaitMs?: number): ActivityOptions {
   return {
-    startToCloseTimeout: t.codexCallTimeoutMs ?? 30 * 60_000,
+    startToCloseTimeout: (t.codexCallTimeoutMs ?? 30 * 60_000) + (approvalWaitMs ?? 0),
     heartbeatTimeout: t.heartbeatTimeoutMs ?? 30_000,
     // Nobody serving the host queue must not hang the client forever.
     scheduleToStartTimeout: t.hostScheduleToStartMs ?? 5 * 60_000,

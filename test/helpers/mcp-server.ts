@@ -8,7 +8,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ElicitRequestSchema,
+  type CallToolResult,
+  type ElicitRequest,
+  type ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { LocalStack } from '../../src/runtime/local-stack';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -56,7 +61,8 @@ export async function startMcpServer(o: {
   env: Record<string, string>;
   cwd: string;
   args?: string[];
-  elicitation?: boolean;
+  /** Declares the elicitation capability and answers each `elicitation/create` with this. */
+  onElicit?: (request: ElicitRequest) => ElicitResult | Promise<ElicitResult>;
 }): Promise<McpServerProcess> {
   const transport = new StdioClientTransport({
     ...mcpServerCommand(o.args),
@@ -69,8 +75,9 @@ export async function startMcpServer(o: {
   const channelErrors: Error[] = [];
   const client = new Client(
     { name: 'dca-test', version: '0.0.0' },
-    { capabilities: o.elicitation ? { elicitation: {} } : {} },
+    { capabilities: o.onElicit ? { elicitation: {} } : {} },
   );
+  if (o.onElicit) client.setRequestHandler(ElicitRequestSchema, (req) => o.onElicit!(req));
   client.onerror = (err) => channelErrors.push(err);
   await client.connect(transport, { timeout: 60_000 });
   return {
