@@ -171,7 +171,8 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
       hostQueue,
       settings,
       log,
-      cwd: process.cwd(),
+      // `npm --prefix DIR run mcp-server` runs in DIR; npm keeps the caller's directory in INIT_CWD.
+      cwd: env.INIT_CWD || process.cwd(),
       sessions: {
         idleTimeoutMs: options.idleTimeoutMs,
         turnsPerRun: options.turnsPerRun,
