@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { waitFor } from './helpers/crash';
 import { codexSessionStatusQuery, sessionWorkflowId } from '../src/shared/codex-session';
 import {
   REPO,
@@ -136,6 +137,21 @@ void describe('durable MCP server over stdio', () => {
     });
     assert.equal(unknown.isError, true);
     assert.match(textOf(unknown), /^threadId: unknown or expired thread 019bbb20/);
+
+    // A --no-worker server whose host queue nobody serves says so at start-up, in one line.
+    const lonely = await startMcpServer({
+      env: mcpServerEnv(stack, codexHome, { WORKER_HOST_ID: 'nobody-here' }),
+      cwd: serverDir,
+      args: ['--no-worker'],
+    });
+    try {
+      await waitFor(
+        'the warning',
+        () => /no worker polls ".*-host-nobody-here" yet/.test(lonely.stderr()) || undefined,
+      );
+    } finally {
+      await lonely.close();
+    }
   });
 
   void it('the MCP Inspector CLI lists and calls the tools', async () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { defaultHost } from '../activities';
 import { loadSettings, type CodexTransportName } from '../config/settings';
@@ -93,6 +94,22 @@ export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = proc
     }),
     dbFile: path.resolve(values['db-file'] ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
   };
+}
+
+/** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY (the proto package is not a direct dependency). */
+const TASK_QUEUE_TYPE_ACTIVITY = 2 as temporal.api.enums.v1.TaskQueueType;
+
+async function hasActivityPollers(client: Client, namespace: string, queue: string): Promise<boolean> {
+  try {
+    const r = await client.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: queue },
+      taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    return (r.pollers ?? []).length > 0;
+  } catch {
+    return true; // not knowing is no reason to warn
+  }
 }
 
 /** `500ms`, `30s`, `15m`, `12h`, `7d`, or plain milliseconds. */
@@ -208,6 +225,12 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
       log.info(
         `--no-worker: Codex turns go to host queue "${hostQueue}" (served by \`npm run worker\` on this machine)`,
       );
+      if (!(await hasActivityPollers(client, target.namespace, hostQueue))) {
+        log.warn(
+          `no worker polls "${hostQueue}" yet: Codex turns wait for one (start \`npm run worker\` here with the same ` +
+            'TASK_QUEUE and WORKSPACE_ROOT, or WORKER_HOST_ID)',
+        );
+      }
     }
     await serving;
     return 0;
