@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { mergeConfig } from '../src/activities/codex/call';
 import { findCredential } from '../src/mcp-server/credentials';
 import { parseMcpServerArgs } from '../src/mcp-server/main';
 import { ConfigError } from '../src/shared/errors';
@@ -80,5 +81,25 @@ void describe('mcp-server flags', () => {
     assert.throws(() => parseMcpServerArgs(['--idle-timeout', 'soon'], {}), /--idle-timeout/);
     assert.throws(() => parseMcpServerArgs(['--turns-per-run', '0'], {}), /--turns-per-run/);
     assert.throws(() => parseMcpServerArgs(['--bogus'], {}), /bogus/);
+  });
+});
+
+void describe("the codex tool's config", () => {
+  void it('merges over the worker provider config key by key; scalars and arrays replace', () => {
+    const base = { model_provider: 'durable', model_providers: { durable: { base_url: 'u', wire_api: 'responses' } } };
+    assert.deepEqual(
+      mergeConfig(base, {
+        model_providers: { durable: { base_url: 'v' } },
+        tools: ['a'],
+        model_reasoning_effort: 'low',
+      }),
+      {
+        model_provider: 'durable',
+        model_providers: { durable: { base_url: 'v', wire_api: 'responses' } },
+        tools: ['a'],
+        model_reasoning_effort: 'low',
+      },
+    );
+    assert.deepEqual(base.model_providers.durable.base_url, 'u', 'the base is not changed');
   });
 });

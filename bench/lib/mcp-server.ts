@@ -14,7 +14,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { codexConfig } from '../../src/activities/codex/call';
 import { codexBinaryPath, loadSettings, SCRIPTED_MODEL_KEY, SCRIPTED_MODEL_SLUG } from '../../src/config/settings';
+import type { Client as TemporalClient } from '@temporalio/client';
 import { startLocalStack } from '../../src/runtime/local-stack';
+import { sessionWorkflowId } from '../../src/shared/codex-session';
 import { median } from './format';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -82,6 +84,7 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
     });
     const durableArgs = { prompt: PROMPT, 'approval-policy': 'never', sandbox: 'read-only' };
 
+    let lastThreadId: string | undefined;
     const time = async (c: Client, args: Record<string, unknown>) => {
       const t0 = performance.now();
       const r = (await c.callTool({ name: 'codex', arguments: args }, undefined, {
@@ -89,6 +92,7 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
       })) as CallToolResult;
       const ms = performance.now() - t0;
       if (r.isError) throw new Error(`codex call failed: ${JSON.stringify(r.content)}`);
+      lastThreadId = (r.structuredContent as { threadId?: string } | undefined)?.threadId;
       return ms;
     };
     log('  warm-up: one call each ...');
@@ -102,6 +106,7 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
       durableMs.push(await time(durable, durableArgs));
       log(`  run ${i + 1}/${runs}: direct ${Math.round(directMs[i]!)} ms, durable ${Math.round(durableMs[i]!)} ms`);
     }
+    if (lastThreadId) log(`  last durable call in history: ${await timeline(stack.client, lastThreadId)}`);
     const directMedianMs = median(directMs);
     const durableMedianMs = median(durableMs);
     const goalMs = 1.1 * directMedianMs + 50;
@@ -111,6 +116,23 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
     await stack.stop();
     rmSync(codexHome, { recursive: true, force: true });
   }
+}
+
+/** Milliseconds from the first event of the session's history to each later one, by event type. */
+async function timeline(client: TemporalClient, threadId: string): Promise<string> {
+  const history = await client.workflow.getHandle(sessionWorkflowId(threadId)).fetchHistory();
+  const events = history.events ?? [];
+  const ms = (e: (typeof events)[number]) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round(Number(e.eventTime?.nanos ?? 0) / 1e6);
+  const t0 = events[0] ? ms(events[0]) : 0;
+  return events
+    .map(
+      (e) =>
+        `${Object.keys(e)
+          .find((k) => k.endsWith('EventAttributes'))
+          ?.replace('EventAttributes', '')} +${ms(e) - t0}`,
+    )
+    .join(', ');
 }
 
 async function connect(
