@@ -8,7 +8,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -64,13 +63,7 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
     // Through the durable server: its own in-process worker, the same pinned Codex.
     const durable = await connect(clients, {
       command: process.execPath,
-      args: [
-        '--import',
-        pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
-        path.join(REPO, 'src', 'cli', 'mcp-server.ts'),
-        '--transport',
-        'mcp',
-      ],
+      args: [path.join(REPO, 'bin', 'durable-codex-agents.js'), 'mcp-server', '--transport', 'mcp'],
       env: {
         ...baseEnv,
         TEMPORAL_ADDRESS: stack.address,

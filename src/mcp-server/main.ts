@@ -56,6 +56,17 @@ export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
   --db-file FILE               SQLite file of the embedded Temporal dev server
                                (default ~/.local/state/durable-codex-agents/temporal.sqlite)`;
 
+/** The flags as parsed (by node's parseArgs here, or by the CLI's commander declaration). */
+export interface McpServerFlags {
+  transport?: string;
+  worker?: boolean;
+  idleTimeout?: string;
+  turnsPerRun?: string;
+  heartbeatTimeout?: string;
+  approvalTimeout?: string;
+  dbFile?: string;
+}
+
 export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): McpServerOptions {
   const { values } = parseArgs({
     args: argv,
@@ -71,28 +82,36 @@ export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = proc
     strict: true,
     allowPositionals: false,
   });
-  const transport = values.transport ?? env.CODEX_TRANSPORT ?? 'app-server';
+  return mcpServerOptions(
+    {
+      transport: values.transport,
+      worker: !values['no-worker'],
+      idleTimeout: values['idle-timeout'],
+      turnsPerRun: values['turns-per-run'],
+      heartbeatTimeout: values['heartbeat-timeout'],
+      approvalTimeout: values['approval-timeout'],
+      dbFile: values['db-file'],
+    },
+    env,
+  );
+}
+
+export function mcpServerOptions(flags: McpServerFlags, env: NodeJS.ProcessEnv = process.env): McpServerOptions {
+  const transport = flags.transport ?? env.CODEX_TRANSPORT ?? 'app-server';
   if (transport !== 'app-server' && transport !== 'mcp') {
     throw new ConfigError(`--transport: app-server or mcp, not "${transport}"`);
   }
-  const turnsPerRun =
-    values['turns-per-run'] === undefined ? DEFAULT_SESSION_TURNS_PER_RUN : Number(values['turns-per-run']);
+  const turnsPerRun = flags.turnsPerRun === undefined ? DEFAULT_SESSION_TURNS_PER_RUN : Number(flags.turnsPerRun);
   if (!Number.isInteger(turnsPerRun) || turnsPerRun < 1) throw new ConfigError('--turns-per-run: a positive integer');
   const stateHome = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
   return {
     transport,
-    worker: !values['no-worker'],
-    idleTimeoutMs: values['idle-timeout']
-      ? parseDuration(values['idle-timeout'], '--idle-timeout')
-      : DEFAULT_SESSION_IDLE_MS,
+    worker: flags.worker ?? true,
+    idleTimeoutMs: flags.idleTimeout ? parseDuration(flags.idleTimeout, '--idle-timeout') : DEFAULT_SESSION_IDLE_MS,
     turnsPerRun,
-    ...(values['heartbeat-timeout'] && {
-      heartbeatTimeoutMs: parseDuration(values['heartbeat-timeout'], '--heartbeat-timeout'),
-    }),
-    ...(values['approval-timeout'] && {
-      approvalTimeoutMs: parseDuration(values['approval-timeout'], '--approval-timeout'),
-    }),
-    dbFile: path.resolve(values['db-file'] ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
+    ...(flags.heartbeatTimeout && { heartbeatTimeoutMs: parseDuration(flags.heartbeatTimeout, '--heartbeat-timeout') }),
+    ...(flags.approvalTimeout && { approvalTimeoutMs: parseDuration(flags.approvalTimeout, '--approval-timeout') }),
+    dbFile: path.resolve(flags.dbFile ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
   };
 }
 

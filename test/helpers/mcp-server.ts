@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import {
@@ -17,12 +16,11 @@ import {
 import type { LocalStack } from '../../src/runtime/local-stack';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const MCP_SERVER_ENTRY = path.join(REPO, 'src', 'cli', 'mcp-server.ts');
-/** tsx by absolute URL: a client starts the server in its own directory, where `--import tsx` would not resolve. */
-export const TSX_IMPORT = pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+/** The package's bin, as `npm link` installs it: `durable-codex-agents mcp-server`. */
+export const BIN = path.join(REPO, 'bin', 'durable-codex-agents.js');
 export const mcpServerCommand = (args: string[] = []) => ({
   command: process.execPath,
-  args: ['--import', TSX_IMPORT, MCP_SERVER_ENTRY, ...args],
+  args: [BIN, 'mcp-server', ...args],
 });
 
 /** The environment a stdio server gets: the stack's Temporal and scripted model, nothing that holds a key. */
