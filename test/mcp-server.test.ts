@@ -155,13 +155,12 @@ void describe('durable MCP server over stdio', () => {
   });
 
   void it('the MCP Inspector CLI lists and calls the tools', async () => {
-    // What `npx @modelcontextprotocol/inspector --cli <command> ...` runs (0.15.0, the last for Node 20; its own
-    // launcher trips over an older hoisted commander, so the CLI package is started directly).
-    const inspector = path.join(REPO, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build', 'index.js');
+    // `npx @modelcontextprotocol/inspector --cli <command> ...` (0.15.0, the last release for Node 20).
+    const inspector = path.join(REPO, 'node_modules', '@modelcontextprotocol', 'inspector', 'cli', 'build', 'cli.js');
     // --no-worker: the server started in before() serves this machine's host queue, so no second worker starts.
     const { command, args } = mcpServerCommand(['--no-worker']);
     const run = (extra: string[]) =>
-      promisify(execFile)(process.execPath, [inspector, command, ...args, ...extra], {
+      promisify(execFile)(process.execPath, [inspector, '--cli', command, ...args, ...extra], {
         cwd: serverDir,
         env: mcpServerEnv(stack, codexHome),
         timeout: 120_000,
