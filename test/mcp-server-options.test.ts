@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { mergeConfig } from '../src/activities/codex/call';
 import { findCredential } from '../src/mcp-server/credentials';
 import { parseMcpServerArgs } from '../src/mcp-server/main';
@@ -101,5 +103,21 @@ void describe("the codex tool's config", () => {
       },
     );
     assert.deepEqual(base.model_providers.durable.base_url, 'u', 'the base is not changed');
+  });
+});
+
+void describe('mcp-server start-up failures', () => {
+  void it('an unreachable TEMPORAL_ADDRESS is one line on stderr, exit 2, nothing on stdout', async () => {
+    const bin = path.join(__dirname, '..', 'bin', 'durable-codex-agents.js');
+    const r = await promisify(execFile)(process.execPath, [bin, 'mcp-server'], {
+      env: { PATH: process.env.PATH, HOME: home, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      timeout: 60_000,
+    }).then(
+      () => assert.fail('the server started'),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^mcp-server: Cannot reach Temporal at 127\.0\.0\.1:1 .*TEMPORAL_ADDRESS\)\n$/);
   });
 });
