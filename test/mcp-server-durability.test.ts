@@ -3,7 +3,8 @@
  * app-server, the scripted model). The server runs with `--no-worker`; a worker process on the same machine serves the
  * host queue, and is SIGKILLed (with its codex) in the middle of a `codex-reply` turn: the client's call still returns
  * the finished turn, and the turn before it is not run again. Then the server itself is SIGKILLed: a new server process
- * (with its own in-process worker, and a new Codex process) continues the same Codex thread from the same `threadId`.
+ * (with its own in-process worker, and a new Codex process) continues the same Codex thread from the same `threadId`;
+ * on the pinned `codex mcp-server` (threads die with their process) the session goes on in a new Codex thread.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -126,5 +127,39 @@ void describe('durable MCP server: crashes', () => {
         .map((r) => r.thread),
     );
     assert.deepEqual([...threads], [codexThreadId]);
+  });
+
+  void it('on --transport mcp (threads die with their process) a new server continues the session in a new Codex thread', async () => {
+    for (const old of servers) await old.close().catch(() => undefined);
+    const env = mcpServerEnv(stack, codexHome);
+    const first = await startMcpServer({ env, cwd: serverDir, args: ['--transport', 'mcp'] });
+    servers.push(first);
+    const started = await callTool(first, 'codex', {
+      prompt: writeFilesPrompt(['mcp-one.txt']),
+      'approval-policy': 'never',
+      sandbox: 'workspace-write',
+    });
+    assert.equal(started.isError, undefined, textOf(started));
+    const id = (started.structuredContent as { threadId: string }).threadId;
+    const handle = stack.client.workflow.getHandle(sessionWorkflowId(id));
+    const lost = (await handle.query(codexSessionStatusQuery)).codexThreadId;
+    process.kill(first.pid, 'SIGKILL');
+    await first.close().catch(() => undefined);
+    const second = await startMcpServer({ env, cwd: serverDir, args: ['--transport', 'mcp'] });
+    servers.push(second);
+    const before = stack.scripted.stats().requests.length;
+    const reply = await callTool(second, 'codex-reply', { prompt: writeFilesPrompt(['mcp-two.txt']), threadId: id });
+    assert.equal(reply.isError, undefined, textOf(reply));
+    assert.equal((reply.structuredContent as { threadId: string }).threadId, id, 'the client keeps its threadId');
+    assert.ok(existsSync(path.join(serverDir, 'mcp-two.txt')));
+    const status = await handle.query(codexSessionStatusQuery);
+    assert.notEqual(status.codexThreadId, lost, 'a new Codex thread carries on');
+    // Every request of the turn went to that new thread (its prompt carries the earlier ones: codex-session.test.ts).
+    const newThread = stack.scripted
+      .stats()
+      .requests.slice(before)
+      .filter((r) => r.kind === 'codex')
+      .map((r) => r.thread);
+    assert.deepEqual([...new Set(newThread)], [status.codexThreadId]);
   });
 });
