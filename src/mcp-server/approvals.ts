@@ -35,7 +35,10 @@ export function watchApprovals(
       if (stopped) return;
       let pending: PendingApproval[] = [];
       try {
-        pending = (await handle.query(codexSessionStatusQuery)).approvals.pending;
+        const status = await handle.query(codexSessionStatusQuery);
+        // A session whose Codex never asks needs no watching.
+        if (status.settings.approvalPolicy === 'never') return;
+        pending = status.approvals.pending;
       } catch {
         continue; // not started yet, or its worker restarts
       }
