@@ -30,6 +30,7 @@ import {
   type CodexSessionSettings,
   type CodexTurnResult,
 } from '../shared/codex-session';
+import { webUiLink } from '../runtime/runs';
 import { watchApprovals } from './approvals';
 import type { McpServerDeps } from './deps';
 
@@ -151,7 +152,10 @@ async function startSession(
         staticSummary: `Codex session ${threadId} in ${cwd}`,
       }),
     });
-    deps.log.info(`codex: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms`);
+    const link = webUiLink(deps.webUiBase, deps.namespace, sessionWorkflowId(threadId));
+    deps.log.info(
+      `codex: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms${link ? ` (${link})` : ''}`,
+    );
     return toolResult(deps, result);
   } catch (err) {
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
