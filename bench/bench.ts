@@ -7,9 +7,17 @@ import os from 'node:os';
 import { USAGE, parseBenchArgs, type BenchOptions } from './lib/args';
 import { measureConcurrency } from './lib/concurrency';
 import { measurePipelines } from './lib/overhead';
-import { renderConcurrency, renderOverhead, renderParallel, renderResume, type BenchResults } from './lib/report';
+import {
+  renderConcurrency,
+  renderMcpServer,
+  renderOverhead,
+  renderParallel,
+  renderResume,
+  type BenchResults,
+} from './lib/report';
 import { measureResume } from './lib/resume';
 import { measureHostLoss, renderHostLoss } from './lib/host-loss';
+import { measureMcpServer } from './lib/mcp-server';
 
 const BANNER = [
   '==============================================================================',
@@ -74,6 +82,11 @@ async function main(): Promise<void> {
     log("Host loss: two hosts, the run's host killed in the Tester step and its disk removed ...");
     results.hostLoss = await measureHostLoss(o, log);
     out(`\n${renderHostLoss(results.hostLoss)}`);
+  }
+  if (o.only.includes('mcp-server')) {
+    log(`MCP server: a trivial codex call through mcp-server vs straight to codex mcp-server 0.153.4 ...`);
+    results.mcpServer = await measureMcpServer(o.mcpRuns, log);
+    out(`\n${renderMcpServer(results.mcpServer)}`);
   }
   results.machine.loadAvgEnd = os.loadavg();
   out(

@@ -34,6 +34,7 @@ const NAMES = [
   'cancel',
   'report',
   'doctor',
+  'mcp-server',
   'teams',
   'temporal',
   'scripted-model',
@@ -181,7 +182,7 @@ describe('each command parses its command line', () => {
 
 describe('the one error handler and the registration point', () => {
   const fake = (action: CliCommand['action'], more: Partial<CliCommand> = {}): CliCommand => ({
-    name: 'mcp-server',
+    name: 'added',
     summary: 'a command added with one entry',
     declare: (cmd) => cmd.option('--port <port>', 'a port'),
     action,
@@ -194,18 +195,18 @@ describe('the one error handler and the registration point', () => {
       seen = parsed;
       return 1;
     });
-    const r = await cli(['mcp-server', '--port', '9'], [...COMMANDS, cmd]);
+    const r = await cli(['added', '--port', '9'], [...COMMANDS, cmd]);
     assert.equal(r.code, 1);
     assert.deepEqual(seen, { args: [], options: { port: '9' } });
-    assert.match((await cli(['--help'], [...COMMANDS, cmd])).out, /mcp-server \[options\] +a command added/);
+    assert.match((await cli(['--help'], [...COMMANDS, cmd])).out, /added \[options\] +a command added/);
   });
 
   it('prints `<command>: <message>`: exit 2 for a ConfigError, the failure code for anything else', async () => {
-    const bad = await cli(['mcp-server'], [fake(() => Promise.reject(new ConfigError('no such run')))]);
-    assert.deepEqual(bad, { code: 2, out: '', err: 'mcp-server: no such run\n' });
-    const broken = await cli(['mcp-server'], [fake(() => Promise.reject(new TypeError('boom')), { failureCode: 1 })]);
-    assert.deepEqual(broken, { code: 1, out: '', err: 'mcp-server: TypeError: boom\n' });
-    const plain = await cli(['mcp-server'], [fake(() => Promise.reject(new Error('down')))]);
+    const bad = await cli(['added'], [fake(() => Promise.reject(new ConfigError('no such run')))]);
+    assert.deepEqual(bad, { code: 2, out: '', err: 'added: no such run\n' });
+    const broken = await cli(['added'], [fake(() => Promise.reject(new TypeError('boom')), { failureCode: 1 })]);
+    assert.deepEqual(broken, { code: 1, out: '', err: 'added: TypeError: boom\n' });
+    const plain = await cli(['added'], [fake(() => Promise.reject(new Error('down')))]);
     assert.equal(plain.code, 2);
   });
 });

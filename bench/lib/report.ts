@@ -4,6 +4,7 @@ import type { HostLossReport } from './host-loss';
 import type { ConcurrencyLevel } from './concurrency';
 import { kb, mb, msf, ratio, secs, table } from './format';
 import type { OverheadReport, ParallelReport } from './overhead';
+import type { McpServerBenchReport } from './mcp-server';
 import type { CrashMeasure, ResumeReport } from './resume';
 
 export interface BenchResults {
@@ -16,6 +17,7 @@ export interface BenchResults {
   resume?: ResumeReport;
   concurrency?: ConcurrencyLevel[];
   hostLoss?: HostLossReport;
+  mcpServer?: McpServerBenchReport;
 }
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS');
@@ -210,4 +212,21 @@ export function renderConcurrency(levels: ConcurrencyLevel[]): string {
     }),
   );
   return [speed, resources, cpu].join('\n\n');
+}
+
+export function renderMcpServer(r: McpServerBenchReport): string {
+  const spread = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
+  return table(
+    `6. MCP server: one trivial codex call (median of ${r.runs}; same Codex 0.153.4, SCRIPTED model)`,
+    ['path', 'median', 'runs (ms)', 'goal'],
+    [
+      ['straight to codex mcp-server', msf(r.directMedianMs), spread(r.directMs), ''],
+      [
+        'through mcp-server (durable session)',
+        msf(r.durableMedianMs),
+        spread(r.durableMs),
+        `<= 1.10x + 50 ms = ${msf(r.goalMs)} ${pass(r.ok)}`,
+      ],
+    ],
+  );
 }

@@ -8,6 +8,7 @@ import { approveCommand } from './approve';
 import { cancelCommand } from './cancel';
 import { demoCommand } from './demo';
 import { doctorCommand } from './doctor';
+import { mcpServerCommand } from './mcp-server';
 import { ensureTemporalCommand } from './ensure-temporal';
 import { reportCommand } from './report';
 import { reviewCommand } from './review';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   cancelCommand,
   reportCommand,
   doctorCommand,
+  mcpServerCommand,
   teamsCommand,
   temporalCommand,
   scriptedModelCommand,

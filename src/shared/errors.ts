@@ -74,6 +74,12 @@ export class ApprovalRejected extends AgentSystemError {
   static override readonly fault: Fault = 'user';
 }
 
+/** A Codex session's turn that failed after its activity's retries: the MCP client gets it as a tool error. */
+export class CodexTurnFailedError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'service';
+}
+
 // ---- a service's fault: worth retrying ----
 
 /** A transient failure of a service (model API, Codex): worth retrying with backoff. */
@@ -228,6 +234,7 @@ export const ErrorClasses = {
   budgetExceeded: BudgetExceededError,
   reviewTimeout: ReviewTimeoutError,
   approvalRejected: ApprovalRejected,
+  codexTurnFailed: CodexTurnFailedError,
   rpc: RpcError,
   git: GitCommandError,
   hostMoved: HostMoved,

@@ -79,7 +79,7 @@ export interface CodexCallInput {
   threadId?: string;
   /** Absolute workspace directory; Codex runs there. */
   cwd: string;
-  approvalPolicy: ApprovalPolicy;
+  approvalPolicy: ApprovalPolicy | 'untrusted';
   sandbox: SandboxMode;
   /**
    * What a new thread needs to know if `threadId` died with an earlier Codex process:
@@ -90,6 +90,12 @@ export interface CodexCallInput {
   baseInstructions?: string;
   /** Injected as a developer message (`codex` only). */
   developerInstructions?: string;
+  /** Codex's model for this call; default the worker's CODEX_MODEL. */
+  model?: string;
+  /** A caller's Codex config overrides (the MCP server's `config`), merged over the worker's provider config. */
+  config?: Record<string, unknown>;
+  /** A profile of the Codex home's config.toml (sent as the `profile` config key). */
+  profile?: string;
 }
 
 export interface CodexCallOutput {

@@ -2,3 +2,4 @@ export { teamWorkflow } from './team';
 export { multiAgentWorkflow } from './multi-agent';
 export { singleAgentWorkflow } from './single-agent';
 export { progressQuery } from './run-state';
+export { codexSessionWorkflow } from './codex-session';

@@ -50,11 +50,14 @@ export const CodexCallInputSchema = z
     prompt: z.string().min(1),
     threadId: z.string().min(1).optional(),
     cwd: z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path'),
-    approvalPolicy: z.enum(['never', 'on-request']),
+    approvalPolicy: z.enum(['never', 'on-request', 'untrusted']),
     sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']),
     threadHistory: z.array(z.string()).optional(),
     baseInstructions: z.string().min(1).optional(),
     developerInstructions: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+    profile: z.string().min(1).optional(),
   })
   .refine((i) => i.tool !== 'codex-reply' || i.threadId !== undefined, {
     message: 'codex-reply needs a threadId',
@@ -120,7 +123,7 @@ async function runCodexCall(
   );
   // on-request: people answer (./ask-people.ts). The call timeout counts Codex's work only: it pauses while an
   // approval waits for a person, and the transport's own timeout is the activity's (which allows for the waits).
-  const byPeople = input.approvalPolicy === 'on-request' && approvals === 'people';
+  const byPeople = input.approvalPolicy !== 'never' && approvals === 'people';
   let deadline: WorkDeadline | undefined;
   const policy = byPeople
     ? askPeople(ctx, input, { onWaiting: (waiting) => (waiting ? deadline?.pause() : deadline?.resume()) })
@@ -326,6 +329,25 @@ export function codexConfig(input: Pick<CodexCallInput, 'role' | 'runId'>, sandb
   return config;
 }
 
+/** The worker's config with the caller's overrides (and profile) merged over it, objects key by key. */
+function callConfig(input: CodexCallInput, sandbox: SandboxMode, settings: Settings): Record<string, unknown> {
+  const merged = mergeConfig(codexConfig(input, sandbox, settings), input.config ?? {});
+  if (input.profile) merged.profile = input.profile;
+  return merged;
+}
+
+export function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? mergeConfig(prev, value) : value;
+  }
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function toolRequest(
   input: CodexCallInput,
   prompt: string,
@@ -342,9 +364,10 @@ function toolRequest(
     'approval-policy': input.approvalPolicy,
     sandbox,
     cwd: input.cwd,
-    config: codexConfig(input, sandbox, settings),
+    config: callConfig(input, sandbox, settings),
   };
-  if (settings.codex.model) args.model = settings.codex.model;
+  const model = input.model ?? settings.codex.model;
+  if (model) args.model = model;
   if (input.baseInstructions) args['base-instructions'] = input.baseInstructions;
   if (input.developerInstructions) args['developer-instructions'] = input.developerInstructions;
   if (input.tool === 'codex-reply') args.threadId = input.threadId;

@@ -1,0 +1,44 @@
+/**
+ * `durable-codex-agents mcp-server` (`npm run --silent mcp-server`): the durable Codex MCP server over stdio
+ * (src/mcp-server/main.ts). stdout is the MCP channel: everything this command says goes to stderr.
+ */
+import { DEFAULT_SESSION_TURNS_PER_RUN } from '../shared/codex-session';
+import { MCP_SERVER_USAGE, mcpServerMain, mcpServerOptions, parseMcpServerArgs } from '../mcp-server/main';
+import { stringOption, type CliCommand } from './command';
+
+export { MCP_SERVER_USAGE, mcpServerMain, parseMcpServerArgs };
+
+export const mcpServerCommand: CliCommand = {
+  name: 'mcp-server',
+  summary: "the cookbook's Codex MCP server (codex, codex-reply), durable, over stdio",
+  declare: (cmd) =>
+    cmd
+      .option(
+        '--transport <name>',
+        'app-server (the current Codex, default) or mcp (the pinned codex mcp-server 0.153.4)',
+      )
+      .option('--no-worker', "do not serve this machine's host queue in-process (`npm run worker` here does)")
+      .option('--idle-timeout <duration>', 'end a Codex session after this long without a turn (default 7d)')
+      .option(
+        '--turns-per-run <n>',
+        `continue a session's history as new every N turns (default ${DEFAULT_SESSION_TURNS_PER_RUN})`,
+      )
+      .option(
+        '--heartbeat-timeout <duration>',
+        'retry a Codex turn whose worker stopped heartbeating this long (default 30s)',
+      )
+      .option('--approval-timeout <duration>', 'deny a Codex approval the client has not answered in this time')
+      .option('--db-file <file>', 'SQLite file of the embedded Temporal dev server'),
+  action: ({ options }) =>
+    mcpServerMain(
+      mcpServerOptions({
+        transport: stringOption(options, 'transport'),
+        worker: options.worker !== false,
+        idleTimeout: stringOption(options, 'idleTimeout'),
+        turnsPerRun: stringOption(options, 'turnsPerRun'),
+        heartbeatTimeout: stringOption(options, 'heartbeatTimeout'),
+        approvalTimeout: stringOption(options, 'approvalTimeout'),
+        dbFile: stringOption(options, 'dbFile'),
+      }),
+    ),
+};

@@ -1,0 +1,93 @@
+/**
+ * A durable Codex session (src/workflows/codex-session.ts): what the MCP server's `codex` / `codex-reply` tools
+ * start and continue. The client sees one `threadId` for the session's whole life; the workflow id is derived from
+ * it, and the workflow maps it to the Codex thread that currently carries the conversation.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalRecord, PendingApproval } from './people';
+import type { ActivityTuning, SandboxMode } from './types';
+
+/** The cookbook's approval policies; `untrusted` needs a Codex that knows it (app-server). */
+export type SessionApprovalPolicy = 'never' | 'on-request' | 'untrusted';
+
+/** The settings a session keeps for all its turns (the `codex` tool's arguments, resolved). */
+export interface CodexSessionSettings {
+  /** Absolute working directory on the host that runs the turn. */
+  cwd: string;
+  approvalPolicy: SessionApprovalPolicy;
+  sandbox: SandboxMode;
+  model?: string;
+  /** The client's `config` overrides, merged over the server's provider settings. */
+  config?: Record<string, unknown>;
+  /** A profile of the Codex home's config.toml (sent to Codex as the `profile` config key). */
+  profile?: string;
+  baseInstructions?: string;
+}
+
+export interface CodexSessionLimits {
+  /** The session ends after this long without a turn. Default 7 days. */
+  idleTimeoutMs: number;
+  /** Continue-as-new after this many turns, carrying only the thread mapping. */
+  turnsPerRun: number;
+  tuning?: ActivityTuning;
+  /** A Codex approval nobody answered within this time is denied (`on-request` / `untrusted`); unset: never. */
+  approvalTimeoutMs?: number;
+}
+
+export interface CodexSessionInput {
+  /** The client-visible thread id. */
+  sessionId: string;
+  settings: CodexSessionSettings;
+  limits: CodexSessionLimits;
+  /** Carried over continue-as-new. */
+  carried?: CodexSessionCarried;
+}
+
+export interface CodexSessionCarried {
+  /** The Codex thread that carries the conversation now. */
+  codexThreadId?: string;
+  /** Earlier prompts (bounded), for a thread lost with its Codex process (mcp transport). */
+  prompts: string[];
+  turns: number;
+}
+
+export interface CodexTurnRequest {
+  prompt: string;
+  /** The host queue of the MCP server that took the call: the turn runs there (the client's files are there). */
+  hostQueue: string;
+}
+
+export interface CodexTurnResult {
+  /** The client-visible thread id (the session's). */
+  threadId: string;
+  content: string;
+  /** The Codex thread that ran the turn. */
+  codexThreadId: string;
+  /** Set when the Codex thread was lost and the conversation continued in a new one. */
+  continuedFromCodexThreadId?: string;
+  turn: number;
+  durationMs: number;
+}
+
+export interface CodexSessionStatus {
+  sessionId: string;
+  codexThreadId?: string;
+  turns: number;
+  running: boolean;
+  settings: CodexSessionSettings;
+  /** Codex's approval requests: the MCP server elicits the pending ones from its client. */
+  approvals: { pending: PendingApproval[]; decided: ApprovalRecord[] };
+}
+
+export const codexTurnUpdate = defineUpdate<CodexTurnResult, [CodexTurnRequest]>('codexTurn');
+export const codexSessionStatusQuery = defineQuery<CodexSessionStatus>('codexSessionStatus');
+/** The query the Codex call activity's approval requests read (src/activities/codex/ask-people.ts), as for runs. */
+export const sessionProgressQuery = defineQuery<Pick<CodexSessionStatus, 'approvals'>>('progress');
+
+export const CODEX_SESSION_WORKFLOW_PREFIX = 'codex-session-';
+export const sessionWorkflowId = (threadId: string) => `${CODEX_SESSION_WORKFLOW_PREFIX}${threadId}`;
+
+export const DEFAULT_SESSION_IDLE_MS = 7 * 24 * 3_600_000;
+export const DEFAULT_SESSION_TURNS_PER_RUN = 50;
+/** The earlier prompts a session keeps for a lost thread's continuation (the call layer cuts them further). */
+export const SESSION_PROMPTS_KEPT = 20;

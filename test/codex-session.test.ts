@@ -1,0 +1,117 @@
+/**
+ * The Codex session workflow on a real Temporal dev server with a stand-in `codexCall` (the real one is exercised by
+ * test/mcp-server*.test.ts): turns run one at a time in arrival order, the history continues as new every
+ * `turnsPerRun` turns carrying the thread mapping, a lost thread's continuation gets the earlier prompts, a failed turn
+ * is an Update error the server turns into a tool error, and an idle session ends.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../src/runtime/worker';
+import {
+  codexSessionStatusQuery,
+  codexTurnUpdate,
+  sessionWorkflowId,
+  type CodexSessionInput,
+} from '../src/shared/codex-session';
+import type { CodexCallInput, CodexCallOutput } from '../src/shared/types';
+import { startTestTemporal, type TestTemporal } from './helpers/temporal';
+
+let temporal: TestTemporal;
+let worker: Worker;
+let running: Promise<void>;
+const calls: CodexCallInput[] = [];
+const taskQueue = `session-${Date.now()}`;
+
+before(async () => {
+  temporal = await startTestTemporal();
+  worker = await Worker.create({
+    connection: temporal.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    workflowBundle: await bundleWorkflows(),
+    activities: {
+      async codexCall(input: CodexCallInput): Promise<CodexCallOutput> {
+        calls.push(input);
+        if (input.prompt === 'fail') {
+          throw ApplicationFailure.create({ type: 'ConfigError', message: 'Codex said no', nonRetryable: true });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        return {
+          threadId: input.threadId ?? 'codex-thread-1',
+          content: `answer to ${input.prompt}`,
+          usage: { input: 0, output: 0, reasoning: 0, total: 0 },
+          filesChanged: [],
+          commandsRun: 0,
+          events: 0,
+          durationMs: 1,
+        };
+      },
+    },
+  });
+  running = worker.run();
+});
+after(async () => {
+  worker?.shutdown();
+  await running;
+  await temporal?.teardown();
+});
+
+const input = (sessionId: string, idleTimeoutMs: number): CodexSessionInput => ({
+  sessionId,
+  settings: { cwd: '/tmp', approvalPolicy: 'never', sandbox: 'workspace-write', model: 'm', profile: 'p' },
+  limits: { idleTimeoutMs, turnsPerRun: 2, tuning: { maximumAttempts: 1 } },
+});
+
+void describe('codexSessionWorkflow', () => {
+  void it('runs turns in order, continues as new every turnsPerRun turns, and ends when idle', async () => {
+    const sessionId = `s-${Date.now()}`;
+    const client = temporal.client;
+    const start = new WithStartWorkflowOperation('codexSessionWorkflow', {
+      workflowId: sessionWorkflowId(sessionId),
+      taskQueue,
+      args: [input(sessionId, 8_000)],
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const first = await client.workflow.executeUpdateWithStart(codexTurnUpdate, {
+      args: [{ prompt: 'p1', hostQueue: taskQueue }],
+      startWorkflowOperation: start,
+    });
+    const firstRunId = (await (await start.workflowHandle()).describe()).runId;
+    assert.equal(first.threadId, sessionId);
+    assert.equal(first.codexThreadId, 'codex-thread-1');
+    const handle = client.workflow.getHandle(sessionWorkflowId(sessionId));
+    // Two at once: the second waits for the first.
+    const [r2, r3] = await Promise.all(
+      ['p2', 'p3'].map((prompt) => handle.executeUpdate(codexTurnUpdate, { args: [{ prompt, hostQueue: taskQueue }] })),
+    );
+    assert.deepEqual([r2?.turn, r3?.turn].sort(), [2, 3]);
+    const mine = calls.filter((c) => c.runId === sessionWorkflowId(sessionId));
+    assert.deepEqual(
+      mine.map((c) => c.tool),
+      ['codex', 'codex-reply', 'codex-reply'],
+    );
+    assert.equal(mine[0]?.model, 'm');
+    assert.equal(mine[0]?.profile, 'p');
+    assert.deepEqual(
+      mine[2]?.threadHistory?.length,
+      2,
+      `a continuation would get the earlier prompts: ${JSON.stringify(mine.map((c) => [c.prompt, c.threadHistory]))}`,
+    );
+    const status = await handle.query(codexSessionStatusQuery);
+    assert.equal(status.turns, 3);
+    assert.equal(status.codexThreadId, 'codex-thread-1');
+    const described = await handle.describe();
+    assert.notEqual(described.runId, firstRunId, 'history bounded by continue-as-new');
+
+    await assert.rejects(
+      handle.executeUpdate(codexTurnUpdate, { args: [{ prompt: 'fail', hostQueue: taskQueue }] }),
+      (err: unknown) => err instanceof WorkflowUpdateFailedError && /Codex said no/.test(String(err.cause?.message)),
+    );
+    const ended = await client.workflow.getHandle(sessionWorkflowId(sessionId)).result();
+    assert.equal(ended.reason, 'idle');
+    assert.equal(ended.turns, 4);
+  });
+});
