@@ -41,6 +41,7 @@ void describe('error tree', () => {
       budgetExceeded: 'BudgetExceededError',
       reviewTimeout: 'ReviewTimeoutError',
       approvalRejected: 'ApprovalRejected',
+      codexTurnFailed: 'CodexTurnFailedError',
       rpc: 'RpcError',
       git: 'GitCommandError',
       hostMoved: 'HostMoved',
@@ -59,6 +60,7 @@ void describe('error tree', () => {
       'BudgetExceededError',
       'ReviewTimeoutError',
       'ApprovalRejected',
+      'CodexTurnFailedError',
     ]);
     for (const cls of Object.values(ErrorClasses)) {
       assert.equal(NON_RETRYABLE_FAILURE_TYPES.includes(cls.name), !cls.retryable, cls.name);
