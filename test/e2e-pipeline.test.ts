@@ -8,8 +8,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
 import { activityRole, overlaps, readHistory } from '../src/report/history';
@@ -109,33 +107,6 @@ describe('multi-agent pipeline (scripted model, real Codex, real Temporal)', () 
       assert.deepEqual(backend?.missing, []);
       assert.equal(backend?.codexCalls[1]?.tool, 'codex-reply', 'the re-request continued the same Codex thread');
       assert.ok(existsSync(path.join(outcome.result!.workspace, 'backend', 'server.js')));
-    } finally {
-      stack.scripted.setFaults([]);
-    }
-  });
-
-  it('fails with a typed error naming the files when a deliverable never appears', async () => {
-    const id = `e2e-never-${Date.now()}`;
-    stack.scripted.setFaults([{ kind: 'codex', role: 'tester', run: id, times: 'always', effect: 'omit-deliverable' }]);
-    try {
-      const handle = await startRun(stack.client, {
-        kind: 'multi',
-        input: {
-          taskList: await readFile(path.join(TASKS, 'bug-busters.md'), 'utf8'),
-          tuning: fastRetries,
-          maxDeliverableRetries: 1,
-        },
-        workflowId: id,
-        taskQueue: stack.taskQueue,
-      });
-      const err = await handle.result().then(
-        () => assert.fail('expected the run to fail'),
-        (e: unknown) => e,
-      );
-      assert.ok(err instanceof WorkflowFailedError);
-      assert.ok(err.cause instanceof ApplicationFailure);
-      assert.equal(err.cause.type, 'MissingDeliverablesError');
-      assert.match(err.cause.message, /Tester did not produce tests\/test\.sh after 2 attempts/);
     } finally {
       stack.scripted.setFaults([]);
     }
