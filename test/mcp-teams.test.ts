@@ -9,11 +9,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks/types.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { serveHttp } from '../src/mcp-server/http';
 import { teamTaskServerOptions } from '../src/mcp-server/run-tasks';
 import { registerTeamTools, type TeamToolDeps } from '../src/mcp-server/team-tools';
 
@@ -28,8 +30,8 @@ after(async () => {
   await stack?.stop();
 });
 
-/** A server with only the team tools, and a client connected to it: what the core server builds, minus Codex tools. */
-async function connect(name = 'mcp-teams-test'): Promise<Client> {
+/** A server with only the team tools: what the core server builds, minus the Codex tools. */
+function teamsServer(): McpServer {
   const worker = stack.worker;
   assert.ok(worker);
   const deps: TeamToolDeps = {
@@ -45,7 +47,20 @@ async function connect(name = 'mcp-teams-test'): Promise<Client> {
   };
   const server = new McpServer({ name: 'teams-only', version: '0.0.0' }, teamTaskServerOptions(deps));
   registerTeamTools(server, deps);
+  return server;
+}
+
+/** A client of a new server: in memory, or over Streamable HTTP (a server process of its own, as after a restart). */
+async function connect(name = 'mcp-teams-test', via: 'memory' | 'http' = 'memory'): Promise<Client> {
   const client = new Client({ name, version: '0.0.0' });
+  if (via === 'http') {
+    const serving = await serveHttp(teamsServer);
+    closers.push(() => serving.close());
+    await client.connect(new StreamableHTTPClientTransport(new URL(serving.url)));
+    closers.push(() => client.close());
+    return client;
+  }
+  const server = teamsServer();
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
   closers.push(
@@ -125,8 +140,8 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     assert.ok(out.files.some((f) => f.path === 'index.html'));
     assert.ok(existsSync(path.join(out.workspace, 'index.html')), 'the workspace is on this machine');
 
-    // A second server process (another session, nothing shared but Temporal) knows the task.
-    const other = await connect('second-client');
+    // A second server (over HTTP, another session, nothing shared but Temporal) knows the task.
+    const other = await connect('second-client', 'http');
     const again = await other.experimental.tasks.getTask(taskId);
     assert.equal(again.status, 'completed');
     const result2 = await other.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
@@ -163,8 +178,8 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     assert.equal(desc.status.name, 'CANCELLED');
   });
 
-  it('runs a team blocking, with a progress notification per role change', async () => {
-    const client = await connect();
+  it('runs a team blocking over HTTP, with a progress notification per role change', async () => {
+    const client = await connect('blocking-client', 'http');
     const progress: string[] = [];
     const result = (await client.callTool({ name: 'run_team', arguments: { team: 'single', task: TASK } }, undefined, {
       onprogress: (p) => progress.push(p.message ?? ''),
