@@ -31,7 +31,7 @@ after(async () => {
 });
 
 /** A server with only the team tools: what the core server builds, minus the Codex tools. */
-function teamsServer(): McpServer {
+function teamsServer(overrides: Partial<TeamToolDeps> = {}): McpServer {
   const worker = stack.worker;
   assert.ok(worker);
   const deps: TeamToolDeps = {
@@ -44,6 +44,7 @@ function teamsServer(): McpServer {
     cwd: process.cwd(),
     pollIntervalMs: 300,
     runDefaults: { tuning: { retryInitialIntervalMs: 200, retryMaximumIntervalMs: 1000 } },
+    ...overrides,
   };
   const server = new McpServer({ name: 'teams-only', version: '0.0.0' }, teamTaskServerOptions(deps));
   registerTeamTools(server, deps);
@@ -51,16 +52,20 @@ function teamsServer(): McpServer {
 }
 
 /** A client of a new server: in memory, or over Streamable HTTP (a server process of its own, as after a restart). */
-async function connect(name = 'mcp-teams-test', via: 'memory' | 'http' = 'memory'): Promise<Client> {
+async function connect(
+  name = 'mcp-teams-test',
+  via: 'memory' | 'http' = 'memory',
+  overrides: Partial<TeamToolDeps> = {},
+): Promise<Client> {
   const client = new Client({ name, version: '0.0.0' });
   if (via === 'http') {
-    const serving = await serveHttp(teamsServer);
+    const serving = await serveHttp(() => teamsServer(overrides));
     closers.push(() => serving.close());
     await client.connect(new StreamableHTTPClientTransport(new URL(serving.url)));
     closers.push(() => client.close());
     return client;
   }
-  const server = teamsServer();
+  const server = teamsServer(overrides);
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
   closers.push(
@@ -117,6 +122,18 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     })) as CallToolResult;
     assert.equal(status.isError, true);
     assert.match(text(status), /^runId: no run "no-such-run"/);
+
+    // A run pinned to a host queue nobody polls would wait for ever: refused, nothing started.
+    const orphan = await connect('orphan', 'memory', { hostQueue: 'nobody-polls-this-queue' });
+    const refused = (await orphan.callTool({
+      name: 'run_team',
+      arguments: { team: 'single', task: TASK },
+    })) as CallToolResult;
+    assert.equal(refused.isError, true);
+    assert.match(
+      text(refused),
+      /^No worker polls this machine's host queue nobody-polls-this-queue: .* Nothing was started\.$/,
+    );
   });
 
   it('runs a team as a task: tasks/get to completion, tasks/result, and a second server answers for it', async () => {
