@@ -233,19 +233,26 @@ async function resolveTeam(text: string): Promise<Team> {
   }
 }
 
-/** A run pinned to this host waits until a worker polls the host queue: say so now rather than hang. */
-async function checkHostPolled(deps: TeamToolDeps): Promise<void> {
-  const res = await deps.client.workflowService.describeTaskQueue({
-    namespace: deps.namespace,
-    taskQueue: { name: deps.hostQueue },
-    taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
-  });
-  if (!res.pollers?.length) {
-    throw new Error(
-      `No worker polls this machine's host queue ${deps.hostQueue}: start the server with its worker, or ` +
-        '`npm run worker` on this machine with the same WORKSPACE_ROOT. Nothing was started.',
-    );
+/**
+ * A run pinned to this host waits until a worker polls the host queue: say so now rather than hang. A worker that is
+ * still starting (the server answers MCP before its worker is up) gets a few seconds.
+ */
+async function checkHostPolled(deps: TeamToolDeps, graceMs = 5_000): Promise<void> {
+  const end = Date.now() + graceMs;
+  for (;;) {
+    const res = await deps.client.workflowService.describeTaskQueue({
+      namespace: deps.namespace,
+      taskQueue: { name: deps.hostQueue },
+      taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
+    });
+    if (res.pollers?.length) return;
+    if (Date.now() >= end) break;
+    await new Promise((r) => setTimeout(r, 500));
   }
+  throw new Error(
+    `No worker polls this machine's host queue ${deps.hostQueue}: start the server with its worker, or ` +
+      '`npm run worker` on this machine with the same WORKSPACE_ROOT. Nothing was started.',
+  );
 }
 
 /** notifications/progress per role change, until the run ends or the client is gone. */
