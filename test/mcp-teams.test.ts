@@ -77,10 +77,15 @@ async function connect(
 
 const TASK = 'Build a tiny click counter page.';
 
-async function startTask(client: Client, args: Record<string, unknown>): Promise<string> {
+async function startTask(
+  client: Client,
+  args: Record<string, unknown>,
+  onprogress?: (p: { message?: string }) => void,
+): Promise<string> {
   const created = await client.request(
     { method: 'tools/call', params: { name: 'run_team', arguments: args, task: { ttl: 3_600_000 } } },
     CreateTaskResultSchema,
+    onprogress ? { onprogress } : {},
   );
   assert.match(created.task.taskId, /^mcp-single-/);
   return created.task.taskId;
@@ -214,9 +219,12 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     assert.match(progress.at(-1) ?? '', /2\/2 roles done; completed$/);
   });
 
-  it('review_run approves a run that waits for a review', async () => {
-    const client = await connect();
-    const taskId = await startTask(client, { team: 'single', task: TASK, review: ['game_developer'] });
+  it('review_run approves a run that waits for a review (a task over HTTP, its progress sent on)', async () => {
+    const client = await connect('mcp-teams-test', 'http');
+    const progress: string[] = [];
+    const taskId = await startTask(client, { team: 'single', task: TASK, review: ['game_developer'] }, (p) =>
+      progress.push(p.message ?? ''),
+    );
     const waiting = await until('the review', async () => {
       const r = (await client.callTool({ name: 'run_status', arguments: { runId: taskId } })) as CallToolResult;
       const s = r.structuredContent as { pendingReviews: { role: string; files: string[] }[] };
@@ -239,5 +247,10 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     assert.match(text(approved), /^Approved game_developer \(review 1\) as mcp-teams-test via MCP/);
     const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
     assert.equal((result.structuredContent as { status: string }).status, 'completed', text(result));
+    // The task's request was answered at once; its progress kept coming on the session's own stream.
+    assert.ok(
+      progress.some((m) => /awaiting review: Game Developer \(answer with review_run\)/.test(m)),
+      progress.join(' | '),
+    );
   });
 });

@@ -130,7 +130,11 @@ export function registerTeamTools(server: McpServer, deps: TeamToolDeps): void {
           context: { workflowId: handle.workflowId },
         });
         const token = extra._meta?.progressToken;
-        if (token !== undefined) void sendProgress(deps, handle.workflowId, token, extra, pollInterval);
+        if (token !== undefined) {
+          // A task's request is answered at once: later progress goes without it (HTTP: the session's own stream).
+          const unrelated = (n: ServerNotification) => server.server.notification(n);
+          void sendProgress(deps, handle.workflowId, token, extra, unrelated, pollInterval);
+        }
         return { task };
       },
       getTask: (_args, extra) => extra.taskStore.getTask(extra.taskId),
@@ -261,15 +265,26 @@ async function sendProgress(
   workflowId: string,
   progressToken: string | number,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  unrelated: (n: ServerNotification) => Promise<void>,
   intervalMs: number,
 ): Promise<void> {
   let progress = 0;
   let last = '';
-  const send = (message: string) =>
-    extra.sendNotification({
+  let answered = false;
+  const send = async (message: string) => {
+    const n: ServerNotification = {
       method: 'notifications/progress',
       params: { progressToken, progress: ++progress, message },
-    });
+    };
+    if (!answered) {
+      try {
+        return await extra.sendNotification(n);
+      } catch {
+        answered = true; // the request's stream is closed: its answer went out
+      }
+    }
+    await unrelated(n);
+  };
   try {
     await send(`Started run ${workflowId}; follow it with run_status or tasks/get.`);
     while (!extra.signal.aborted) {
