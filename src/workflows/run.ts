@@ -57,7 +57,11 @@ export async function runPipeline(
   try {
     // Host affinity and git workspaces (./affinity.ts); runs started before them go on as they ran.
     const host = patched(HOST_AFFINITY_PATCH)
-      ? await RunHost.open(acts, state, { requested: input.workspace, tuning: input.tuning, hostQueue: input.hostQueue })
+      ? await RunHost.open(acts, state, {
+          requested: input.workspace,
+          tuning: input.tuning,
+          hostQueue: input.hostQueue,
+        })
       : undefined;
     const workspace =
       host?.workspace ??
