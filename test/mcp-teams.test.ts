@@ -196,8 +196,13 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
     assert.equal(result.isError, true);
     assert.equal((result.structuredContent as { status: string }).status, 'cancelled');
-    const desc = await stack.client.workflow.getHandle(taskId).describe();
-    assert.equal(desc.status.name, 'CANCELLED');
+    const handle = stack.client.workflow.getHandle(taskId);
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    // As `npm run cancel` does: the history says who asked, and why.
+    const asked = (await handle.fetchHistory()).events?.find((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    const attrs = asked?.workflowExecutionCancelRequestedEventAttributes;
+    assert.match(attrs?.identity ?? '', /^tasks\/cancel from an MCP client via \S+@\S+$/);
+    assert.equal(attrs?.cause, 'Client cancelled task execution.');
   });
 
   it('runs a team blocking over HTTP, with a progress notification per role change', async () => {

@@ -14,6 +14,7 @@ import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/exp
 import type { ServerOptions } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@temporalio/client';
+import { whoDecides } from '../cli/run-handle';
 import { finishRun, webUiLink } from '../runtime/runs';
 import { lookAtRun, outcomeResult, summary, type RunLook } from './run-view';
 
@@ -57,7 +58,7 @@ export class RunTaskStore implements TaskStore {
   }
 
   async getTask(taskId: string): Promise<Task | null> {
-    const look = await lookAtRun(this.deps.client, taskId).catch(() => undefined);
+    const look = await lookAtRun(this.deps.client, taskId);
     if (!look?.task) return null;
     return taskOf(look, this.cancelling.has(taskId));
   }
@@ -129,7 +130,7 @@ export async function requestRunCancel(deps: RunTaskStoreDeps, workflowId: strin
   if (desc.status.name !== 'RUNNING') return;
   await deps.client.workflowService.requestCancelWorkflowExecution({
     namespace: deps.namespace,
-    identity: deps.identity?.() ?? 'an MCP client (durable-codex-agents mcp-server)',
+    identity: deps.identity?.() ?? `tasks/cancel from an MCP client via ${whoDecides()}`,
     requestId: randomUUID(),
     workflowExecution: { workflowId, runId: desc.runId },
     reason,

@@ -151,9 +151,13 @@ export function registerTeamTools(server: McpServer, deps: TeamToolDeps): void {
       outputSchema: RunStatusShape,
     },
     async ({ runId }) => {
-      const look = await lookAtRun(deps.client, runId.trim()).catch(() => undefined);
-      if (!look) return toolError(new ArgumentError('runId', `no run "${runId}" in namespace ${deps.namespace}`));
-      return statusResult(look);
+      try {
+        const look = await lookAtRun(deps.client, runId.trim());
+        if (!look) return toolError(new ArgumentError('runId', `no run "${runId}" in namespace ${deps.namespace}`));
+        return statusResult(look);
+      } catch (err) {
+        return toolError(new Error(`Temporal did not answer: ${(err as Error).message}`, { cause: err }));
+      }
     },
   );
 
@@ -310,7 +314,7 @@ async function review(
   if (args.decision === 'changes' && !args.text?.trim()) {
     throw new ArgumentError('text', 'changes need a text: say what to change');
   }
-  const look = await lookAtRun(deps.client, args.runId.trim(), 0).catch(() => undefined);
+  const look = await lookAtRun(deps.client, args.runId.trim(), 0);
   if (!look) throw new ArgumentError('runId', `no run "${args.runId}" in namespace ${deps.namespace}`);
   const input: ReviewDecisionInput = {
     ...(args.role ? { role: args.role } : {}),
