@@ -68,5 +68,7 @@ export function hostActivities(all: Activities, host: string) {
       return all.runVerification(input);
     }),
     commitStep: all.commitStep,
+    /** A run pinned to this host (`hostQueue` in its input) is prepared here rather than on the shared queue. */
+    prepareWorkspace: all.prepareWorkspace,
   };
 }

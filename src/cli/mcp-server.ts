@@ -10,7 +10,7 @@ export { MCP_SERVER_USAGE, mcpServerMain, parseMcpServerArgs };
 
 export const mcpServerCommand: CliCommand = {
   name: 'mcp-server',
-  summary: "the cookbook's Codex MCP server (codex, codex-reply), durable, over stdio",
+  summary: "the cookbook's Codex MCP server (codex, codex-reply, teams as tools), durable, over stdio or HTTP",
   declare: (cmd) =>
     cmd
       .option(
@@ -28,7 +28,13 @@ export const mcpServerCommand: CliCommand = {
         'retry a Codex turn whose worker stopped heartbeating this long (default 30s)',
       )
       .option('--approval-timeout <duration>', 'deny a Codex approval the client has not answered in this time')
-      .option('--db-file <file>', 'SQLite file of the embedded Temporal dev server'),
+      .option('--db-file <file>', 'SQLite file of the embedded Temporal dev server')
+      .option('--http <port>', 'serve Streamable HTTP on http://HOST:PORT/mcp instead of stdio')
+      .option('--host <host>', 'address to bind with --http (default 127.0.0.1; any other needs a token)')
+      .option(
+        '--token <token>',
+        'bearer token every HTTP request must carry (or DCA_MCP_TOKEN); required off loopback',
+      ),
   action: ({ options }) =>
     mcpServerMain(
       mcpServerOptions({
@@ -39,6 +45,9 @@ export const mcpServerCommand: CliCommand = {
         heartbeatTimeout: stringOption(options, 'heartbeatTimeout'),
         approvalTimeout: stringOption(options, 'approvalTimeout'),
         dbFile: stringOption(options, 'dbFile'),
+        http: stringOption(options, 'http'),
+        host: stringOption(options, 'host'),
+        token: stringOption(options, 'token'),
       }),
     ),
 };

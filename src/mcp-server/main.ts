@@ -28,7 +28,8 @@ import {
 import { ConfigError } from '../shared/errors';
 import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../temporal/dev-server';
 import { findCredential } from './credentials';
-import { createMcpServer, stderrLog } from './server';
+import { DEFAULT_HTTP_HOST, TOKEN_ENV, httpToken, isLoopback, serveHttp } from './http';
+import { createMcpServer, stderrLog, type McpServerDeps } from './server';
 import { routeConsoleToStderr, serveStdio } from './stdio';
 
 export interface McpServerOptions {
@@ -44,6 +45,8 @@ export interface McpServerOptions {
   approvalTimeoutMs?: number;
   /** SQLite file of the embedded dev server. */
   dbFile: string;
+  /** Serve Streamable HTTP on `/mcp` instead of stdio (./http.ts). */
+  http?: { port: number; host: string; token?: string };
 }
 
 export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
@@ -54,7 +57,10 @@ export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
   --heartbeat-timeout DURATION a Codex turn whose worker stops heartbeating this long is retried (default 30s)
   --approval-timeout DURATION deny a Codex approval the client has not answered in this time (default: no limit)
   --db-file FILE               SQLite file of the embedded Temporal dev server
-                               (default ~/.local/state/durable-codex-agents/temporal.sqlite)`;
+                               (default ~/.local/state/durable-codex-agents/temporal.sqlite)
+  --http PORT                  serve Streamable HTTP on http://HOST:PORT/mcp instead of stdio
+  --host HOST                  address to bind with --http (default 127.0.0.1; any other needs a token)
+  --token TOKEN                bearer token every HTTP request must carry (or ${TOKEN_ENV}); required off loopback`;
 
 /** The flags as parsed (by node's parseArgs here, or by the CLI's commander declaration). */
 export interface McpServerFlags {
@@ -65,6 +71,9 @@ export interface McpServerFlags {
   heartbeatTimeout?: string;
   approvalTimeout?: string;
   dbFile?: string;
+  http?: string;
+  host?: string;
+  token?: string;
 }
 
 export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): McpServerOptions {
@@ -78,6 +87,9 @@ export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = proc
       'heartbeat-timeout': { type: 'string' },
       'approval-timeout': { type: 'string' },
       'db-file': { type: 'string' },
+      http: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -91,6 +103,9 @@ export function parseMcpServerArgs(argv: string[], env: NodeJS.ProcessEnv = proc
       heartbeatTimeout: values['heartbeat-timeout'],
       approvalTimeout: values['approval-timeout'],
       dbFile: values['db-file'],
+      http: values.http,
+      host: values.host,
+      token: values.token,
     },
     env,
   );
@@ -112,7 +127,25 @@ export function mcpServerOptions(flags: McpServerFlags, env: NodeJS.ProcessEnv =
     ...(flags.heartbeatTimeout && { heartbeatTimeoutMs: parseDuration(flags.heartbeatTimeout, '--heartbeat-timeout') }),
     ...(flags.approvalTimeout && { approvalTimeoutMs: parseDuration(flags.approvalTimeout, '--approval-timeout') }),
     dbFile: path.resolve(flags.dbFile ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
+    ...httpOptions(flags, env),
   };
+}
+
+/** `--http PORT [--host HOST] [--token TOKEN]`, checked before anything starts (a public bind needs a token). */
+function httpOptions(flags: McpServerFlags, env: NodeJS.ProcessEnv): Pick<McpServerOptions, 'http'> {
+  if (flags.http === undefined) {
+    if (flags.host !== undefined || flags.token !== undefined)
+      throw new ConfigError('--host and --token need --http PORT');
+    return {};
+  }
+  const port = Number(flags.http);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--http: a port, not "${flags.http}"`);
+  const host = flags.host ?? DEFAULT_HTTP_HOST;
+  const token = httpToken(flags.token, env);
+  if (!isLoopback(host) && token === undefined) {
+    throw new ConfigError(`--host ${host} is not loopback: give --token TOKEN or set ${TOKEN_ENV}`);
+  }
+  return { http: { port, host, ...(token !== undefined && { token }) } };
 }
 
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY (the proto package is not a direct dependency). */
@@ -200,7 +233,7 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
     const connection = await Connection.connect(target.connectionOptions);
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: target.namespace });
-    const server = createMcpServer({
+    const deps: McpServerDeps = {
       client,
       namespace: target.namespace,
       taskQueue: settings.taskQueue,
@@ -216,13 +249,18 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
         ...(options.approvalTimeoutMs && { approvalTimeoutMs: options.approvalTimeoutMs }),
       } satisfies CodexSessionLimits,
       ...(uiBase && { webUiBase: uiBase }),
-    });
+    };
 
     const stopSignal = new Promise<string>((resolve) => {
       for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
     });
     // Answer `initialize` at once; the worker comes up meanwhile (a turn waits for it on its queue).
-    const serving = serveStdio(server, stopSignal);
+    const serving = options.http
+      ? serveHttp(() => createMcpServer(deps), { ...options.http, log }).then(async (h) => {
+          await stopSignal;
+          await h.close();
+        })
+      : serveStdio(createMcpServer(deps), stopSignal);
     if (options.worker) {
       const workerConnection = await NativeConnection.connect(workerConnectConfig({ env }).connectionOptions);
       cleanups.push(() => workerConnection.close());

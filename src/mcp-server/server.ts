@@ -18,6 +18,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpLog, McpServerDeps } from './deps';
 import { registerCodexTools } from './codex-tools';
+import { teamTaskServerOptions } from './run-tasks';
 import { registerTeamTools } from './team-tools';
 
 export const MCP_SERVER_NAME = 'durable-codex-agents';
@@ -26,7 +27,8 @@ export const MCP_SERVER_VERSION = '0.1.0';
 export type { McpLog, McpServerDeps } from './deps';
 
 export function createMcpServer(deps: McpServerDeps): McpServer {
-  const server = new McpServer({ name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION }, { capabilities: { tools: {} } });
+  // Team runs are MCP tasks kept in Temporal (./run-tasks.ts): the store and the tasks capability come with them.
+  const server = new McpServer({ name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION }, teamTaskServerOptions(deps));
   registerCodexTools(server, deps);
   registerTeamTools(server, deps);
   return server;

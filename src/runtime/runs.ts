@@ -14,10 +14,16 @@ import { reportDir, reportFromHistory, writeReport, type ReportPaths, type RunRe
  * A run to start. Every kind starts `teamWorkflow`: `multi` and `single` are shorthands for the built-in cookbook and
  * single teams with the legacy workflows' inputs (`sequentialBranches` becomes `maxConcurrentRoles: 1`).
  */
-export type RunRequest =
-  | { kind: 'team'; input: TeamRunInput; workflowId?: string; taskQueue?: string }
-  | { kind: 'multi'; input: MultiAgentInput; workflowId?: string; taskQueue?: string }
-  | { kind: 'single'; input: SingleAgentInput; workflowId?: string; taskQueue?: string };
+export type RunRequest = (
+  | { kind: 'team'; input: TeamRunInput }
+  | { kind: 'multi'; input: MultiAgentInput }
+  | { kind: 'single'; input: SingleAgentInput }
+) & {
+  workflowId?: string;
+  taskQueue?: string;
+  /** Kept with the run, readable without a worker (an MCP server marks the runs it serves as MCP tasks). */
+  memo?: Record<string, unknown>;
+};
 
 export function newWorkflowId(prefix: string, title: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
@@ -49,6 +55,7 @@ export async function startRun(client: Client, req: RunRequest): Promise<Workflo
     args: [input],
     staticSummary: `Team ${input.team.name}: ${name}`,
     staticDetails: `${teamShape(input.team)}\n\n${input.team.description}\n\nTask:\n\n${input.task}`,
+    ...(req.memo ? { memo: req.memo } : {}),
   });
 }
 

@@ -178,6 +178,11 @@ export interface RunOptions {
   approvals?: ApprovalOptions;
   /** Token and turn budgets; default none. */
   budget?: BudgetOptions;
+  /**
+   * The host queue that prepares the workspace, so the run lands on that host (a run started by an MCP server lands
+   * on the server's machine, where its client's files are). Default: the shared queue, whichever worker takes it.
+   */
+  hostQueue?: string;
 }
 
 /** The input of `teamWorkflow`: the parsed team (the workflow never reads files) and the task. */

@@ -67,12 +67,17 @@ export class RunHost {
   static async open(
     acts: ActivityProxies,
     state: RunState,
-    o: { requested?: string; tuning?: ActivityTuning },
+    o: { requested?: string; tuning?: ActivityTuning; hostQueue?: string },
   ): Promise<RunHost> {
     const { workflowId, firstExecutionRunId: runId } = workflowInfo();
     const git = gitProxies(acts, o.tuning);
+    // A run pinned to a host (started by an MCP server) is prepared there; a later host move may go anywhere.
     const placement = await git.prepareWorkspace.executeWithOptions(
-      { ...git.options, summary: 'Create workspace (git repository, branch pushed to the remote)' },
+      {
+        ...git.options,
+        ...(o.hostQueue ? { taskQueue: o.hostQueue } : {}),
+        summary: 'Create workspace (git repository, branch pushed to the remote)',
+      },
       [{ workflowId, runId, requested: o.requested }],
     );
     const s2s = o.tuning?.hostScheduleToStartMs ?? DEFAULT_HOST_SCHEDULE_TO_START_MS;

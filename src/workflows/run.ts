@@ -36,6 +36,7 @@ export interface RunFrameInput {
   review?: ReviewOptions;
   budget?: BudgetOptions;
   approvals?: ApprovalOptions;
+  hostQueue?: string;
 }
 
 export async function runPipeline(
@@ -56,7 +57,11 @@ export async function runPipeline(
   try {
     // Host affinity and git workspaces (./affinity.ts); runs started before them go on as they ran.
     const host = patched(HOST_AFFINITY_PATCH)
-      ? await RunHost.open(acts, state, { requested: input.workspace, tuning: input.tuning })
+      ? await RunHost.open(acts, state, {
+          requested: input.workspace,
+          tuning: input.tuning,
+          hostQueue: input.hostQueue,
+        })
       : undefined;
     const workspace =
       host?.workspace ??

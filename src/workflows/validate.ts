@@ -76,6 +76,7 @@ export function validateTeamRunInput(input: TeamRunInput | undefined): TeamRunIn
   checkCommon(input);
   checkCount('maxDeliverableRetries', input.maxDeliverableRetries, 0, 10);
   checkCount('maxConcurrentRoles', input.maxConcurrentRoles, 1, 100);
+  if (input.hostQueue !== undefined) checkText('hostQueue', input.hostQueue, true);
   const checked = checkTeam(input.team);
   if (!checked.ok) {
     const first = checked.issues[0];

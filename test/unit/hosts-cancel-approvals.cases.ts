@@ -133,6 +133,29 @@ describe('host moves', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 });
 
+describe('a run pinned to a host', { timeout: SUITE_TIMEOUT_MS }, () => {
+  it('hostQueue in the input (a run started by an MCP server): the workspace is prepared on that queue', async () => {
+    const pinned = `pinned-${randomUUID()}`;
+    const { handle, fake } = await h.start('pinned', twoRoles, { hostQueue: pinned }, { hostQueue: () => pinned });
+    await h.hostWorker(pinned, completed(handle));
+    const result = await completed(handle);
+    assert.deepEqual(
+      fake.of('prepareWorkspace').map((c) => c.taskQueue),
+      [pinned],
+      'the first step ran on the pinned host, not on the shared queue',
+    );
+    assert.ok(
+      fake.of('codexCall').every((c) => c.taskQueue === pinned),
+      'every Codex call followed the workspace',
+    );
+    assert.ok(
+      fake.of('modelTurn').every((c) => c.taskQueue === h.taskQueue),
+      'model turns stay on the shared queue',
+    );
+    assert.equal(result.state.host, 'host1');
+  });
+});
+
 describe('cancel', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('stops the Codex call in flight, ends the run as cancelled, and runs nothing after', async () => {
     let stoppedAt: number | undefined;
