@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ensureAgentsSdkVenv } from '../scripts/agents-sdk-venv';
 import { startScriptedModel, type ScriptedModel } from '../src/scripted-model';
@@ -77,26 +76,24 @@ const pinnedCodexMcpServer: ServerUnderTest = {
 };
 
 /**
- * This project's `mcp-server` (issue 20), run from its source with tsx: DCA_MCP_SERVER names another checkout's
- * `src/cli/mcp-server.ts`. It gets a Temporal dev server of the suite's own and the scripted model through `env` in
+ * This project's `mcp-server` (issue 20), run through the package's bin (`bin/durable-codex-agents.js`, which loads
+ * the TypeScript source with tsx): DCA_MCP_SERVER names another checkout's bin. It gets a Temporal dev server of the suite's own and the scripted model through `env` in
  * the params (the command and args stay what a user would write, once the package's bin is linked:
  * `{ command: 'durable-codex-agents', args: ['mcp-server'] }`).
  */
-const DURABLE_ENTRY = process.env.DCA_MCP_SERVER ?? path.join(ROOT, 'src', 'cli', 'mcp-server.ts');
+const DURABLE_ENTRY = process.env.DCA_MCP_SERVER ?? path.join(ROOT, 'bin', 'durable-codex-agents.js');
 const durableMcpServer: ServerUnderTest = {
   name: 'durable-codex-agents mcp-server',
   skip: fs.existsSync(DURABLE_ENTRY) ? false : `no ${DURABLE_ENTRY} in this checkout yet`,
   async start(model) {
     const temporal = await startDevServer({ port: await findFreePort(), headless: true });
-    const repo = path.resolve(path.dirname(DURABLE_ENTRY), '..', '..');
-    const tsx = pathToFileURL(path.join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
     // Codex 0.171 cannot set up its apply_patch helper under a CODEX_HOME in /tmp.
     const codexHome = fs.mkdtempSync(path.join(os.homedir(), '.cache', 'dca-cookbook-codex-'));
     dirs.push(codexHome);
     return {
       params: (home) => ({
         command: process.execPath,
-        args: ['--import', tsx, DURABLE_ENTRY],
+        args: [DURABLE_ENTRY, 'mcp-server'],
         env: {
           TEMPORAL_ADDRESS: temporal.address,
           TEMPORAL_NAMESPACE: temporal.namespace,
