@@ -166,7 +166,13 @@ void describe('durable MCP server over stdio', () => {
         timeout: 120_000,
       });
     const listed = JSON.parse((await run(['--method', 'tools/list'])).stdout) as { tools: { name: string }[] };
-    assert.deepEqual(listed.tools.map((t) => t.name).sort(), ['codex', 'codex-reply']);
+    assert.deepEqual(listed.tools.map((t) => t.name).sort(), [
+      'codex',
+      'codex-reply',
+      'review_run',
+      'run_status',
+      'run_team',
+    ]);
     const called = JSON.parse(
       (
         await run([
