@@ -70,6 +70,24 @@ export interface DevServer {
 const STOP_GRACE_MS = 10_000;
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (err) {
+      // The CLI picks its other ports (HTTP API, membership) at random after it checked them; one of them can be
+      // the port it is about to bind for gRPC, or a port another process takes meanwhile. A new start picks anew.
+      if (attempt >= PORT_RACE_ATTEMPTS || !(err instanceof ConfigError) || !/address already in use/.test(err.message))
+        throw err;
+      options.log?.(
+        `Temporal dev server: a port it chose was taken meanwhile; starting it again (attempt ${attempt + 1})`,
+      );
+    }
+  }
+}
+
+const PORT_RACE_ATTEMPTS = 3;
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   if (options.headless && options.uiPort !== undefined) {
     throw new ConfigError('startDevServer: `uiPort` and `headless` are mutually exclusive');
   }
