@@ -137,8 +137,13 @@ function assertRecovered(t: TestContext, o: CrashRunOutcome, expected: { modelTu
     );
   }
   t.diagnostic(`${o.workflowId}: ${o.ok ? 'completed' : 'FAILED'} in ${o.durationMs} ms\n${describeRedo(o.redo)}`);
-  if (!o.ok || process.env.CRASH_TIMELINE) t.diagnostic(timeline(o.history));
-  assert.equal(o.ok, true, o.error);
+  if (process.env.CRASH_TIMELINE) t.diagnostic(timeline(o.history));
+  if (!o.ok) {
+    // The cause last, and no stack after it: CI shows only the tail of a failure.
+    const failure = new Error(`${timeline(o.history)}\n${o.workflowId} did not complete: ${o.error}`);
+    failure.stack = failure.message;
+    throw failure;
+  }
   assert.deepEqual(o.missed, [], 'every kill point was reached before the run ended');
   assert.deepEqual(o.missingFiles, [], 'every deliverable is on disk');
   for (const k of o.kills) for (const pid of k.codexPids) assert.equal(isAlive(pid), false, `codex ${pid} is gone`);
