@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { bundleWorkflows } from '../src/runtime/worker';
+import { bundleWorkflows } from '../src/runtime/workflow-bundle';
 import {
   codexSessionStatusQuery,
   codexTurnUpdate,

@@ -17,7 +17,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
-import { bundleWorkflows } from '../src/runtime/worker';
+import { bundleWorkflows } from '../src/runtime/workflow-bundle';
 import { finishRun, startRun } from '../src/runtime/runs';
 import type { RunReport } from '../src/report/run-report';
 import { progressQuery } from '../src/shared/progress';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../src/runtime/worker';
+import { bundleWorkflows } from '../src/runtime/workflow-bundle';
 
 const DIR = path.join(__dirname, 'fixtures', 'histories');
 const FIXTURES = [

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { startRun } from '../src/runtime/runs';
-import { bundleWorkflows } from '../src/runtime/worker';
+import { bundleWorkflows } from '../src/runtime/workflow-bundle';
 import type { RunResult, SandboxMode } from '../src/shared/types';
 import {
   rewriteExecCommands,

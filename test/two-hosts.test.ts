@@ -18,7 +18,7 @@ import { renderMarkdown } from '../src/report/markdown';
 import { reportFromHistory } from '../src/report/run-report';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { startRun } from '../src/runtime/runs';
-import { bundleWorkflows } from '../src/runtime/worker';
+import { bundleWorkflows } from '../src/runtime/workflow-bundle';
 import { COOKBOOK_TEAM, SINGLE_TEAM } from '../src/shared/builtin-teams';
 import type { Role } from '../src/shared/roles';
 import { requiredPaths } from '../src/shared/team';

@@ -2,13 +2,14 @@
  * Builds the pipeline's worker: workflows bundled from src/workflows, activities from settings.
  * Shared by `npm run worker`, the demo, tests and benchmarks so they all run the same thing.
  */
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createActivities, defaultHost, hostActivities } from '../activities';
 import { createCodexTransport } from '../activities/codex/create-transport';
 import type { CodexTransport } from '../activities/codex/transport';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
+import { bundleWorkflows } from './workflow-bundle';
 
 /** How often a running activity's heartbeats reach the server at most, and so how soon a cancellation reaches it. */
 export const HEARTBEAT_THROTTLE_MS = 1_000;
@@ -39,17 +40,9 @@ export interface AgentWorker {
   run(): Promise<void>;
 }
 
-export async function bundleWorkflows(workflowInterceptorModules: string[] = []): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules,
-    logger: quietBundlerLogger,
-  });
-}
-
 export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWorker> {
   const tracing = o.tracing ? await loadWorkerTracing(o.tracing) : undefined;
-  // Traced workflows need the tracing interceptors inside their bundle, so a pre-built bundle cannot be reused.
+  // Traced workflows need the tracing interceptors inside their bundle (bundleWorkflows caches one per set).
   const workflowBundle = tracing
     ? await bundleWorkflows(tracing.workflowInterceptorModules)
     : (o.workflowBundle ?? (await bundleWorkflows()));
@@ -101,12 +94,3 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     },
   };
 }
-
-const quietBundlerLogger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => process.stderr.write(`[bundler] ${m}\n`),
-  error: (m: string) => process.stderr.write(`[bundler] ${m}\n`),
-  log: () => undefined,
-};

@@ -13,7 +13,7 @@ import type { ActivityRecord, WorkflowRecord } from '../../src/report/history';
 import { readHistory } from '../../src/report/history';
 import type { LocalStack } from '../../src/runtime/local-stack';
 import { describeFailure, startRun } from '../../src/runtime/runs';
-import { bundleWorkflows } from '../../src/runtime/worker';
+import { bundleWorkflows } from '../../src/runtime/workflow-bundle';
 import type { RequestLogEntry, ScriptedStats } from '../../src/scripted-model';
 import { COOKBOOK_TEAM, SINGLE_TEAM } from '../../src/shared/builtin-teams';
 import { requiredPaths } from '../../src/shared/team';
