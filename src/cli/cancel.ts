@@ -12,10 +12,10 @@ import { clientConnectConfig, connectClient } from '../config/temporal-connectio
 import { finishRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
 import {
-  commandFor,
   parseCommandLine,
   stringOption,
-  usageLine,
+  unknownWorkflow,
+  validArgs,
   type CliCommand,
   type ParsedCommandLine,
 } from './command';
@@ -45,16 +45,11 @@ export function parseCancelArgs(argv: string[]): CancelArgs {
 }
 
 export function cancelArgs({ args, options }: ParsedCommandLine): CancelArgs {
-  const r = CancelArgsSchema.safeParse({
+  return validArgs(cancelCommand, CancelArgsSchema, {
     workflowId: args[0] ?? '',
     reason: stringOption(options, 'reason'),
     wait: options.wait !== false,
   });
-  if (!r.success) {
-    const usage = usageLine(commandFor(cancelCommand));
-    throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}. ${usage}`);
-  }
-  return r.data;
 }
 
 export async function cancel(args: CancelArgs): Promise<number> {
@@ -67,9 +62,7 @@ export async function cancel(args: CancelArgs): Promise<number> {
     const handle = client.workflow.getHandle(args.workflowId);
     const description = await handle.describe().catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) {
-        throw new ConfigError(`No workflow "${args.workflowId}" in namespace ${namespace} at ${address}`, {
-          cause: err,
-        });
+        throw unknownWorkflow(args.workflowId, namespace, address, err);
       }
       throw err;
     });

@@ -4,6 +4,7 @@
  * listed in ./commands; ./main builds the program from that list and owns the one error handler.
  */
 import { Command, CommanderError } from 'commander';
+import type { z } from 'zod';
 import { ConfigError } from '../shared/errors';
 
 export const PROGRAM = 'durable-codex-agents';
@@ -98,4 +99,16 @@ export function flag(options: Record<string, unknown>, name: string): boolean {
 export function describeCliError(err: unknown): string {
   if (err instanceof ConfigError) return err.message;
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Validates what commander parsed against a command's schema; the first problem, with the usage line, as a ConfigError. */
+export function validArgs<T>(spec: CommandLine, schema: z.ZodType<T>, raw: unknown): T {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}. ${usageLine(commandFor(spec))}`);
+}
+
+/** The one line for a workflow id the namespace does not know (a typo, or another server or namespace). */
+export function unknownWorkflow(workflowId: string, namespace: string, address: string, cause: unknown): ConfigError {
+  return new ConfigError(`No workflow "${workflowId}" in namespace ${namespace} at ${address}`, { cause });
 }

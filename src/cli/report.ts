@@ -9,13 +9,12 @@ import { z } from 'zod';
 import { clientConnectConfig, connectClient } from '../config/temporal-connection';
 import { reportDir, reportFromHistory, writeReport } from '../report/run-report';
 import { webUiBase, webUiLink } from '../runtime/runs';
-import { ConfigError } from '../shared/errors';
 import {
-  commandFor,
   flag,
   parseCommandLine,
   stringOption,
-  usageLine,
+  unknownWorkflow,
+  validArgs,
   type CliCommand,
   type ParsedCommandLine,
 } from './command';
@@ -45,17 +44,12 @@ export function parseReportArgs(argv: string[]): ReportArgs {
 }
 
 export function reportArgs({ args, options }: ParsedCommandLine): ReportArgs {
-  const r = ReportArgsSchema.safeParse({
+  return validArgs(reportCommand, ReportArgsSchema, {
     workflowId: args[0] ?? '',
     runId: stringOption(options, 'runId'),
     out: stringOption(options, 'out'),
     json: flag(options, 'json'),
   });
-  if (!r.success) {
-    const usage = usageLine(commandFor(reportCommand));
-    throw new ConfigError(`${r.error.issues[0]?.message ?? 'invalid arguments'}. ${usage}`);
-  }
-  return r.data;
 }
 
 export async function report(args: ReportArgs): Promise<number> {
@@ -68,9 +62,7 @@ export async function report(args: ReportArgs): Promise<number> {
     const built = await reportFromHistory(handle, webUiLink(webUiBase(address), namespace, args.workflowId)).catch(
       (err: unknown) => {
         if (err instanceof WorkflowNotFoundError) {
-          throw new ConfigError(`No workflow "${args.workflowId}" in namespace ${namespace} at ${address}`, {
-            cause: err,
-          });
+          throw unknownWorkflow(args.workflowId, namespace, address, err);
         }
         throw err;
       },
