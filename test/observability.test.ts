@@ -117,6 +117,8 @@ describe('a worker without tracing', () => {
     assert.ok(turn, 'activity logs reach the Runtime logger');
     assert.equal(turn.level, 'INFO');
     assert.match(String(turn.workflowId), /^obs-plain-/, 'with the activity context attached');
+    const warnings = entries.filter((e) => e.level === 'WARN').map((e) => e.message);
+    assert.deepEqual(warnings, [], 'no warnings: the host-queue worker has no workflows by design');
     assert.deepEqual(otelModules(), []);
   });
 });

@@ -40,13 +40,23 @@ export function installLogging(config: LoggingConfig, write: (line: string) => v
   if (Runtime._instance !== undefined) return false;
   const format = config.format === 'json' ? formatJsonLine : formatTextLine;
   Runtime.install({
-    logger: new DefaultLogger(config.level, (entry) => write(format(entry) + '\n')),
+    logger: new DefaultLogger(config.level, (entry) => {
+      if (!isExpectedNoise(entry)) write(format(entry) + '\n');
+    }),
     telemetryOptions: { logging: { filter: { core: config.level, other: 'ERROR' }, forward: {} } },
   });
   return true;
 }
 
 const writeStderr = (line: string) => void process.stderr.write(line);
+
+/**
+ * The SDK warns when a worker has no workflows; the host-queue worker (activities pinned to this machine's disk) has
+ * none by design, and a warning on every start would send operators looking for a problem that is not there.
+ */
+function isExpectedNoise(e: LogEntry): boolean {
+  return e.level === 'WARN' && e.message === 'No workflows registered, not polling for workflow tasks';
+}
 
 const isoTime = (e: LogEntry) => new Date(Number(e.timestampNanos / 1_000_000n)).toISOString();
 
