@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { sealReasoning } from './rules';
-import { estimateTokens, sha256 } from './text';
+import { estimateTokens, isRecord, sha256 } from './text';
 
 /** What a script decides to answer, before ids and usage are added. */
 export type Draft =
@@ -28,7 +28,7 @@ export interface Usage {
 export interface ResponseObject extends Record<string, unknown> {
   id: string;
   object: 'response';
-  status: 'completed' | 'in_progress';
+  status: 'completed' | 'incomplete' | 'failed' | 'in_progress' | 'queued' | 'cancelled';
   model: string;
   output: OutputItem[];
   usage: Usage | null;
@@ -48,7 +48,15 @@ export interface BuildInput {
   reasoning?: { effort: string; includeEncrypted: boolean };
 }
 
-const REASONING_TOKENS: Record<string, number> = { none: 0, minimal: 16, low: 48, medium: 160, high: 480, xhigh: 960 };
+const REASONING_TOKENS: Record<string, number> = {
+  none: 0,
+  minimal: 16,
+  low: 48,
+  medium: 160,
+  high: 480,
+  xhigh: 960,
+  max: 1920,
+};
 
 const shortHash = (seed: string, n: number): string => sha256(`${seed}:${n}`).slice(0, 32);
 
@@ -63,34 +71,63 @@ export function responseNonces(): () => string {
 }
 
 export function buildResponse(b: BuildInput): ResponseObject {
-  const output = b.drafts.map((d, i) => toItem(d, b.seed, b.nonce, i));
-  if (b.reasoning) output.unshift(reasoningItem(b.seed, b.nonce, b.reasoning.includeEncrypted));
+  const req = b.request;
   const effort = b.reasoning?.effort;
-  const reasoning = effort ? (REASONING_TOKENS[effort] ?? 0) : 0;
-  const inputTokens = estimateTokens(JSON.stringify([b.request.instructions ?? '', b.request.input, b.request.tools]));
-  const outputTokens = reasoning + b.drafts.reduce((n, d) => n + estimateTokens(draftText(d)), 0);
+  // `max_output_tokens` bounds reasoning and visible output together: what does not fit is cut, as the API cuts it.
+  const budget = typeof req.max_output_tokens === 'number' ? req.max_output_tokens : Infinity;
+  const reasoning = Math.min(effort ? (REASONING_TOKENS[effort] ?? 0) : 0, budget);
+  let left = budget - reasoning;
+  let cut = reasoning < (effort ? (REASONING_TOKENS[effort] ?? 0) : 0);
+  const output: OutputItem[] = [];
+  for (const [i, d] of b.drafts.entries()) {
+    if (cut) break;
+    const tokens = estimateTokens(draftText(d));
+    if (tokens <= left) {
+      output.push(toItem(d, b.seed, b.nonce, i));
+      left -= tokens;
+      continue;
+    }
+    cut = true;
+    // A message is cut mid-text; a tool call that does not fit is not made.
+    if (d.type === 'message' && left > 0) {
+      output.push({ ...toItem({ ...d, text: d.text.slice(0, left * 4) }, b.seed, b.nonce, i), status: 'incomplete' });
+      left = 0;
+    }
+  }
+  if (b.reasoning) output.unshift(reasoningItem(b.seed, b.nonce, b.reasoning.includeEncrypted));
+  const inputTokens = estimateTokens(JSON.stringify([req.instructions ?? '', req.input, req.tools]));
+  const outputTokens = Number.isFinite(budget)
+    ? budget - left
+    : reasoning + b.drafts.reduce((n, d) => n + estimateTokens(draftText(d)), 0);
+  const text = isRecord(req.text) ? req.text : {};
+  const requested = isRecord(req.reasoning) ? req.reasoning : {};
   return {
     id: `resp_${shortHash(b.nonce, -1)}`,
     object: 'response',
     created_at: Math.floor(b.createdAt / 1000),
-    status: 'completed',
-    background: false,
+    status: cut ? 'incomplete' : 'completed',
+    background: req.background === true,
     error: null,
-    incomplete_details: null,
-    instructions: b.request.instructions ?? null,
-    max_output_tokens: null,
+    incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
+    instructions: req.instructions ?? null,
+    max_output_tokens: req.max_output_tokens ?? null,
+    max_tool_calls: req.max_tool_calls ?? null,
     model: b.model,
     output,
-    parallel_tool_calls: true,
-    previous_response_id: null,
-    reasoning: { effort: effort ?? null, summary: null },
-    store: b.request.store !== false,
-    temperature: 1,
-    text: { format: { type: 'text' }, verbosity: 'medium' },
-    tool_choice: 'auto',
-    tools: Array.isArray(b.request.tools) ? b.request.tools : [],
-    top_p: 1,
-    truncation: 'disabled',
+    parallel_tool_calls: req.parallel_tool_calls !== false,
+    previous_response_id: req.previous_response_id ?? null,
+    conversation: conversationRef(req.conversation),
+    prompt_cache_key: req.prompt_cache_key ?? null,
+    reasoning: { effort: effort ?? null, summary: requested.summary ?? null },
+    safety_identifier: req.safety_identifier ?? null,
+    service_tier: servedTier(req.service_tier),
+    store: req.store !== false,
+    temperature: req.temperature ?? 1,
+    text: { format: text.format ?? { type: 'text' }, verbosity: text.verbosity ?? 'medium' },
+    tool_choice: req.tool_choice ?? 'auto',
+    tools: Array.isArray(req.tools) ? req.tools : [],
+    top_p: req.top_p ?? 1,
+    truncation: req.truncation ?? 'disabled',
     usage: {
       input_tokens: inputTokens,
       input_tokens_details: { cached_tokens: 0 },
@@ -98,9 +135,24 @@ export function buildResponse(b: BuildInput): ResponseObject {
       output_tokens_details: { reasoning_tokens: reasoning },
       total_tokens: inputTokens + outputTokens,
     },
-    user: null,
-    metadata: {},
+    user: req.user ?? null,
+    metadata: isRecord(req.metadata) ? req.metadata : {},
   };
+}
+
+/**
+ * The tier that served the request, as the API reports it: `auto` (the default) runs as `default`, `fast` as
+ * `priority` (the SDK's `service_tier` doc).
+ */
+function servedTier(asked: unknown): string {
+  if (asked === undefined || asked === null || asked === 'auto') return 'default';
+  return asked === 'fast' ? 'priority' : String(asked);
+}
+
+/** The response's `conversation`: `{id}`, whether the request named it by id or as an object. */
+function conversationRef(c: unknown): { id: string } | null {
+  if (typeof c === 'string') return { id: c };
+  return isRecord(c) && typeof c.id === 'string' ? { id: c.id } : null;
 }
 
 /**
@@ -216,7 +268,8 @@ export function streamEvents(r: ResponseObject, complete = true): SseEvent[] {
     }
     events.push({ type: 'response.output_item.done', output_index, item });
   });
-  if (complete) events.push({ type: 'response.completed', response: r });
+  if (complete)
+    events.push({ type: r.status === 'incomplete' ? 'response.incomplete' : 'response.completed', response: r });
   return events.map((e, sequence_number) => ({ ...e, sequence_number }));
 }
 

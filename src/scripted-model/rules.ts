@@ -6,20 +6,23 @@
  */
 import crypto from 'node:crypto';
 import { lookupModel, type CatalogModel } from './models';
+import { checkParameters, invalid, invalidValue, type ApiError } from './params';
 import { isRecord, type Item } from './text';
 
-export interface ApiError {
-  status: number;
-  message: string;
-  type: 'invalid_request_error' | 'not_found_error';
-  param: string | null;
-  code: string | null;
-}
+export type { ApiError } from './params';
 
+/**
+ * The request's parameters: openai-python 3.60 `ResponseCreateParamsBase` (types/responses/response_create_params.py,
+ * as openai-node's `ResponseCreateParamsBase`), plus `client_metadata`, which Codex sends.
+ */
 const KNOWN_PARAMETERS = new Set([
+  'access_programs',
   'background',
+  'background_options',
   'client_metadata',
+  'context_management',
   'conversation',
+  'image',
   'include',
   'input',
   'instructions',
@@ -27,10 +30,12 @@ const KNOWN_PARAMETERS = new Set([
   'max_tool_calls',
   'metadata',
   'model',
+  'moderation',
   'parallel_tool_calls',
   'previous_response_id',
   'prompt',
   'prompt_cache_key',
+  'prompt_cache_options',
   'prompt_cache_retention',
   'reasoning',
   'safety_identifier',
@@ -48,10 +53,12 @@ const KNOWN_PARAMETERS = new Set([
   'user',
 ]);
 
+/** Tool types: the `ToolParam` union of openai-python 3.60 (types/responses/tool_param.py). */
 const TOOL_TYPES = [
   'function',
   'custom',
   'file_search',
+  'computer',
   'web_search',
   'web_search_2025_08_26',
   'web_search_preview',
@@ -63,13 +70,14 @@ const TOOL_TYPES = [
   'shell',
   'apply_patch',
   'mcp',
+  'programmatic_tool_calling',
   'tool_search',
   // Codex 0.171 (app-server) groups deferred tools as `{type:"namespace", name, tools:[...]}` next to tool_search;
   // the real API takes them (that Codex release runs against it).
   'namespace',
 ];
 
-const INCLUDABLE = new Set([
+const INCLUDABLE = [
   'reasoning.encrypted_content',
   'web_search_call.action.sources',
   'web_search_call.results',
@@ -78,9 +86,10 @@ const INCLUDABLE = new Set([
   'file_search_call.results',
   'message.input_image.image_url',
   'message.output_text.logprobs',
-]);
+];
 
-const EFFORTS = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+/** `reasoning.effort` (openai-python 3.60 types/shared/reasoning_effort.py). */
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'];
 
 /** Items that answer a call, by the type of the call they answer. */
 const OUTPUT_OF: Record<string, string> = {
@@ -88,14 +97,6 @@ const OUTPUT_OF: Record<string, string> = {
   custom_tool_call: 'custom_tool_call_output',
   local_shell_call: 'local_shell_call_output',
 };
-
-const invalid = (message: string, param: string | null = null, code: string | null = null): ApiError => ({
-  status: 400,
-  message,
-  type: 'invalid_request_error',
-  param,
-  code,
-});
 
 /** A Bearer key is required; when the scripted model was started with a key, only that key is accepted. */
 export function checkAuthorization(header: string | undefined, expectedKey: string | undefined): ApiError | null {
@@ -146,14 +147,54 @@ export interface CheckedRequest {
   effort: string | undefined;
 }
 
+/** Input item types: the `ResponseInputItemParam` union of openai-python 3.60 (types/responses/response_input_item_param.py). */
+const INPUT_ITEM_TYPES = [
+  'message',
+  'file_search_call',
+  'computer_call',
+  'computer_call_output',
+  'web_search_call',
+  'function_call',
+  'function_call_output',
+  'tool_search_call',
+  'tool_search_output',
+  'additional_tools',
+  'configuration_update',
+  'reasoning',
+  'compaction',
+  'image_generation_call',
+  'code_interpreter_call',
+  'local_shell_call',
+  'local_shell_call_output',
+  'shell_call',
+  'shell_call_output',
+  'apply_patch_call',
+  'apply_patch_call_output',
+  'mcp_list_tools',
+  'mcp_approval_request',
+  'mcp_approval_response',
+  'mcp_call',
+  'custom_tool_call_output',
+  'custom_tool_call',
+  'compaction_trigger',
+  'item_reference',
+  'program',
+  'program_output',
+];
+/** A message's roles (`EasyInputMessageParam`). */
+const MESSAGE_ROLES = ['user', 'assistant', 'system', 'developer'];
+
 /**
  * Checks a request body as the real API would. `dependsOn` maps an item id the scripted model issued to the id of
- * the reasoning item it was produced with (the real API knows that of its own ids, stored or not).
+ * the reasoning item it was produced with (the real API knows that of its own ids, stored or not). `context` is what
+ * the API prepends from storage (the `previous_response_id` chain or the conversation): its items are the API's own,
+ * so its reasoning items and calls count for the pairing rules of the new input.
  */
 export function checkRequest(
   body: Record<string, unknown>,
   input: readonly Item[],
   dependsOn: ReadonlyMap<string, string>,
+  context: readonly Item[] = [],
 ): CheckedRequest | ApiError {
   for (const key of Object.keys(body)) {
     if (!KNOWN_PARAMETERS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
@@ -163,6 +204,8 @@ export function checkRequest(
   }
   const model = lookupModel(body.model);
   if (!model) return modelNotFound(body.model);
+  const inputError = checkInputShape(body);
+  if (inputError) return inputError;
 
   const reasoning = body.reasoning;
   if (reasoning !== undefined && reasoning !== null) {
@@ -176,64 +219,108 @@ export function checkRequest(
         );
       }
     }
-    if (reasoning.effort !== undefined && !EFFORTS.has(String(reasoning.effort))) {
-      return invalid(
-        `Invalid value: '${String(reasoning.effort)}'. Supported values are: ${[...EFFORTS].map((e) => `'${e}'`).join(', ')}.`,
-        'reasoning.effort',
-        'invalid_value',
-      );
+    if (reasoning.effort !== undefined && reasoning.effort !== null && !EFFORTS.includes(String(reasoning.effort))) {
+      return invalidValue(reasoning.effort, EFFORTS, 'reasoning.effort');
     }
   }
 
   const include = body.include ?? [];
   if (!Array.isArray(include)) return invalid("Invalid type for 'include': expected an array.", 'include');
   for (const [i, value] of include.entries()) {
-    if (typeof value !== 'string' || !INCLUDABLE.has(value)) {
-      return invalid(
-        `Invalid value: '${String(value)}'. Supported values are: ${[...INCLUDABLE].map((v) => `'${v}'`).join(', ')}.`,
-        `include[${i}]`,
-        'invalid_value',
-      );
-    }
+    if (typeof value !== 'string' || !INCLUDABLE.includes(value))
+      return invalidValue(value, INCLUDABLE, `include[${i}]`);
   }
 
   const tools = body.tools ?? [];
   if (!Array.isArray(tools)) return invalid("Invalid type for 'tools': expected an array.", 'tools');
   for (const [i, tool] of tools.entries()) {
     const type = isRecord(tool) ? tool.type : undefined;
-    if (typeof type !== 'string' || !TOOL_TYPES.includes(type)) {
-      return invalid(
-        `Invalid value: '${String(type)}'. Supported values are: ${TOOL_TYPES.map((t) => `'${t}'`).join(', ')}.`,
-        `tools[${i}].type`,
-        'invalid_value',
-      );
-    }
-    if ((type === 'function' || type === 'custom') && typeof (tool as Item).name !== 'string') {
-      return invalid(
-        `Missing required parameter: 'tools[${i}].name'.`,
-        `tools[${i}].name`,
-        'missing_required_parameter',
-      );
-    }
+    if (typeof type !== 'string' || !TOOL_TYPES.includes(type))
+      return invalidValue(type, TOOL_TYPES, `tools[${i}].type`);
   }
+  const paramError = checkParameters(body, model);
+  if (paramError) return paramError;
 
-  const itemError = checkInputItems(input, body.store === false, dependsOn);
+  const itemError = checkInputItems(input, body.store === false, dependsOn, context);
   if (itemError) return itemError;
   const effort = model.reasoning ? String((isRecord(reasoning) ? reasoning.effort : undefined) ?? 'medium') : undefined;
   return { model, includeEncrypted: include.includes('reasoning.encrypted_content'), effort };
+}
+
+/**
+ * `input`: a string or a list of items, each a known type (a message: a known role). Without it the API has nothing
+ * to answer, unless the stored chain or conversation gives the context.
+ */
+function checkInputShape(body: Record<string, unknown>): ApiError | null {
+  const input = body.input;
+  if (input === undefined || input === null) {
+    const fromStorage = typeof body.previous_response_id === 'string' || body.conversation != null;
+    return fromStorage || body.prompt != null
+      ? null
+      : invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  }
+  if (typeof input === 'string') return null;
+  if (!Array.isArray(input)) {
+    return invalid(
+      "Invalid type for 'input': expected one of a string or an array of input items.",
+      'input',
+      'invalid_type',
+    );
+  }
+  for (const [i, item] of input.entries()) {
+    if (!isRecord(item) || Array.isArray(item)) {
+      return invalid(`Invalid type for 'input[${i}]': expected an object.`, `input[${i}]`, 'invalid_type');
+    }
+    const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
+    if (type === undefined) {
+      return invalid(
+        `Missing required parameter: 'input[${i}].role'.`,
+        `input[${i}].role`,
+        'missing_required_parameter',
+      );
+    }
+    if (typeof type !== 'string' || !INPUT_ITEM_TYPES.includes(type)) {
+      return invalidValue(type, INPUT_ITEM_TYPES, `input[${i}].type`);
+    }
+    if (type === 'message' && (typeof item.role !== 'string' || !MESSAGE_ROLES.includes(item.role))) {
+      return invalidValue(item.role, MESSAGE_ROLES, `input[${i}].role`);
+    }
+  }
+  return null;
 }
 
 function checkInputItems(
   input: readonly Item[],
   storeFalse: boolean,
   dependsOn: ReadonlyMap<string, string>,
+  context: readonly Item[],
 ): ApiError | null {
   const seenReasoning = new Set<string>();
   const calls = new Map<string, string>();
   const answered = new Set<string>();
+  // The stored context is the API's own record: its reasoning items are there, its calls open or answered.
+  for (const item of context) {
+    const type = typeof item.type === 'string' ? item.type : 'message';
+    if (type === 'reasoning' && typeof item.id === 'string') seenReasoning.add(item.id);
+    const callId = typeof item.call_id === 'string' ? item.call_id : undefined;
+    if (!callId) continue;
+    if (OUTPUT_OF[type]) calls.set(callId, type);
+    if (Object.values(OUTPUT_OF).includes(type)) answered.add(callId);
+  }
+  const ids = new Set(context.map((i) => i.id).filter((id): id is string => typeof id === 'string'));
   for (const item of input) {
     const type = typeof item.type === 'string' ? item.type : 'message';
     const id = typeof item.id === 'string' ? item.id : undefined;
+    // An id twice (in the input, or in the input and the stored chain): "Duplicate item found with id ...".
+    if (id !== undefined && type !== 'item_reference') {
+      if (ids.has(id)) {
+        return invalid(
+          `Duplicate item found with id ${id}. Remove duplicate items from your input and try again.`,
+          'input',
+        );
+      }
+      ids.add(id);
+    }
     if (type === 'item_reference' || type === 'reasoning') {
       if (type === 'reasoning' && !Array.isArray(item.summary)) {
         return invalid("Missing required parameter: 'input[].summary'.", 'input', 'missing_required_parameter');

@@ -25,10 +25,12 @@ import {
   sseFrame,
   streamEvents,
   type Draft,
+  type OutputItem,
   type ResponseObject,
 } from './responses';
 import { checkAuthorization, checkRequest, modelNotFound, type ApiError } from './rules';
 import { StatsBook, fingerprint, type RequestLogEntry, type ScriptedStats } from './stats';
+import { ResponseStore, chainContext, storedInputItems, type Conversation, type StoredResponse } from './store';
 import { isMessage, isRecord, sha256, type Item } from './text';
 
 export interface Latency {
@@ -75,15 +77,9 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Item ids remembered for the reasoning-item rule; the oldest are forgotten beyond this. */
 const MAX_REMEMBERED_ITEMS = 200_000;
 
-const RequestSchema = z
-  .object({
-    model: z.string().optional(),
-    instructions: z.string().nullish(),
-    input: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]),
-    tools: z.array(z.unknown()).optional(),
-    stream: z.boolean().nullish(),
-  })
-  .loose();
+/** `GET|DELETE /responses/{id}`, `GET /responses/{id}/input_items`, `POST /responses/{id}/cancel`. */
+const RESPONSE_PATH = /\/responses\/([^/]+)(?:\/(input_items|cancel))?$/;
+const CONVERSATION_PATH = /\/conversations(?:\/([^/]+))?$/;
 
 const LatencySchema = z.object({
   agentMs: z.number().int().nonnegative().optional(),
@@ -111,7 +107,11 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
    */
   const dependsOn = new Map<string, string>();
   const nextNonce = responseNonces();
+  const store = new ResponseStore();
+  /** Background responses still running, so a cancel or close stops them. */
+  const running = new Map<string, AbortController>();
   const log = options.log ?? (() => undefined);
+  const newId = (prefix: string) => `${prefix}_${sha256(nextNonce()).slice(0, 32)}`;
 
   const server = http.createServer((req, res) => {
     res.setHeader(SCRIPTED_HEADER, 'true');
@@ -126,6 +126,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path.startsWith('/_scripted/')) return control(req, res, path.slice('/_scripted/'.length));
     if (req.method === 'POST' && path.endsWith('/responses')) return responses(req, res);
+    const stored = RESPONSE_PATH.exec(path);
+    if (stored?.[1]) return storedResponse(req, res, decodeURIComponent(stored[1]), stored[2]);
+    const conversation = CONVERSATION_PATH.exec(path);
+    if (conversation) return conversations(req, res, conversation[1] && decodeURIComponent(conversation[1]));
     if (req.method === 'GET' && /\/models(\/[^/]+)?$/.test(path)) return models(req, res, path);
     if (req.method === 'GET' && (path === '/' || path === '/v1' || path === '/v1/')) {
       return sendJson(res, 200, { scripted: true, note: 'SCRIPTED model: plays a fixed script, not a real LLM' });
@@ -170,13 +174,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
 
   async function responses(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readJson(req);
-    const parsed = RequestSchema.safeParse(raw.ok ? raw.value : undefined);
-    if (!parsed.success) {
-      return sendJson(res, 400, errorBody(400, raw.ok ? `Invalid request: ${parsed.error.message}` : raw.error));
-    }
-    const body = parsed.data as Record<string, unknown> & z.infer<typeof RequestSchema>;
-    const input: Item[] =
-      typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
+    const body: Record<string, unknown> = raw.ok && isRecord(raw.value) && !Array.isArray(raw.value) ? raw.value : {};
+    const apiKey = bearerKey(req.headers.authorization);
+    const ownInput = inputItems(body.input);
+    // What the API prepends from storage: the previous response's chain, or the conversation so far.
+    const stored = lookUpContext(body, apiKey);
+    const context = 'status' in stored ? [] : stored.context;
+    const input = [...context, ...ownInput];
     const caller = classify(req.headers, body, input);
     const codexTurn = caller.kind === 'codex' ? readCodexTurn(input) : undefined;
     const turn = codexTurn
@@ -197,8 +201,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       responseId: null,
       faults: fired,
     });
-    const refused = checkAuthorization(req.headers.authorization, options.apiKey);
-    const checked = refused ?? checkRequest(body, input, dependsOn);
+    const notJson: ApiError | null = raw.ok
+      ? isRecord(raw.value) && !Array.isArray(raw.value)
+        ? null
+        : invalidBody('The request body must be a JSON object.')
+      : invalidBody(raw.error);
+    const refused = checkAuthorization(req.headers.authorization, options.apiKey) ?? notJson;
+    const checked = refused ?? ('status' in stored ? stored : null) ?? checkRequest(body, ownInput, dependsOn, context);
     if ('status' in checked) {
       const rejected = stats.start(logEntry([]));
       sendApiError(res, checked);
@@ -207,6 +216,60 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     }
     const decision = faults.decide({ kind: caller.kind, role: caller.role, run: caller.run, turn });
     const entry = stats.start(logEntry(decision.fired));
+    const nonce = nextNonce();
+    const build = (drafts: Draft[]) =>
+      buildResponse({
+        seed: fp,
+        nonce,
+        model: checked.model.id,
+        drafts,
+        request: body,
+        createdAt: Date.now(),
+        reasoning: checked.effort ? { effort: checked.effort, includeEncrypted: checked.includeEncrypted } : undefined,
+      });
+    const previous = 'status' in stored ? undefined : stored.previous;
+    const conversation = 'status' in stored ? undefined : stored.conversation;
+    const keep = (response: ResponseObject): StoredResponse | undefined => {
+      if (body.store === false) return undefined;
+      const kept = { response, input: storedInputItems(ownInput, newId), previous };
+      store.putResponse(apiKey, kept);
+      return kept;
+    };
+    const base =
+      caller.kind === 'agent' ? latency.agentMs : latency.codexMs + (codexTurn?.step === 0 ? latency.codexCallMs : 0);
+    const delay = base + decision.extraLatencyMs;
+
+    if (body.background === true && !stream) {
+      // Background: answered at once as queued, then run; the client polls GET /responses/{id} for the result.
+      const queued: ResponseObject = { ...build([]), status: 'queued', output: [], usage: null };
+      const kept = keep(queued);
+      sendJson(res, 200, queued);
+      entry.responseId = queued.id;
+      stats.finish(entry, 200, true);
+      logLine(entry, 'queued (background)');
+      const cancel = new AbortController();
+      running.set(queued.id, cancel);
+      const run = async () => {
+        if (kept) kept.response = { ...queued, status: 'in_progress' };
+        await sleep(delay, cancel.signal);
+        if (cancel.signal.aborted || decision.failure === 'hang') return;
+        const failure = decision.failure;
+        if (typeof failure === 'object' && kept) {
+          const message = failure.message ?? `Scripted fault: HTTP ${failure.status}`;
+          kept.response = { ...queued, status: 'failed', error: { code: 'server_error', message } };
+          return;
+        }
+        const { drafts } = script(caller, body, input, codexTurn, decision);
+        const response = build(drafts);
+        remember(response);
+        if (kept) kept.response = response;
+        if (conversation) conversation.items.push(...(kept?.input ?? []), ...response.output);
+      };
+      run()
+        .catch((err: unknown) => log(`[scripted] background ${queued.id} failed: ${String(err)}`))
+        .finally(() => running.delete(queued.id));
+      return;
+    }
 
     // A client that gives up (timeout, abort) ends the wait; the entry records status 0.
     const gone = new AbortController();
@@ -214,10 +277,6 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       if (!res.writableFinished) gone.abort();
       if (entry.durationMs === null) stats.finish(entry, res.writableFinished ? res.statusCode : 0, false);
     });
-
-    const base =
-      caller.kind === 'agent' ? latency.agentMs : latency.codexMs + (codexTurn?.step === 0 ? latency.codexCallMs : 0);
-    const delay = base + decision.extraLatencyMs;
     await sleep(delay, gone.signal);
     if (gone.signal.aborted) return logLine(entry, 'client went away');
 
@@ -236,16 +295,11 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     }
 
     const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
-    const response = buildResponse({
-      seed: fp,
-      nonce: nextNonce(),
-      model: checked.model.id,
-      drafts,
-      request: body,
-      createdAt: Date.now(),
-      reasoning: checked.effort ? { effort: checked.effort, includeEncrypted: checked.includeEncrypted } : undefined,
-    });
+    const response = build(drafts);
     remember(response);
+    const kept = keep(response);
+    if (conversation)
+      conversation.items.push(...(kept?.input ?? storedInputItems(ownInput, newId)), ...response.output);
     entry.answer = label;
     entry.final = final;
     entry.responseId = response.id;
@@ -254,6 +308,102 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     else await sendResponseJson(res, response, broken);
     stats.finish(entry, 200, !broken);
     logLine(entry, broken ? `${label} (broken stream fault)` : label);
+  }
+
+  type Context =
+    { context: Item[]; previous?: StoredResponse; conversation?: Conversation } | (ApiError & { status: number });
+
+  /**
+   * The stored context a request continues: `previous_response_id` (400 previous_response_not_found when unknown to
+   * this key or never stored, as bifrost#2441 quotes the API) or `conversation` (404 when unknown). Both together are
+   * refused by checkRequest, so neither is looked up then.
+   */
+  function lookUpContext(body: Record<string, unknown>, apiKey: string): Context {
+    const previousId = body.previous_response_id;
+    const conv = body.conversation;
+    if (previousId != null && conv != null) return { context: [] };
+    if (typeof previousId === 'string') {
+      const previous = store.getResponse(apiKey, previousId);
+      if (!previous) {
+        return {
+          status: 400,
+          message: `Previous response with id '${previousId}' not found.`,
+          type: 'invalid_request_error',
+          param: 'previous_response_id',
+          code: 'previous_response_not_found',
+        };
+      }
+      return { context: chainContext(previous), previous };
+    }
+    const convId = typeof conv === 'string' ? conv : isRecord(conv) && typeof conv.id === 'string' ? conv.id : null;
+    if (convId !== null) {
+      const conversation = store.getConversation(apiKey, convId);
+      if (!conversation) return conversationNotFound(convId);
+      return { context: [...conversation.items], conversation };
+    }
+    return { context: [] };
+  }
+
+  /** `GET|DELETE /responses/{id}`, `GET /responses/{id}/input_items`, `POST /responses/{id}/cancel`. */
+  function storedResponse(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    id: string,
+    sub: string | undefined,
+  ): void {
+    const refused = checkAuthorization(req.headers.authorization, options.apiKey);
+    if (refused) return sendApiError(res, refused);
+    const apiKey = bearerKey(req.headers.authorization);
+    const kept = store.getResponse(apiKey, id);
+    const method = req.method ?? 'GET';
+    const allowed = sub === 'cancel' ? method === 'POST' : sub ? method === 'GET' : ['GET', 'DELETE'].includes(method);
+    if (!allowed)
+      return sendJson(res, 404, errorBody(404, `No route ${method} ${req.url ?? ''} on the scripted model`));
+    if (!kept) return sendApiError(res, responseNotFound(id));
+    if (sub === 'input_items') return sendJson(res, 200, inputItemsPage(kept.input, req.url ?? ''));
+    if (sub === 'cancel') {
+      if (!kept.response.background) return sendApiError(res, invalidBody('Cannot cancel a synchronous response.'));
+      if (kept.response.status === 'queued' || kept.response.status === 'in_progress') {
+        running.get(id)?.abort();
+        kept.response = { ...kept.response, status: 'cancelled' };
+      }
+      return sendJson(res, 200, kept.response);
+    }
+    if (method === 'DELETE') {
+      store.deleteResponse(apiKey, id);
+      return sendJson(res, 200, { id, object: 'response', deleted: true });
+    }
+    sendJson(res, 200, kept.response);
+  }
+
+  /** `POST /conversations` (items, metadata), `GET|DELETE /conversations/{id}`: what `conversation` needs. */
+  async function conversations(req: http.IncomingMessage, res: http.ServerResponse, id: string | undefined) {
+    const refused = checkAuthorization(req.headers.authorization, options.apiKey);
+    if (refused) return sendApiError(res, refused);
+    const apiKey = bearerKey(req.headers.authorization);
+    const method = req.method ?? 'GET';
+    if (id === undefined) {
+      if (method !== 'POST') return sendJson(res, 404, errorBody(404, `No route ${method} /conversations`));
+      const raw = await readJson(req);
+      const body = raw.ok && isRecord(raw.value) ? raw.value : {};
+      const items = Array.isArray(body.items) ? body.items.filter(isRecord) : [];
+      const c: Conversation = {
+        id: newId('conv'),
+        object: 'conversation',
+        created_at: Math.floor(Date.now() / 1000),
+        metadata: isRecord(body.metadata) ? body.metadata : {},
+        items: storedInputItems(items, newId),
+      };
+      store.putConversation(apiKey, c);
+      return sendJson(res, 200, conversationObject(c));
+    }
+    const c = store.getConversation(apiKey, id);
+    if (!c) return sendApiError(res, conversationNotFound(id));
+    if (method === 'DELETE') {
+      store.deleteConversation(apiKey, id);
+      return sendJson(res, 200, { id, object: 'conversation.deleted', deleted: true });
+    }
+    sendJson(res, 200, conversationObject(c));
   }
 
   function script(
@@ -331,9 +481,74 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     resetStats: () => stats.reset(),
     close: () =>
       new Promise<void>((resolve) => {
+        for (const cancel of running.values()) cancel.abort();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** The key a request was made with: stored responses and conversations belong to it. */
+function bearerKey(header: string | undefined): string {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+}
+
+/** The request's own input as items: a string is one user message; anything else malformed is checkRequest's. */
+function inputItems(input: unknown): Item[] {
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
+  return Array.isArray(input) ? input.filter((i): i is Item => isRecord(i) && !Array.isArray(i)) : [];
+}
+
+const invalidBody = (message: string): ApiError => ({
+  status: 400,
+  message,
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+});
+
+const responseNotFound = (id: string): ApiError => ({
+  status: 404,
+  message: `Response with id '${id}' not found.`,
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+});
+
+const conversationNotFound = (id: string): ApiError => ({
+  status: 404,
+  message: `Conversation with id '${id}' not found.`,
+  type: 'invalid_request_error',
+  param: 'conversation',
+  code: null,
+});
+
+function conversationObject(c: Conversation): Record<string, unknown> {
+  return { id: c.id, object: c.object, created_at: c.created_at, metadata: c.metadata };
+}
+
+/** A page of input items: `order` desc by default, `limit` 1..100 (default 20), after/before an item id. */
+function inputItemsPage(items: readonly OutputItem[], url: string): Record<string, unknown> {
+  const q = new URL(url, 'http://localhost').searchParams;
+  const ordered = q.get('order') === 'asc' ? [...items] : [...items].reverse();
+  const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 20) || 20));
+  const after = q.get('after');
+  const before = q.get('before');
+  let from = 0;
+  let to = ordered.length;
+  if (after) from = ordered.findIndex((i) => i.id === after) + 1;
+  if (before)
+    to = Math.max(
+      0,
+      ordered.findIndex((i) => i.id === before),
+    );
+  const data = ordered.slice(from, to).slice(0, limit);
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null,
+    has_more: from + data.length < to,
   };
 }
 
