@@ -89,6 +89,7 @@ const CHECKS: Record<string, readonly string[]> = {
     'max_output_tokens_applied_gpt-5_reasoning',
     'max_output_tokens_applied_streaming',
     'background_queued_then_retrievable',
+    'background_cancel',
     'refuse_background_without_store',
   ],
   '6: valid parameters and tool types are accepted': [
