@@ -2,7 +2,8 @@
  * A Python virtualenv with the official OpenAI Agents SDK (`openai-agents` from PyPI, pinned exactly in
  * test/fixtures/cookbook/requirements.txt), cached outside the repo by the hash of that file and the Python version:
  * `${XDG_CACHE_HOME:-~/.cache}/durable-codex-agents/agents-sdk-venv/<hash>`. The cookbook's own programs run in it
- * (test/cookbook-agents-sdk.test.ts). Built in a sibling directory and renamed into place, so a killed build never
+ * (test/cookbook-agents-sdk.test.ts), and so does the Python half of the scripted model's conformance suite
+ * (test/scripted-model-conformance.test.ts: the `openai` client it pulls in, and the SDK). Built in a sibling directory and renamed into place, so a killed build never
  * leaves a half venv that looks complete.
  *
  *   npx tsx scripts/agents-sdk-venv.ts     # creates it (or finds it) and prints its python
