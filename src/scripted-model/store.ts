@@ -56,8 +56,13 @@ const MAX_STORED_RESPONSES = 2_000;
 const MAX_CONVERSATIONS = 500;
 
 export class ResponseStore {
-  private readonly responses = new Lru<StoredResponse>(MAX_STORED_RESPONSES);
-  private readonly conversations = new Lru<Conversation>(MAX_CONVERSATIONS);
+  private readonly responses: Lru<StoredResponse>;
+  private readonly conversations: Lru<Conversation>;
+
+  constructor(limits: { responses?: number; conversations?: number } = {}) {
+    this.responses = new Lru(limits.responses ?? MAX_STORED_RESPONSES);
+    this.conversations = new Lru(limits.conversations ?? MAX_CONVERSATIONS);
+  }
 
   getResponse(apiKey: string, id: string): StoredResponse | undefined {
     return this.responses.get(`${apiKey}\u0000${id}`);
