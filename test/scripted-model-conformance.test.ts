@@ -231,6 +231,9 @@ void describe('7: a request without input is refused cleanly, and logged', () =>
     });
     const notJson = await post('{"model": "gpt-4.1", ');
     assert.equal(notJson.status, 400);
+    const notJsonError = ((await notJson.json()) as { error: { message: string; type: string } }).error;
+    assert.match(notJsonError.message, /^We could not parse the JSON body of your request\./);
+    assert.equal(notJsonError.type, 'invalid_request_error');
     const log = model.stats().requests.slice(before);
     assert.deepEqual(
       log.map((e) => e.status),

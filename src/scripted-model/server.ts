@@ -598,7 +598,13 @@ async function readJson(req: http.IncomingMessage): Promise<ReadResult> {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    return { ok: false, error: 'Request body is not valid JSON' };
+    // The API's own words for a body that is not JSON.
+    return {
+      ok: false,
+      error:
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP " +
+        'library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)',
+    };
   }
 }
 
