@@ -11,7 +11,7 @@
  *   sandbox            `danger-full-access` only when the server allows it (CODEX_ALLOW_DANGER_FULL_ACCESS=1);
  *                      otherwise `workspace-write`, as for runs.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -20,6 +20,7 @@ import {
   WithStartWorkflowOperation,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
   type Client,
 } from '@temporalio/client';
 import { z } from 'zod';
@@ -31,8 +32,9 @@ import {
   type CodexTurnResult,
 } from '../shared/codex-session';
 import { webUiLink } from '../runtime/runs';
-import { watchApprovals } from './approvals';
+import { approvalWatcher } from './approvals';
 import type { McpServerDeps } from './deps';
+import { awaitTurn } from './turn-watch';
 
 const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -137,13 +139,14 @@ async function startSession(
   };
   const threadId = newThreadId();
   const input: CodexSessionInput = { sessionId: threadId, settings, limits: deps.sessions };
-  const approvals =
-    policy === 'never'
-      ? undefined
-      : watchApprovals(server, deps.client.workflow.getHandle(sessionWorkflowId(threadId)), threadId, deps.log, signal);
+  const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
+  const approvals = policy === 'never' ? undefined : approvalWatcher(server, handle, threadId, deps.log, signal);
   try {
-    const result = await deps.client.workflow.executeUpdateWithStart(codexTurnUpdate, {
+    // Accepted, not completed: the turn's result is read from history as soon as it is recorded (./turn-watch.ts).
+    const update = await deps.client.workflow.startUpdateWithStart(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
+      updateId: randomUUID(),
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
       startWorkflowOperation: new WithStartWorkflowOperation('codexSessionWorkflow', {
         workflowId: sessionWorkflowId(threadId),
         taskQueue: deps.taskQueue,
@@ -152,6 +155,11 @@ async function startSession(
         staticSummary: `Codex session ${threadId} in ${cwd}`,
       }),
     });
+    const result = await awaitTurn(deps.client, update, {
+      sessionId: threadId,
+      signal,
+      ...(approvals && { onEvents: () => approvals.check() }),
+    });
     const link = webUiLink(deps.webUiBase, deps.namespace, sessionWorkflowId(threadId));
     deps.log.info(
       `codex: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms${link ? ` (${link})` : ''}`,
@@ -159,8 +167,6 @@ async function startSession(
     return toolResult(deps, result);
   } catch (err) {
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
-  } finally {
-    approvals?.stop();
   }
 }
 
@@ -173,10 +179,17 @@ async function continueSession(
   const threadId = args.threadId ?? args.conversationId;
   if (!threadId) return toolError('threadId: required (the threadId from the `codex` result)');
   const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
-  const approvals = watchApprovals(server, handle, threadId, deps.log, signal);
+  const approvals = approvalWatcher(server, handle, threadId, deps.log, signal);
   try {
-    const result = await handle.executeUpdate(codexTurnUpdate, {
+    const update = await handle.startUpdate(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
+      updateId: randomUUID(),
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    const result = await awaitTurn(deps.client, update, {
+      sessionId: threadId,
+      signal,
+      onEvents: () => approvals.check(),
     });
     deps.log.info(`codex-reply: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms`);
     return toolResult(deps, result);
@@ -188,8 +201,6 @@ async function continueSession(
       );
     }
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
-  } finally {
-    approvals.stop();
   }
 }
 
