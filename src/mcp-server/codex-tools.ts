@@ -15,7 +15,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
   WithStartWorkflowOperation,
   WorkflowNotFoundError,
@@ -26,6 +27,7 @@ import {
 import { z } from 'zod';
 import {
   codexTurnUpdate,
+  parseTurnActivityId,
   sessionWorkflowId,
   type CodexSessionInput,
   type CodexSessionSettings,
@@ -33,6 +35,7 @@ import {
 } from '../shared/codex-session';
 import { webUiLink } from '../runtime/runs';
 import { approvalWatcher } from './approvals';
+import { forwardCodexEvents } from './codex-progress';
 import type { McpServerDeps } from './deps';
 import { awaitTurn } from './turn-watch';
 
@@ -99,7 +102,7 @@ export function registerCodexTools(server: McpServer, deps: McpServerDeps): void
       inputSchema: CodexToolArgsSchema,
       outputSchema: OutputShape,
     },
-    (args, extra) => startSession(server, deps, args, extra.signal),
+    (args, extra) => startSession(server, deps, args, extra),
   );
   server.registerTool(
     'codex-reply',
@@ -109,7 +112,7 @@ export function registerCodexTools(server: McpServer, deps: McpServerDeps): void
       inputSchema: CodexReplyArgsSchema,
       outputSchema: OutputShape,
     },
-    (args, extra) => continueSession(server, deps, args, extra.signal),
+    (args, extra) => continueSession(server, deps, args, extra),
   );
 }
 
@@ -117,8 +120,9 @@ async function startSession(
   server: McpServer,
   deps: McpServerDeps,
   args: CodexToolArgs,
-  signal: AbortSignal,
+  extra: Extra,
 ): Promise<CallToolResult> {
+  const signal = extra.signal;
   const cwd = path.resolve(deps.cwd, args.cwd ?? '.');
   if (!isDirectory(cwd)) return toolError(`cwd: ${cwd} is not a directory on the MCP server's machine`);
   const policy = args['approval-policy'] ?? 'on-request';
@@ -141,11 +145,13 @@ async function startSession(
   const input: CodexSessionInput = { sessionId: threadId, settings, limits: deps.sessions };
   const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
   const approvals = policy === 'never' ? undefined : approvalWatcher(server, handle, threadId, deps.log, signal);
+  const updateId = randomUUID();
+  const stopProgress = sendCodexProgress(extra, handle.workflowId, updateId);
   try {
     // Accepted, not completed: the turn's result is read from history as soon as it is recorded (./turn-watch.ts).
     const update = await deps.client.workflow.startUpdateWithStart(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
-      updateId: randomUUID(),
+      updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
       startWorkflowOperation: new WithStartWorkflowOperation('codexSessionWorkflow', {
         workflowId: sessionWorkflowId(threadId),
@@ -167,6 +173,8 @@ async function startSession(
     return toolResult(deps, result);
   } catch (err) {
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
+  } finally {
+    stopProgress();
   }
 }
 
@@ -174,16 +182,19 @@ async function continueSession(
   server: McpServer,
   deps: McpServerDeps,
   args: CodexReplyArgs,
-  signal: AbortSignal,
+  extra: Extra,
 ): Promise<CallToolResult> {
+  const signal = extra.signal;
   const threadId = args.threadId ?? args.conversationId;
   if (!threadId) return toolError('threadId: required (the threadId from the `codex` result)');
   const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
   const approvals = approvalWatcher(server, handle, threadId, deps.log, signal);
+  const updateId = randomUUID();
+  const stopProgress = sendCodexProgress(extra, handle.workflowId, updateId);
   try {
     const update = await handle.startUpdate(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
-      updateId: randomUUID(),
+      updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
     });
     const result = await awaitTurn(deps.client, update, {
@@ -201,7 +212,30 @@ async function continueSession(
       );
     }
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
+  } finally {
+    stopProgress();
   }
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * With a progressToken: a `notifications/progress` per Codex event of this call's turn (the turn the Update with
+ * `updateId` runs), as it happens, while the call is open. Only turns this process's worker runs are seen.
+ */
+function sendCodexProgress(extra: Extra, workflowId: string, updateId: string): () => void {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return () => undefined;
+  let progress = 0;
+  return forwardCodexEvents(
+    workflowId,
+    (message) =>
+      extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress: ++progress, message },
+      }),
+    (e) => parseTurnActivityId(e.activityId)?.updateId === updateId,
+  );
 }
 
 function toolResult(deps: McpServerDeps, result: CodexTurnResult): CallToolResult {

@@ -51,10 +51,10 @@ export async function* followHistory(
 function isCloseEvent(e: HistoryEvent): boolean {
   return Boolean(
     e.workflowExecutionCompletedEventAttributes ||
-      e.workflowExecutionFailedEventAttributes ||
-      e.workflowExecutionTimedOutEventAttributes ||
-      e.workflowExecutionCanceledEventAttributes ||
-      e.workflowExecutionTerminatedEventAttributes ||
-      e.workflowExecutionContinuedAsNewEventAttributes,
+    e.workflowExecutionFailedEventAttributes ||
+    e.workflowExecutionTimedOutEventAttributes ||
+    e.workflowExecutionCanceledEventAttributes ||
+    e.workflowExecutionTerminatedEventAttributes ||
+    e.workflowExecutionContinuedAsNewEventAttributes,
   );
 }
