@@ -95,7 +95,7 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
       })) as CallToolResult;
       const ms = performance.now() - t0;
       if (r.isError) throw new Error(`codex call failed: ${JSON.stringify(r.content)}`);
-      lastThreadId = (r.structuredContent as { threadId?: string } | undefined)?.threadId;
+      if (c === durable) lastThreadId = (r.structuredContent as { threadId?: string } | undefined)?.threadId;
       return ms;
     };
     log('  warm-up: one call each ...');
