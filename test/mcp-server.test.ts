@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { promisify } from 'node:util';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { waitFor } from './helpers/crash';
@@ -116,6 +117,54 @@ void describe('durable MCP server over stdio', () => {
     // The deprecated alias names the same session.
     const third = await callTool(server, 'codex-reply', { prompt: 'Say done.', conversationId: threadId });
     assert.equal(third.isError, undefined, textOf(third));
+  });
+
+  void it('codex sends a progress notification per Codex event as it happens (not on a sampler)', async (t) => {
+    // Each Codex model request takes 600 ms: a file Codex wrote is followed, that long later, by the next request.
+    const files = ['p1.txt', 'p2.txt', 'p3.txt', 'p4.txt', 'p5.txt'];
+    stack.scripted.setLatency({ codexMs: 600 });
+    const seen: { message: string; at: number }[] = [];
+    let result: CallToolResult;
+    try {
+      result = (await server.client.callTool(
+        {
+          name: 'codex',
+          arguments: {
+            prompt: writeFilesPrompt(files),
+            'approval-policy': 'never',
+            sandbox: 'workspace-write',
+            cwd: 'proj',
+          },
+        },
+        undefined,
+        { timeout: 120_000, onprogress: (p) => seen.push({ message: p.message ?? '', at: Date.now() }) },
+      )) as CallToolResult;
+    } finally {
+      stack.scripted.setLatency({ codexMs: 0 });
+    }
+    assert.equal(result.isError, undefined, textOf(result));
+    const threadId = (result.structuredContent as { threadId: string }).threadId;
+    const { codexThreadId } = await stack.client.workflow
+      .getHandle(sessionWorkflowId(threadId))
+      .query(codexSessionStatusQuery);
+    // Codex applies file i's patch, reports it, then sends request i + 1 (which carries the patch's output).
+    const requests = stack.scripted
+      .stats()
+      .requests.filter((r) => r.kind === 'codex' && r.thread === codexThreadId)
+      .sort((a, b) => a.seq - b.seq);
+    assert.ok(requests.length >= files.length + 1, `${requests.length} Codex requests`);
+    const lines = seen.map((s) => s.message).join('\n');
+    const lags: number[] = [];
+    files.forEach((file, i) => {
+      const notified = seen.filter((s) => new RegExp(`changed .*${file.replace('.', '\\.')}`).test(s.message));
+      assert.equal(notified.length, 1, `one notification for ${file}:\n${lines}`);
+      const lagMs = notified[0]!.at - Date.parse(requests[i + 1]!.startedAt);
+      lags.push(lagMs);
+      // A 1 s sampler would be up to 1 s late (about half the time more than 500 ms) and would merge events.
+      assert.ok(lagMs <= 500, `${file} notified ${lagMs} ms after Codex reported it:\n${lines}`);
+    });
+    t.diagnostic(`notification lag after Codex reported each file (ms): ${lags.join(', ')}`);
+    assert.match(lines, /Codex turn 1: Codex runs `.+`/, 'the check command, with its text');
   });
 
   void it('bad input is a tool error that names the field', async () => {

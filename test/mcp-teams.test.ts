@@ -217,9 +217,14 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     assert.notEqual(result.isError, true, text(result));
     assert.match(text(result), /^Run mcp-single-\S+ completed\. Files in .*:\n {2}index\.html/);
     assert.match(progress[0] ?? '', /^Started run mcp-single-/);
-    // Sampled every poll interval: the designer's single model turn may come and go between two looks.
+    // Looked at when the run's history grows: the Game Developer's Codex step is seen running.
     assert.ok(
       progress.some((m) => /running: Game Developer/.test(m)),
+      progress.join(' | '),
+    );
+    // Codex's own events, as this process's worker sees them (no sampler of the run's state can tell these).
+    assert.ok(
+      progress.some((m) => /^mcp-single-\S+: Game Developer: Codex call 1: Codex changed .*index\.html$/.test(m)),
       progress.join(' | '),
     );
     // The answer can overtake the last look at the run: the final notification is not awaited.
@@ -230,6 +235,10 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     const progress: string[] = [];
     const taskId = await startTask(client, { team: 'single', task: TASK, review: ['game_developer'] }, (p) =>
       progress.push(p.message ?? ''),
+    );
+    // The progress notification announces the wait (a reviewer can act on it): sent when the run's history shows it.
+    await until('the review in a progress notification', () =>
+      Promise.resolve(progress.find((m) => /awaiting review: Game Developer \(answer with review_run\)/.test(m))),
     );
     const waiting = await until('the review', async () => {
       const r = (await client.callTool({ name: 'run_status', arguments: { runId: taskId } })) as CallToolResult;
@@ -254,7 +263,7 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
     const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
     assert.equal((result.structuredContent as { status: string }).status, 'completed', text(result));
     // The task's request was answered at once; its progress kept coming on the session's own stream.
-    // Sampled once a second: the review wait lasts until the approval above, so it is seen; the last step may not be.
+    // The review wait lasts until the approval above, so it is seen; the answer may overtake the last step's.
     assert.ok(
       progress.some((m) => /awaiting review: Game Developer \(answer with review_run\)/.test(m)),
       progress.join(' | '),

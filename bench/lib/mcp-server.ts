@@ -4,6 +4,9 @@
  * activity on the server's in-process worker, the pinned `codex mcp-server` 0.153.4 behind it) and straight to that
  * pinned `codex mcp-server`, both from the MCP SDK's stdio client, same scripted model. Median of N each, after one
  * warm-up call each. Goal: durable <= 1.10 x direct + 50 ms.
+ *
+ * A/B: `MCP_BENCH_COMPARE=/path/to/other/checkout` adds that checkout's mcp-server (its own bin, same Temporal and
+ * scripted model) to the same interleaved runs, so a change is measured against its base under the same load.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +30,8 @@ export interface McpServerBenchReport {
   durableMs: number[];
   directMedianMs: number;
   durableMedianMs: number;
+  /** MCP_BENCH_COMPARE's server, when set. */
+  compare?: { repo: string; ms: number[]; medianMs: number };
   /** durable <= 1.10 x direct + 50 ms */
   goalMs: number;
   ok: boolean;
@@ -61,20 +66,25 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
       config: codexConfig({ role: 'codex', runId: 'bench-direct' }, 'read-only', settings),
     };
     // Through the durable server: its own in-process worker, the same pinned Codex.
-    const durable = await connect(clients, {
-      command: process.execPath,
-      args: [path.join(REPO, 'bin', 'durable-codex-agents.js'), 'mcp-server', '--transport', 'mcp'],
-      env: {
-        ...baseEnv,
-        TEMPORAL_ADDRESS: stack.address,
-        TEMPORAL_NAMESPACE: stack.namespace,
-        TASK_QUEUE: stack.taskQueue,
-        WORKSPACE_ROOT: stack.workspaceRoot,
-        SCRIPTED_MODEL_URL: stack.scripted.baseUrl,
-        DCA_CONFIG: path.join(codexHome, 'none.json'),
-      },
-      cwd,
-    });
+    const durableServer = (repo: string, taskQueue: string) =>
+      connect(clients, {
+        command: process.execPath,
+        args: [path.join(repo, 'bin', 'durable-codex-agents.js'), 'mcp-server', '--transport', 'mcp'],
+        env: {
+          ...baseEnv,
+          TEMPORAL_ADDRESS: stack.address,
+          TEMPORAL_NAMESPACE: stack.namespace,
+          TASK_QUEUE: taskQueue,
+          WORKSPACE_ROOT: stack.workspaceRoot,
+          SCRIPTED_MODEL_URL: stack.scripted.baseUrl,
+          DCA_CONFIG: path.join(codexHome, 'none.json'),
+        },
+        cwd,
+      });
+    const durable = await durableServer(REPO, stack.taskQueue);
+    const compareRepo = process.env.MCP_BENCH_COMPARE ? path.resolve(process.env.MCP_BENCH_COMPARE) : undefined;
+    // Its own task queue: the two servers' workers must not take each other's workflow tasks.
+    const compare = compareRepo ? await durableServer(compareRepo, `${stack.taskQueue}-compare`) : undefined;
     const durableArgs = { prompt: PROMPT, 'approval-policy': 'never', sandbox: 'read-only' };
 
     let lastThreadId: string | undefined;
@@ -85,25 +95,40 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
       })) as CallToolResult;
       const ms = performance.now() - t0;
       if (r.isError) throw new Error(`codex call failed: ${JSON.stringify(r.content)}`);
-      lastThreadId = (r.structuredContent as { threadId?: string } | undefined)?.threadId;
+      if (c === durable) lastThreadId = (r.structuredContent as { threadId?: string } | undefined)?.threadId;
       return ms;
     };
     log('  warm-up: one call each ...');
     await time(direct, directArgs);
     await time(durable, durableArgs);
+    if (compare) await time(compare, durableArgs);
     const directMs: number[] = [];
     const durableMs: number[] = [];
-    // Interleaved, so load on a shared machine falls on both alike.
+    const compareMs: number[] = [];
+    // Interleaved, so load on a shared machine falls on all alike.
     for (let i = 0; i < runs; i++) {
       directMs.push(await time(direct, directArgs));
       durableMs.push(await time(durable, durableArgs));
-      log(`  run ${i + 1}/${runs}: direct ${Math.round(directMs[i]!)} ms, durable ${Math.round(durableMs[i]!)} ms`);
+      if (compare) compareMs.push(await time(compare, durableArgs));
+      log(
+        `  run ${i + 1}/${runs}: direct ${Math.round(directMs[i]!)} ms, durable ${Math.round(durableMs[i]!)} ms` +
+          (compare ? `, compare ${Math.round(compareMs[i]!)} ms` : ''),
+      );
     }
     if (lastThreadId) log(`  last durable call in history: ${await timeline(stack.client, lastThreadId)}`);
     const directMedianMs = median(directMs);
     const durableMedianMs = median(durableMs);
     const goalMs = 1.1 * directMedianMs + 50;
-    return { runs, directMs, durableMs, directMedianMs, durableMedianMs, goalMs, ok: durableMedianMs <= goalMs };
+    return {
+      runs,
+      directMs,
+      durableMs,
+      directMedianMs,
+      durableMedianMs,
+      ...(compareRepo && { compare: { repo: compareRepo, ms: compareMs, medianMs: median(compareMs) } }),
+      goalMs,
+      ok: durableMedianMs <= goalMs,
+    };
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await stack.stop();

@@ -227,6 +227,7 @@ export function renderMcpServer(r: McpServerBenchReport): string {
         spread(r.durableMs),
         `<= 1.10x + 50 ms = ${msf(r.goalMs)} ${pass(r.ok)}`,
       ],
+      ...(r.compare ? [[`compare: ${r.compare.repo}`, msf(r.compare.medianMs), spread(r.compare.ms), '']] : []),
     ],
   );
 }

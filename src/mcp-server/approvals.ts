@@ -1,9 +1,9 @@
 /**
  * Codex's approval requests (`approval-policy: on-request` / `untrusted`) reach the MCP client as `elicitation/create`
  * requests, as Codex's own MCP server sent them: `threadId` and the `codex_*` fields in the params, a form asking
- * for a decision. While a turn runs, the server watches its session for pending approvals (recorded in the session's
- * history by the Codex call activity) and answers each with the `approve` Update, so the decision is in history too.
- * A client without the elicitation capability gets a denial whose reason the model reads.
+ * for a decision. While a turn runs, the server follows its session's history and looks for pending approvals when
+ * new events arrive (the Codex call activity records each request there as an Update), and answers each with the
+ * `approve` Update, so the decision is in history too. A client without the elicitation capability gets a denial whose reason the model reads.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -12,49 +12,58 @@ import { codexSessionStatusQuery } from '../shared/codex-session';
 import { approveUpdate, type ApprovalDecisionInput, type PendingApproval } from '../shared/people';
 import type { McpLog } from './deps';
 
-const POLL_MS = 250;
 export const APPROVED_BY = 'MCP client';
 
 export const NO_ELICITATION_REASON =
   'The MCP client cannot answer approval requests (it did not declare the elicitation capability), so the ' +
   'request was denied. Work within the sandbox, or ask the user to rerun with approval-policy "never".';
 
-/** Watches one turn's session until `stop()`; every pending approval is elicited once. */
-export function watchApprovals(
+/**
+ * Looks at one turn's session for pending approvals on `check()` (the caller calls it on every batch of new history
+ * events: a request is an Update, recorded when accepted); every pending approval is elicited once.
+ */
+export function approvalWatcher(
   server: McpServer,
   handle: WorkflowHandle,
   threadId: string,
   log: McpLog,
   signal?: AbortSignal,
-): { stop(): void } {
+): { check(): void } {
   const asked = new Set<string>();
-  let stopped = false;
-  const loop = async () => {
-    while (!stopped) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      if (stopped) return;
-      let pending: PendingApproval[] = [];
-      try {
-        const status = await handle.query(codexSessionStatusQuery);
-        // A session whose Codex never asks needs no watching.
-        if (status.settings.approvalPolicy === 'never') return;
-        pending = status.approvals.pending;
-      } catch {
-        continue; // not started yet, or its worker restarts
-      }
-      for (const p of pending) {
-        if (asked.has(p.id)) continue;
-        asked.add(p.id);
-        void answer(server, handle, threadId, p, log, signal);
-      }
+  let done = false;
+  let looking: Promise<void> | undefined;
+  let again = false;
+  const look = async () => {
+    let pending: PendingApproval[] = [];
+    try {
+      const status = await handle.query(codexSessionStatusQuery);
+      // A session whose Codex never asks needs no watching.
+      if (status.settings.approvalPolicy === 'never') done = true;
+      pending = status.approvals.pending;
+    } catch {
+      return; // its worker restarts: the next events look again
+    }
+    for (const p of pending) {
+      if (asked.has(p.id)) continue;
+      asked.add(p.id);
+      void answer(server, handle, threadId, p, log, signal);
     }
   };
-  void loop();
-  return {
-    stop: () => {
-      stopped = true;
-    },
+  const check = (): void => {
+    if (done || signal?.aborted) return;
+    if (looking) {
+      again = true;
+      return;
+    }
+    looking = look().finally(() => {
+      looking = undefined;
+      if (again) {
+        again = false;
+        check();
+      }
+    });
   };
+  return { check };
 }
 
 async function answer(

@@ -11,28 +11,33 @@
  *   sandbox            `danger-full-access` only when the server allows it (CODEX_ALLOW_DANGER_FULL_ACCESS=1);
  *                      otherwise `workspace-write`, as for runs.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
   WithStartWorkflowOperation,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
   type Client,
 } from '@temporalio/client';
 import { z } from 'zod';
 import {
   codexTurnUpdate,
+  parseTurnActivityId,
   sessionWorkflowId,
   type CodexSessionInput,
   type CodexSessionSettings,
   type CodexTurnResult,
 } from '../shared/codex-session';
 import { webUiLink } from '../runtime/runs';
-import { watchApprovals } from './approvals';
+import { approvalWatcher } from './approvals';
+import { forwardCodexEvents } from './codex-progress';
 import type { McpServerDeps } from './deps';
+import { awaitTurn } from './turn-watch';
 
 const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -97,7 +102,7 @@ export function registerCodexTools(server: McpServer, deps: McpServerDeps): void
       inputSchema: CodexToolArgsSchema,
       outputSchema: OutputShape,
     },
-    (args, extra) => startSession(server, deps, args, extra.signal),
+    (args, extra) => startSession(server, deps, args, extra),
   );
   server.registerTool(
     'codex-reply',
@@ -107,7 +112,7 @@ export function registerCodexTools(server: McpServer, deps: McpServerDeps): void
       inputSchema: CodexReplyArgsSchema,
       outputSchema: OutputShape,
     },
-    (args, extra) => continueSession(server, deps, args, extra.signal),
+    (args, extra) => continueSession(server, deps, args, extra),
   );
 }
 
@@ -115,8 +120,9 @@ async function startSession(
   server: McpServer,
   deps: McpServerDeps,
   args: CodexToolArgs,
-  signal: AbortSignal,
+  extra: Extra,
 ): Promise<CallToolResult> {
+  const signal = extra.signal;
   const cwd = path.resolve(deps.cwd, args.cwd ?? '.');
   if (!isDirectory(cwd)) return toolError(`cwd: ${cwd} is not a directory on the MCP server's machine`);
   const policy = args['approval-policy'] ?? 'on-request';
@@ -137,13 +143,16 @@ async function startSession(
   };
   const threadId = newThreadId();
   const input: CodexSessionInput = { sessionId: threadId, settings, limits: deps.sessions };
-  const approvals =
-    policy === 'never'
-      ? undefined
-      : watchApprovals(server, deps.client.workflow.getHandle(sessionWorkflowId(threadId)), threadId, deps.log, signal);
+  const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
+  const approvals = policy === 'never' ? undefined : approvalWatcher(server, handle, threadId, deps.log, signal);
+  const updateId = randomUUID();
+  const stopProgress = sendCodexProgress(extra, handle.workflowId, updateId);
   try {
-    const result = await deps.client.workflow.executeUpdateWithStart(codexTurnUpdate, {
+    // Accepted, not completed: the turn's result is read from history as soon as it is recorded (./turn-watch.ts).
+    const update = await deps.client.workflow.startUpdateWithStart(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
+      updateId,
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
       startWorkflowOperation: new WithStartWorkflowOperation('codexSessionWorkflow', {
         workflowId: sessionWorkflowId(threadId),
         taskQueue: deps.taskQueue,
@@ -151,6 +160,11 @@ async function startSession(
         workflowIdConflictPolicy: 'FAIL',
         staticSummary: `Codex session ${threadId} in ${cwd}`,
       }),
+    });
+    const result = await awaitTurn(deps.client, update, {
+      sessionId: threadId,
+      signal,
+      ...(approvals && { onEvents: () => approvals.check() }),
     });
     const link = webUiLink(deps.webUiBase, deps.namespace, sessionWorkflowId(threadId));
     deps.log.info(
@@ -160,7 +174,7 @@ async function startSession(
   } catch (err) {
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
   } finally {
-    approvals?.stop();
+    stopProgress();
   }
 }
 
@@ -168,15 +182,25 @@ async function continueSession(
   server: McpServer,
   deps: McpServerDeps,
   args: CodexReplyArgs,
-  signal: AbortSignal,
+  extra: Extra,
 ): Promise<CallToolResult> {
+  const signal = extra.signal;
   const threadId = args.threadId ?? args.conversationId;
   if (!threadId) return toolError('threadId: required (the threadId from the `codex` result)');
   const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
-  const approvals = watchApprovals(server, handle, threadId, deps.log, signal);
+  const approvals = approvalWatcher(server, handle, threadId, deps.log, signal);
+  const updateId = randomUUID();
+  const stopProgress = sendCodexProgress(extra, handle.workflowId, updateId);
   try {
-    const result = await handle.executeUpdate(codexTurnUpdate, {
+    const update = await handle.startUpdate(codexTurnUpdate, {
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
+      updateId,
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    const result = await awaitTurn(deps.client, update, {
+      sessionId: threadId,
+      signal,
+      onEvents: () => approvals.check(),
     });
     deps.log.info(`codex-reply: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms`);
     return toolResult(deps, result);
@@ -189,8 +213,29 @@ async function continueSession(
     }
     return toolError(`Codex session ${threadId} failed: ${describe(err)}`);
   } finally {
-    approvals.stop();
+    stopProgress();
   }
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * With a progressToken: a `notifications/progress` per Codex event of this call's turn (the turn the Update with
+ * `updateId` runs), as it happens, while the call is open. Only turns this process's worker runs are seen.
+ */
+function sendCodexProgress(extra: Extra, workflowId: string, updateId: string): () => void {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return () => undefined;
+  let progress = 0;
+  return forwardCodexEvents(
+    workflowId,
+    (message) =>
+      extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress: ++progress, message },
+      }),
+    (e) => parseTurnActivityId(e.activityId)?.updateId === updateId,
+  );
 }
 
 function toolResult(deps: McpServerDeps, result: CodexTurnResult): CallToolResult {

@@ -27,6 +27,8 @@ import { projectName } from '../shared/naming';
 import { reviewUpdate, type ReviewDecisionInput } from '../shared/people';
 import { parseDuration, type Team } from '../shared/team';
 import type { RunOptions, TeamRunInput } from '../shared/types';
+import { forwardCodexEvents } from './codex-progress';
+import { followHistory } from './history-follower';
 import { DEFAULT_TASK_POLL_MS } from './run-tasks';
 import {
   MCP_TASK_MEMO_KEY,
@@ -59,6 +61,8 @@ export interface TeamToolDeps {
 }
 
 const MAX_TASK_CHARS = 64 * 1024;
+const HISTORY_RETRY_MS = 1_000;
+const UNANSWERED_RETRIES = 5;
 
 export const RunTeamArgsSchema = z.strictObject({
   team: z
@@ -105,6 +109,13 @@ export class ArgumentError extends Error {
 export function registerTeamTools(server: McpServer, deps: TeamToolDeps): void {
   const pollInterval = deps.pollIntervalMs ?? DEFAULT_TASK_POLL_MS;
   const clientName = () => server.server.getClientVersion()?.name ?? 'an MCP client';
+  // A task's progress outlives its request, not the server: its history long poll ends when the server closes.
+  const closed = new AbortController();
+  const onclose = server.server.onclose;
+  server.server.onclose = () => {
+    closed.abort();
+    onclose?.();
+  };
   server.experimental.tasks.registerToolTask(
     'run_team',
     {
@@ -133,7 +144,7 @@ export function registerTeamTools(server: McpServer, deps: TeamToolDeps): void {
         if (token !== undefined) {
           // A task's request is answered at once: later progress goes without it (HTTP: the session's own stream).
           const unrelated = (n: ServerNotification) => server.server.notification(n);
-          void sendProgress(deps, handle.workflowId, token, extra, unrelated, pollInterval);
+          void sendProgress(deps, handle.workflowId, token, extra, unrelated, closed.signal);
         }
         return { task };
       },
@@ -263,15 +274,20 @@ async function checkHostPolled(deps: TeamToolDeps, graceMs = 5_000): Promise<voi
   );
 }
 
-/** notifications/progress per role change, until the run ends or the client is gone. */
+/**
+ * notifications/progress per role change and per Codex event, until the run ends or the client is gone. Role changes
+ * are looked at when the run's history grows (a long poll, ./history-follower.ts), Codex events are forwarded as
+ * this process's worker sees them (./codex-progress.ts): both as they happen, neither on a timer.
+ */
 async function sendProgress(
   deps: TeamToolDeps,
   workflowId: string,
   progressToken: string | number,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
   unrelated: (n: ServerNotification) => Promise<void>,
-  intervalMs: number,
+  serverClosed: AbortSignal,
 ): Promise<void> {
+  const signal = AbortSignal.any([extra.signal, serverClosed]);
   let progress = 0;
   let last = '';
   let answered = false;
@@ -289,20 +305,45 @@ async function sendProgress(
     }
     await unrelated(n);
   };
+  /** False once the run is over. */
+  const look = async (): Promise<boolean> => {
+    let seen = await lookAtRun(deps.client, workflowId).catch(() => undefined);
+    // Its worker did not answer in time (busy, or restarting): the state that changed may not last until the next
+    // event (a review wait ends with the review), so ask again now.
+    for (let i = 0; i < UNANSWERED_RETRIES && seen?.lifecycle === 'running' && !seen.state && !signal.aborted; i++) {
+      seen = await lookAtRun(deps.client, workflowId).catch(() => undefined);
+    }
+    if (!seen) return true;
+    const key = `${roleKey(seen.state)}|${seen.lifecycle}`;
+    if (key !== last && seen.state) await send(`${workflowId}: ${summary(seen)}`);
+    last = key;
+    return seen.lifecycle === 'running';
+  };
+  const stopCodex = forwardCodexEvents(workflowId, (line) => send(`${workflowId}: ${line}`));
   try {
     await send(`Started run ${workflowId}; follow it with run_status or tasks/get.`);
-    while (!extra.signal.aborted) {
-      await new Promise((r) => setTimeout(r, intervalMs));
-      const look = await lookAtRun(deps.client, workflowId).catch(() => undefined);
-      if (!look) continue;
-      const key = `${roleKey(look.state)}|${look.lifecycle}`;
-      if (key !== last && look.state) await send(`${workflowId}: ${summary(look)}`);
-      last = key;
-      if (look.lifecycle !== 'running') return;
+    // One history follow per run of the workflow (a continue-as-new starts the next).
+    while (!signal.aborted) {
+      const batches = followHistory(deps.client, workflowId, { signal });
+      for (;;) {
+        let next;
+        try {
+          next = await batches.next();
+        } catch {
+          if (signal.aborted) return;
+          await new Promise((r) => setTimeout(r, HISTORY_RETRY_MS)); // Temporal did not answer: follow again
+          break;
+        }
+        if (next.done) break;
+        if (!(await look())) return;
+      }
+      if (!(await look())) return;
     }
   } catch (err) {
     // The request's stream is gone (the client left, or a task's request was answered): the run goes on.
     deps.log.info(`run_team: progress of ${workflowId} no longer sent (${(err as Error).message})`);
+  } finally {
+    stopCodex();
   }
 }
 

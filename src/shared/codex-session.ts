@@ -87,6 +87,18 @@ export const sessionProgressQuery = defineQuery<Pick<CodexSessionStatus, 'approv
 export const CODEX_SESSION_WORKFLOW_PREFIX = 'codex-session-';
 export const sessionWorkflowId = (threadId: string) => `${CODEX_SESSION_WORKFLOW_PREFIX}${threadId}`;
 
+/**
+ * The activity id of the turn a `codexTurn` Update runs: the MCP server that sent the Update (with this id) finds the
+ * turn's result in the session's history by it.
+ */
+export const turnActivityId = (updateId: string, turn: number) => `codex-turn-${turn}/${updateId}`;
+
+/** The turn and Update of a turn's activity id; undefined for any other activity. */
+export function parseTurnActivityId(activityId: string): { turn: number; updateId: string } | undefined {
+  const m = /^codex-turn-(\d+)\/(.+)$/.exec(activityId);
+  return m ? { turn: Number(m[1]), updateId: m[2]! } : undefined;
+}
+
 export const DEFAULT_SESSION_IDLE_MS = 7 * 24 * 3_600_000;
 export const DEFAULT_SESSION_TURNS_PER_RUN = 50;
 /** The earlier prompts a session keeps for a lost thread's continuation (the call layer cuts them further). */

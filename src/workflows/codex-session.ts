@@ -10,7 +10,9 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   log,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -30,6 +32,7 @@ import {
   sessionProgressQuery,
   codexTurnUpdate,
   SESSION_PROMPTS_KEPT,
+  turnActivityId,
   type CodexSessionInput,
   type CodexTurnRequest,
   type CodexTurnResult,
@@ -45,6 +48,7 @@ export interface CodexSessionEnd {
 }
 
 const PROMPT_SUMMARY_MAX = 80;
+const TURN_ACTIVITY_ID_PATCH = 'codex-turn-activity-id';
 
 export async function codexSessionWorkflow(input: CodexSessionInput): Promise<CodexSessionEnd> {
   const { sessionId, settings, limits } = input;
@@ -76,6 +80,7 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
   setHandler(
     codexTurnUpdate,
     async (req: CodexTurnRequest): Promise<CodexTurnResult> => {
+      const updateId = currentUpdateInfo()?.id;
       const ticket = issued++;
       await condition(() => !running && served === ticket);
       running = true;
@@ -104,6 +109,8 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
             ...options,
             taskQueue: req.hostQueue,
             summary: `Codex turn ${turn}: ${summarise(req.prompt)}`,
+            // The MCP server answers its client from the history event that completes this activity.
+            ...(updateId && patched(TURN_ACTIVITY_ID_PATCH) && { activityId: turnActivityId(updateId, turn) }),
           },
           [call],
         );

@@ -14,6 +14,7 @@ import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
 import { stoppedActivityError, toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
+import { publishCodexEvent } from './live-events';
 import { CallTracker } from './progress';
 import { reapWorkspaceProcesses } from './reap';
 import { approvalPolicy } from './approvals';
@@ -129,13 +130,20 @@ async function runCodexCall(
     ? askPeople(ctx, input, { onWaiting: (waiting) => (waiting ? deadline?.pause() : deadline?.resume()) })
     : approvalPolicy(input.cwd, (decision) => log.info('Codex approval answered', { label: input.label, ...decision }));
   const callTimeoutMs = settings.codex.callTimeoutMs;
+  const workflowId = ctx.info.workflowExecution?.workflowId ?? input.runId;
   const call = async (request: CodexToolRequest) => {
     tracker.beginCall(request.name === 'codex-reply' ? input.threadId : undefined);
     deadline = byPeople ? new WorkDeadline(callTimeoutMs) : undefined;
     try {
       const result = await server.call(
         request,
-        { onEvent: (event) => tracker.onEvent(event), onElicitation: policy },
+        {
+          onEvent: (event) => {
+            tracker.onEvent(event);
+            publishCodexEvent({ workflowId, activityId: ctx.info.activityId, label: input.label, event });
+          },
+          onElicitation: policy,
+        },
         deadline
           ? {
               timeoutMs: Math.max(callTimeoutMs, ctx.info.startToCloseTimeoutMs),

@@ -19,8 +19,8 @@ export type CodexEvent =
   | { type: 'thread'; name: string; threadId: string }
   /** The thread's running token total, and the latest model response's share of it when known. */
   | { type: 'tokens'; name: string; total: TokenUsage; last?: TokenUsage }
-  /** Codex started a command. */
-  | { type: 'command'; name: string }
+  /** Codex started a command (`command`: its text, when the transport says it). */
+  | { type: 'command'; name: string; command?: string }
   /** A patch was applied (or failed): the paths it touched, move destinations included, as Codex named them. */
   | { type: 'files'; name: string; success: boolean; paths: string[] }
   /** Anything else: counted, nothing more. */

@@ -261,7 +261,8 @@ export class AppServerTransport implements CodexTransport {
       }
       case 'item/started': {
         const { item } = params as unknown as ItemStartedNotification;
-        if (item.type === 'commandExecution') emit(turn, { type: 'command', name: `${method}:${item.type}` });
+        if (item.type === 'commandExecution')
+          emit(turn, { type: 'command', name: `${method}:${item.type}`, command: item.command });
         else if (item.type === 'fileChange') turn.fileChanges.set(item.id, item.changes);
         else emit(turn, { type: 'other', name: `${method}:${item.type}` });
         return;

@@ -32,7 +32,9 @@ export function fromCodexEvent(msg: McpCodexEvent): CodexEvent {
         : { type: 'tokens', name, total };
     }
     case 'exec_command_begin':
-      return { type: 'command', name };
+      return Array.isArray(msg.command)
+        ? { type: 'command', name, command: msg.command.map(String).join(' ') }
+        : { type: 'command', name };
     case 'patch_apply_end':
       return { type: 'files', name, success: msg.success !== false, paths: changedPaths(msg.changes) };
   }
