@@ -121,7 +121,30 @@ export class FakeRun {
     return this.team.roles.find((r) => r.id === role)?.deliverables.map((d) => d.path) ?? [];
   }
 
+  /** The fake conversation store: a stored conversation's head → its items (src/activities/conversation-store.ts). */
+  private readonly conversations = new Map<string, ConversationItem[]>();
+
+  /** A stored conversation is read from and appended to the fake store, as the model-turn activity does. */
   modelTurn(input: ModelTurnInput): ModelTurnOutput {
+    if (!input.conversation) return this.answer(input);
+    const { head } = input.conversation;
+    const earlier = head === undefined ? [] : this.conversations.get(head);
+    if (!earlier) throw ApplicationFailure.nonRetryable(`conversation ${head} is missing from the fake store`);
+    const all = [...earlier, ...input.input];
+    const out = this.answer({ ...input, input: all });
+    const items = [...all, ...out.items];
+    const next = `conversation-${this.conversations.size + 1}`;
+    this.conversations.set(next, items);
+    return { ...out, items: [], conversation: { head: next, items: items.length } };
+  }
+
+  /** The conversation a model turn saw in full: its stored part and the items it carried. */
+  conversationOf(input: ModelTurnInput): ConversationItem[] {
+    const head = input.conversation?.head;
+    return [...(head === undefined ? [] : (this.conversations.get(head) ?? [])), ...input.input];
+  }
+
+  private answer(input: ModelTurnInput): ModelTurnOutput {
     const last = input.input[input.input.length - 1];
     const base = {
       responseId: `resp-${input.role}-${input.turn}`,
