@@ -2,7 +2,15 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const SCENARIOS = ['overhead', 'parallel', 'resume', 'concurrency', 'host-loss', 'mcp-server'] as const;
+export const SCENARIOS = [
+  'overhead',
+  'parallel',
+  'resume',
+  'concurrency',
+  'host-loss',
+  'mcp-server',
+  'long-role',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -14,6 +22,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --codex-request-ms MS   extra latency on EVERY model request Codex makes (default 0)
   --runs N                measured runs per variant for overhead and parallel (default 3)
   --mcp-runs N            trivial codex calls per side in the mcp-server scenario (default 5)
+  --long-turns N          model turns of the one role in the long-role scenario (default 60)
   --concurrency LIST      runs started at once on one worker, e.g. 10,50,100 (default 1,10)
   --only LIST             scenarios among ${SCENARIOS.join(',')} (default all)
   --heartbeat-ms MS       activity heartbeat timeout in the resume and host-loss scenarios (default 3000)
@@ -34,6 +43,7 @@ export const BenchOptionsSchema = z.object({
   codexRequestMs: z.coerce.number().int().nonnegative(),
   runs: z.coerce.number().int().min(1).max(50),
   mcpRuns: z.coerce.number().int().min(1).max(50),
+  longTurns: z.coerce.number().int().min(2).max(100),
   concurrency: z.array(z.coerce.number().int().min(1).max(1000)).min(1),
   only: z.array(z.enum(SCENARIOS)).min(1),
   heartbeatMs: z.coerce.number().int().min(1000),
@@ -54,6 +64,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
       'codex-request-ms': { type: 'string', default: '0' },
       runs: { type: 'string', default: '3' },
       'mcp-runs': { type: 'string', default: '5' },
+      'long-turns': { type: 'string', default: '60' },
       concurrency: { type: 'string', default: '1,10' },
       only: { type: 'string', default: SCENARIOS.join(',') },
       'heartbeat-ms': { type: 'string', default: '3000' },
@@ -72,6 +83,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     codexRequestMs: values['codex-request-ms'],
     runs: values.runs,
     mcpRuns: values['mcp-runs'],
+    longTurns: values['long-turns'],
     concurrency: list(values.concurrency),
     only: list(values.only),
     heartbeatMs: values['heartbeat-ms'],
