@@ -15,6 +15,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ConversationStore, conversationStoreDir } from '../src/activities/conversation-store';
 import { createModelActivities } from '../src/activities/model-turn';
 import { loadSettings } from '../src/config/settings';
+import { recentPrompts, THREAD_HISTORY_MAX_CHARS } from '../src/workflows/agent';
 import type { ConversationItem, ModelTurnInput, ModelTurnOutput } from '../src/shared/types';
 
 let dir: string;
@@ -156,5 +157,17 @@ describe('model turns over a stored conversation', () => {
     assert.equal(failure.type, 'ConfigError');
     assert.equal(failure.nonRetryable, true);
     assert.match(failure.message, new RegExp(`conversation node ${missing} is missing`));
+  });
+});
+
+describe('thread prompts a Codex call carries in a stored session', () => {
+  it('are the newest ones up to the bound, oldest first, at least the newest', () => {
+    const p = (n: number, size: number) => `${n}`.padEnd(size, '.');
+    const prompts = Array.from({ length: 40 }, (_, i) => p(i, 1_000));
+    const kept = recentPrompts(prompts);
+    assert.equal(kept.length, THREAD_HISTORY_MAX_CHARS / 1_000);
+    assert.deepEqual(kept, prompts.slice(-kept.length));
+    assert.deepEqual(recentPrompts([p(1, 10), p(2, 50_000)]), [p(2, THREAD_HISTORY_MAX_CHARS)]);
+    assert.deepEqual(recentPrompts([]), []);
   });
 });

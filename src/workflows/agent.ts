@@ -204,7 +204,9 @@ async function converse(
     }
     if (out.codexCalls.length === 0) return out.finalText;
     // Calls the model made in one turn run concurrently, as they would in the Agents SDK.
-    const outputs = await Promise.all(out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads)));
+    const outputs = await Promise.all(
+      out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads, stored !== undefined)),
+    );
     conversation.push(...outputs);
     turnCallsDone(ctx.state);
   }
@@ -216,6 +218,8 @@ async function runCodexCall(
   step: StepState,
   call: CodexToolCall,
   threads: ThreadBook,
+  /** A stored session: only the newest prompts of the thread go in the input (see `recentPrompts`). */
+  bounded: boolean,
 ): Promise<ConversationItem> {
   const output = (text: string): ConversationItem => ({
     type: 'function_call_output',
@@ -243,7 +247,11 @@ async function runCodexCall(
         cwd: ctx.workspace,
         approvalPolicy: ctx.approvalPolicy ?? 'never',
         sandbox: ctx.sandbox,
-        threadHistory: threadId ? threads.history(threadId) : undefined,
+        threadHistory: threadId
+          ? bounded
+            ? recentPrompts(threads.history(threadId))
+            : threads.history(threadId)
+          : undefined,
       },
     ])
     // Approvals it asked for that nobody answered wait for nothing now (./approvals.ts); none in runs without them.
@@ -251,6 +259,26 @@ async function runCodexCall(
   threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
   codexCallDone(step, record, result);
   return output(JSON.stringify({ threadId: result.threadId, content: result.content }));
+}
+
+/**
+ * Bound on the prompts of a thread a Codex call carries, for a new thread to continue a lost one: every call on a
+ * thread carried all of them, which grew the history with the square of a role's Codex calls. The newest prompts up to
+ * this many characters are enough to go on from (the whole exchange is in the role's stored conversation).
+ */
+export const THREAD_HISTORY_MAX_CHARS = 16_000;
+
+/** The newest prompts whose total fits THREAD_HISTORY_MAX_CHARS (at least the newest one), oldest first. */
+export function recentPrompts(prompts: readonly string[]): string[] {
+  const kept: string[] = [];
+  let total = 0;
+  for (let i = prompts.length - 1; i >= 0; i--) {
+    const p = prompts[i] ?? '';
+    if (kept.length > 0 && total + p.length > THREAD_HISTORY_MAX_CHARS) break;
+    kept.unshift(p.length > THREAD_HISTORY_MAX_CHARS ? p.slice(0, THREAD_HISTORY_MAX_CHARS) : p);
+    total += p.length;
+  }
+  return kept;
 }
 
 /** Prompts sent per Codex thread, and which lost thread continues in which new one. */
