@@ -28,8 +28,10 @@ export interface LongRoleReport {
   workflowTaskMs: { turn: number; ms: number }[];
   /** History bytes up to model turn k's scheduling, fitted a + b·k (least squares), and its R². */
   fit: { intercept: number; bytesPerTurn: number; r2: number };
-  /** History bytes the last tenth of the turns added over what the first tenth added: 1 when linear. */
-  lastOverFirstTenth: number;
+  /** History bytes the last tenth of the turns added over what the middle tenth added: 1 when linear. */
+  lastOverMiddleTenth: number;
+  /** History bytes added per turn, over the first, middle and last tenth of the turns. */
+  perTurnBytes: { first: number; middle: number; last: number };
   /** Where the history's bytes are, by kind of event (the largest first). */
   bytesByEvent: { event: string; bytes: number; count: number }[];
 }
@@ -125,6 +127,7 @@ function analyse(
   const ys = scheduled.map((s) => cumulativeAt[s.index] ?? 0);
   const pick = [...new Set([1, Math.ceil(scheduled.length / 2), scheduled.length])].filter((k) => k >= 1);
   const tenth = Math.max(1, Math.floor(scheduled.length / 10));
+  const mid = Math.floor(ys.length / 2);
   const added = (from: number, to: number) => (ys[to - 1] ?? 0) - (from === 0 ? 0 : (ys[from - 1] ?? 0));
   return {
     turns: scheduled.length,
@@ -138,7 +141,12 @@ function analyse(
     turnInputBytes: { first: scheduled[0]?.inputBytes ?? 0, last: scheduled.at(-1)?.inputBytes ?? 0 },
     workflowTaskMs: pick.map((k) => ({ turn: k, ms: scheduled[k - 1]?.gapMs ?? NaN })),
     fit: linearFit(xs, ys),
-    lastOverFirstTenth: added(ys.length - tenth, ys.length) / Math.max(1, added(1, 1 + tenth)),
+    lastOverMiddleTenth: added(ys.length - tenth, ys.length) / Math.max(1, added(mid, mid + tenth)),
+    perTurnBytes: {
+      first: added(1, 1 + tenth) / tenth,
+      middle: added(mid, mid + tenth) / tenth,
+      last: added(ys.length - tenth, ys.length) / tenth,
+    },
     bytesByEvent: [...byEvent.entries()]
       .map(([event, v]) => ({ event, ...v }))
       .sort((a, b) => b.bytes - a.bytes)
@@ -201,7 +209,11 @@ export function renderLongRole(r: LongRoleReport): string {
       'history up to turn k, linear fit',
       `${kb(r.fit.intercept)} + ${kb(r.fit.bytesPerTurn)}·k (R² ${ratio(r.fit.r2, 4)})`,
     ],
-    ['bytes added: last tenth of turns / first tenth (1 = linear)', ratio(r.lastOverFirstTenth, 2)],
+    [
+      'history added per turn: first / middle / last tenth',
+      `${kb(r.perTurnBytes.first)} / ${kb(r.perTurnBytes.middle)} / ${kb(r.perTurnBytes.last)}`,
+    ],
+    ['last tenth / middle tenth (1 = linear)', ratio(r.lastOverMiddleTenth, 2)],
     ...r.bytesByEvent.map((e) => [`  of which ${e.event}`, `${kb(e.bytes)} in ${e.count}`]),
     ['wall', msf(r.wallMs)],
   ];
