@@ -50,6 +50,8 @@ export interface CallRecord {
   endSeq?: number;
   /** The task queue the activity ran on. */
   taskQueue: string;
+  /** The heartbeat timeout the workflow gave the activity. */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface FakeOptions {
@@ -301,7 +303,8 @@ export class Fakes {
       async (input: I): Promise<O> => {
         const run = this.runs.get(workflowIdOf(name, input));
         if (!run) throw ApplicationFailure.nonRetryable(`no fake run for ${name} ${JSON.stringify(input)}`);
-        const record: CallRecord = { seq: ++this.seq, name, role: roleOf(input), input, taskQueue };
+        const { heartbeatTimeoutMs } = Context.current().info;
+        const record: CallRecord = { seq: ++this.seq, name, role: roleOf(input), input, taskQueue, heartbeatTimeoutMs };
         run.calls.push(record);
         await run.options.before?.(name, input, run);
         const out = fn(run, input);
