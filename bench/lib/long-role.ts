@@ -4,6 +4,7 @@
  * conversation: the history's size, its largest single payload (Temporal warns from 512 KB and refuses 2 MB), and
  * the workflow-task round trip (activity completed -> next model turn scheduled) early and late in the role.
  */
+import { gzipSync } from 'node:zlib';
 import { temporal } from '@temporalio/proto';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { startRun } from '../../src/runtime/runs';
@@ -32,6 +33,8 @@ export interface LongRoleReport {
   lastOverMiddleTenth: number;
   /** History bytes added per turn, over the first, middle and last tenth of the turns. */
   perTurnBytes: { first: number; middle: number; last: number };
+  /** All payload bytes, and the same with each payload gzipped: what a compressing payload codec would save. */
+  payloads: { bytes: number; gzipped: number };
   /** Where the history's bytes are, by kind of event (the largest first). */
   bytesByEvent: { event: string; bytes: number; count: number }[];
 }
@@ -97,8 +100,13 @@ function analyse(
 ): LongRoleReport {
   const sizes = events.map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
   let largest = { bytes: 0, where: 'none' };
+  const payloads = { bytes: 0, gzipped: 0 };
   for (const [i, e] of events.entries()) {
-    for (const bytes of payloadSizes(e)) {
+    const zipped: number[] = [];
+    const all = payloadSizes(e, zipped);
+    payloads.bytes += all.reduce((n, x) => n + x, 0);
+    payloads.gzipped += zipped.reduce((n, x) => n + x, 0);
+    for (const bytes of all) {
       if (bytes > largest.bytes) largest = { bytes, where: `event ${i + 1} ${eventName(e)}` };
     }
   }
@@ -147,6 +155,7 @@ function analyse(
       middle: added(mid, mid + tenth) / tenth,
       last: added(ys.length - tenth, ys.length) / tenth,
     },
+    payloads,
     bytesByEvent: [...byEvent.entries()]
       .map(([event, v]) => ({ event, ...v }))
       .sort((a, b) => b.bytes - a.bytes)
@@ -155,7 +164,7 @@ function analyse(
 }
 
 /** Sizes of the payloads an event carries (any `{ metadata, data }` inside it). */
-function payloadSizes(e: HistoryEvent): number[] {
+function payloadSizes(e: HistoryEvent, gzipped?: number[]): number[] {
   const out: number[] = [];
   const walk = (v: unknown, depth: number): void => {
     if (!v || typeof v !== 'object' || depth > 8 || v instanceof Uint8Array) return;
@@ -163,6 +172,7 @@ function payloadSizes(e: HistoryEvent): number[] {
     if (r.data instanceof Uint8Array && r.metadata && typeof r.metadata === 'object') {
       const meta = Object.values(r.metadata as Record<string, Uint8Array>).reduce((n, m) => n + (m?.length ?? 0), 0);
       out.push(r.data.length + meta);
+      gzipped?.push(gzipSync(r.data).length + meta);
       return;
     }
     for (const x of Object.values(r)) walk(x, depth + 1);
@@ -214,6 +224,7 @@ export function renderLongRole(r: LongRoleReport): string {
       `${kb(r.perTurnBytes.first)} / ${kb(r.perTurnBytes.middle)} / ${kb(r.perTurnBytes.last)}`,
     ],
     ['last tenth / middle tenth (1 = linear)', ratio(r.lastOverMiddleTenth, 2)],
+    ['payload bytes in the history / each gzipped (a codec)', `${kb(r.payloads.bytes)} / ${kb(r.payloads.gzipped)}`],
     ...r.bytesByEvent.map((e) => [`  of which ${e.event}`, `${kb(e.bytes)} in ${e.count}`]),
     ['wall', msf(r.wallMs)],
   ];

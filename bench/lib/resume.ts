@@ -7,13 +7,13 @@
  */
 import { readHistory } from '../../src/report/history';
 import { repeatedCompletions, type RequestLogEntry } from '../../src/scripted-model';
+import { DEFAULT_RETRY_INITIAL_INTERVAL_MS } from '../../src/workflows/activities';
 import { heartbeatOf, tuningOf, type BenchOptions } from './args';
 import { awaitPipeline, runPipeline, startBenchStack, startPipeline, type BenchStack } from './pipeline';
 import { injectedFor, type InjectedLatency } from './timing';
 import { spawnWorker, type WorkerProcess } from './worker-process';
 
 /** The workflow's default first retry interval (src/workflows/activities.ts): the second term of the resume time. */
-export const DEFAULT_RETRY_INITIAL_INTERVAL_MS = 2_000;
 
 export interface CrashMeasure {
   /** True when ResetStickyTaskQueue was called right after the kill (as an operator or supervisor could). */
