@@ -18,6 +18,7 @@ import {
 import { measureResume } from './lib/resume';
 import { measureHostLoss, renderHostLoss } from './lib/host-loss';
 import { measureMcpServer } from './lib/mcp-server';
+import { measureLongRole, renderLongRole } from './lib/long-role';
 
 const BANNER = [
   '==============================================================================',
@@ -87,6 +88,11 @@ async function main(): Promise<void> {
     log(`MCP server: a trivial codex call through mcp-server vs straight to codex mcp-server 0.153.4 ...`);
     results.mcpServer = await measureMcpServer(o.mcpRuns, log);
     out(`\n${renderMcpServer(results.mcpServer)}`);
+  }
+  if (o.only.includes('long-role')) {
+    log(`Long role: one role of ${o.longTurns} model turns, 8 KB reasoning items, 4 KB Codex summaries ...`);
+    results.longRole = await measureLongRole(o, log);
+    out(`\n${renderLongRole(results.longRole)}`);
   }
   results.machine.loadAvgEnd = os.loadavg();
   out(

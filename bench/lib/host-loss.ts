@@ -11,7 +11,7 @@ import path from 'node:path';
 import { readHistory } from '../../src/report/history';
 import type { RunState } from '../../src/shared/types';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from '../../src/runtime/host';
-import type { BenchOptions } from './args';
+import { heartbeatOf, hostS2sOf, tuningOf, type BenchOptions } from './args';
 import { secs } from './format';
 import { awaitPipeline, startBenchStack, startPipeline } from './pipeline';
 import { injectedFor, type InjectedLatency } from './timing';
@@ -56,7 +56,7 @@ export async function measureHostLoss(o: BenchOptions, log: (line: string) => vo
     workers.push(a);
     await a.ready;
     const started = await startPipeline(b, 'host-loss', {
-      tuning: { heartbeatTimeoutMs: o.heartbeatMs, hostScheduleToStartMs: o.hostScheduleToStartMs },
+      tuning: tuningOf(o),
     });
     const id = started.handle.workflowId;
     const state = () => started.handle.query(progressQuery).catch(() => undefined);
@@ -105,8 +105,8 @@ export async function measureHostLoss(o: BenchOptions, log: (line: string) => vo
     );
     const result = (await started.handle.result()) as { state: RunState };
     return {
-      heartbeatTimeoutMs: o.heartbeatMs,
-      hostScheduleToStartMs: o.hostScheduleToStartMs,
+      heartbeatTimeoutMs: heartbeatOf(o),
+      hostScheduleToStartMs: hostS2sOf(o),
       stickyScheduleToStartMs: DEFAULT_STICKY_SCHEDULE_TO_START_MS,
       killedDuring: `Tester: Codex call 1, ${Math.round(injectedFor(inFlight, latency) / 2)} ms into its first model request`,
       killToMoveScheduledMs: (move?.scheduledAt ?? NaN) - killAt,

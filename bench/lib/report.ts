@@ -1,6 +1,7 @@
 /** The benchmark's tables. Every number comes from a measured run; the goals are the issue's. */
 import type { BenchOptions } from './args';
 import type { HostLossReport } from './host-loss';
+import type { LongRoleReport } from './long-role';
 import type { ConcurrencyLevel } from './concurrency';
 import { kb, mb, msf, ratio, secs, table } from './format';
 import type { OverheadReport, ParallelReport } from './overhead';
@@ -18,6 +19,7 @@ export interface BenchResults {
   concurrency?: ConcurrencyLevel[];
   hostLoss?: HostLossReport;
   mcpServer?: McpServerBenchReport;
+  longRole?: LongRoleReport;
 }
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS');

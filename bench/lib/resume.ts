@@ -7,13 +7,13 @@
  */
 import { readHistory } from '../../src/report/history';
 import { repeatedCompletions, type RequestLogEntry } from '../../src/scripted-model';
-import type { BenchOptions } from './args';
+import { DEFAULT_RETRY_INITIAL_INTERVAL_MS } from '../../src/workflows/activities';
+import { heartbeatOf, tuningOf, type BenchOptions } from './args';
 import { awaitPipeline, runPipeline, startBenchStack, startPipeline, type BenchStack } from './pipeline';
 import { injectedFor, type InjectedLatency } from './timing';
 import { spawnWorker, type WorkerProcess } from './worker-process';
 
 /** The workflow's default first retry interval (src/workflows/activities.ts): the second term of the resume time. */
-export const DEFAULT_RETRY_INITIAL_INTERVAL_MS = 2_000;
 
 export interface CrashMeasure {
   /** True when ResetStickyTaskQueue was called right after the kill (as an operator or supervisor could). */
@@ -69,7 +69,7 @@ export async function measureResume(o: BenchOptions, log: (line: string) => void
     if (scratch.error) throw new Error(`the from-scratch run failed: ${String(scratch.error)}`);
     const scratchRequests = b.stack.scripted.stats().requests.filter((e) => e.run === scratch.handle.workflowId);
     return {
-      heartbeatTimeoutMs: o.heartbeatMs,
+      heartbeatTimeoutMs: heartbeatOf(o),
       retryInitialIntervalMs: DEFAULT_RETRY_INITIAL_INTERVAL_MS,
       crashes,
       fromScratch: {
@@ -96,7 +96,7 @@ async function crashRun(
   const victim = workers[workers.length - 1] as WorkerProcess;
   await victim.ready;
   const started = await startPipeline(b, stickyReset ? 'resume-reset' : 'resume', {
-    tuning: { heartbeatTimeoutMs: o.heartbeatMs },
+    tuning: tuningOf({ heartbeatMs: o.heartbeatMs }),
   });
   const id = started.handle.workflowId;
   const mine = (e: RequestLogEntry) => e.run === id;

@@ -10,6 +10,7 @@ import { ConfigError, ModelRequestError, TransientServiceError } from '../shared
 import { isReasoningModel } from '../shared/models';
 import type { AgentTool, ReasoningEffort } from '../shared/roles';
 import type { CodexToolCall, ConversationItem, ModelTurnInput, ModelTurnOutput, TokenUsage } from '../shared/types';
+import { ConversationStore, conversationStoreDir } from './conversation-store';
 import { stoppedActivityError, withFailureConversion } from './failures';
 
 const CodexArgsSchema = z.object({
@@ -123,6 +124,8 @@ export interface ModelActivityDeps {
   settings: Settings;
   /** Injected by tests; the default is an OpenAI client built from settings. */
   client?: OpenAI;
+  /** Injected by tests; the default is the store the settings name (./conversation-store.ts). */
+  store?: ConversationStore;
 }
 
 export function createModelActivities(deps: ModelActivityDeps) {
@@ -135,6 +138,16 @@ export function createModelActivities(deps: ModelActivityDeps) {
       maxRetries: 0,
       timeout: ms.requestTimeoutMs,
     });
+  const { settings } = deps;
+  const store =
+    deps.store ??
+    new ConversationStore(
+      conversationStoreDir({
+        store: settings.conversationStore,
+        remote: settings.workspaceRemote,
+        workspaceRoot: settings.workspaceRoot,
+      }),
+    );
 
   async function modelTurn(input: ModelTurnInput): Promise<ModelTurnOutput> {
     const ctx = Context.current();
@@ -145,14 +158,23 @@ export function createModelActivities(deps: ModelActivityDeps) {
     const beat = setInterval(() => heartbeat({ waitingMs: Date.now() - started }), heartbeatEveryMs(ctx.info));
     ctx.log.info('model turn started', { role: input.role, turn: input.turn, model });
     try {
+      // A stored conversation (runs since the `conversation-store` patch): history holds its head, the store the rest.
+      const stored = input.conversation;
+      const earlier = stored ? await store.read(stored.head) : [];
+      const request = stored ? { ...input, input: [...earlier, ...input.input] } : input;
       const { data: response, response: http } = await client.responses
-        .create(responseRequest(input, model), {
+        .create(responseRequest(request, model), {
           signal: ctx.cancellationSignal,
           headers: { 'x-dca-kind': 'agent', 'x-dca-role': input.role, 'x-dca-run': input.runId },
         })
         .withResponse();
       // The endpoint says whether it is the scripted model; the run is labelled from that, not from our settings.
-      const output = parseResponse(response, Date.now() - started, http.headers.get(SCRIPTED_HEADER) === 'true');
+      let output = parseResponse(response, Date.now() - started, http.headers.get(SCRIPTED_HEADER) === 'true');
+      if (stored) {
+        const head = await store.append(stored.head, [...input.input, ...output.items]);
+        const items = earlier.length + input.input.length + output.items.length;
+        output = { ...output, items: [], conversation: { head, items } };
+      }
       ctx.log.info('model turn finished', {
         role: input.role,
         turn: input.turn,

@@ -45,6 +45,8 @@ export interface Settings {
   workspaceRoot: string;
   /** Git remote of the run workspaces (WORKSPACE_REMOTE); default a bare repository under the workspace root. */
   workspaceRemote?: string;
+  /** Directory of the conversation store (CONVERSATION_STORE); default beside a local WORKSPACE_REMOTE. */
+  conversationStore?: string;
   /** This worker's host identity (WORKER_HOST_ID); default derived from the hostname and the workspace root. */
   hostId?: string;
   model: ModelSettings;
@@ -66,6 +68,7 @@ const EnvSchema = z.object({
   TASK_QUEUE: z.string().min(1).optional(),
   WORKSPACE_ROOT: z.string().min(1).optional(),
   WORKSPACE_REMOTE: z.string().min(1).optional(),
+  CONVERSATION_STORE: z.string().min(1).optional(),
   WORKER_HOST_ID: z
     .string()
     .regex(/^[\w.-]+$/, 'letters, digits, . _ - only')
@@ -113,6 +116,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, options: { scriptedBaseUrl?
     taskQueue: e.TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     workspaceRoot: path.resolve(e.WORKSPACE_ROOT ?? 'runs'),
     workspaceRemote: e.WORKSPACE_REMOTE,
+    conversationStore: e.CONVERSATION_STORE,
     hostId: e.WORKER_HOST_ID,
     model: {
       apiKey: e.OPENAI_API_KEY ?? SCRIPTED_MODEL_KEY,

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { CallerKind } from './classify';
+import { PadSchema, type Pad } from './padding';
 
 export const FaultEffectSchema = z.union([
   z.literal('broken-stream'),
@@ -26,6 +27,8 @@ export const FaultEffectSchema = z.union([
    * until the command ends, with a live process in the workspace (to cancel a call mid-command).
    */
   z.object({ command: z.string().min(1) }),
+  /** Answers padded to a real model's sizes, a role that talks for `turns` model turns (./padding.ts). */
+  z.object({ pad: PadSchema }),
 ]);
 export type FaultEffect = z.infer<typeof FaultEffectSchema>;
 
@@ -64,7 +67,12 @@ export interface FaultDecision {
   /** A terminal effect: the request fails this way instead of being answered. */
   failure?: Exclude<
     FaultEffect,
-    'omit-deliverable' | 'break-deliverable' | 'needs-approval' | { latencyMs: number } | { command: string }
+    | 'omit-deliverable'
+    | 'break-deliverable'
+    | 'needs-approval'
+    | { latencyMs: number }
+    | { command: string }
+    | { pad: Pad }
   >;
   extraLatencyMs: number;
   omitDeliverable: boolean;
@@ -72,6 +80,8 @@ export interface FaultDecision {
   needsApproval: boolean;
   /** A command the scripted Codex runs before its check in this turn. */
   command?: string;
+  /** Sizes and length of the answer (./padding.ts). */
+  pad?: Pad;
   /** Human-readable labels of the rules that fired, for the request log. */
   fired: string[];
 }
@@ -89,7 +99,9 @@ export const describeEffect = (e: FaultEffect): string =>
       ? `status ${e.status}`
       : 'command' in e
         ? `command ${e.command}`
-        : `latency ${e.latencyMs}ms`;
+        : 'pad' in e
+          ? `pad ${JSON.stringify(e.pad)}`
+          : `latency ${e.latencyMs}ms`;
 
 export class FaultBook {
   private states: FaultRuleState[] = [];
@@ -126,6 +138,8 @@ export class FaultBook {
         decision.command = e.command;
       } else if (e === 'needs-approval') {
         decision.needsApproval = true;
+      } else if (typeof e === 'object' && 'pad' in e) {
+        decision.pad = { ...decision.pad, ...e.pad };
       } else if (typeof e === 'object' && 'latencyMs' in e) {
         decision.extraLatencyMs += e.latencyMs;
       } else if (decision.failure === undefined) {

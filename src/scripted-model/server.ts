@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentScript } from './agent-script';
+import { keepTalking, padResponse } from './padding';
 import { classify, type Caller } from './classify';
 import { handoffScript } from './handoff-script';
 import { breakableFile, codexScript, omittableFile, readCodexTurn } from './codex-script';
@@ -259,8 +260,9 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
           kept.response = { ...queued, status: 'failed', error: { code: 'server_error', message } };
           return;
         }
-        const { drafts } = script(caller, body, input, codexTurn, decision);
+        const { drafts } = script(caller, body, input, codexTurn, decision, turn);
         const response = build(drafts);
+        padResponse(response, decision.pad);
         remember(response);
         if (kept) kept.response = response;
         if (conversation) conversation.items.push(...(kept?.input ?? []), ...response.output);
@@ -294,8 +296,9 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       return logLine(entry, `fault status ${failure.status}`);
     }
 
-    const { drafts, final, label } = script(caller, body, input, codexTurn, decision);
+    const { drafts, final, label } = script(caller, body, input, codexTurn, decision, turn);
     const response = build(drafts);
+    padResponse(response, decision.pad);
     remember(response);
     const kept = keep(response);
     if (conversation)
@@ -412,6 +415,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     input: Item[],
     codexTurn: ReturnType<typeof readCodexTurn> | undefined,
     decision: FaultDecision,
+    turn: number,
   ): { drafts: Draft[]; final: boolean; label: string } {
     if (codexTurn) {
       const key = `${caller.thread ?? caller.run}|${sha256(codexTurn.prompt)}`;
@@ -435,7 +439,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
     const tools = toolList.map((t) => (typeof t.name === 'string' ? t.name : '')).filter((n) => n !== '');
     const request = { role: caller.role, input, tools };
-    const drafts: Draft[] = caller.dialect === 'brief' ? agentScript(request) : handoffScript(request);
+    const scripted: Draft[] = caller.dialect === 'brief' ? agentScript(request) : handoffScript(request);
+    const drafts = keepTalking(scripted, input, turn, decision.pad);
     // An agent offered web search (the Designer) searches once before its first call, as a real model may.
     const searches = toolList.some((t) => typeof t.type === 'string' && t.type.startsWith('web_search'));
     if (searches && !input.some((i) => i.type === 'web_search_call') && drafts.some((d) => d.type !== 'message')) {

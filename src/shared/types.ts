@@ -28,7 +28,13 @@ export interface ModelTurnInput {
   /** 1-based turn number within the role's step, for summaries and logs. */
   turn: number;
   instructions: string;
+  /** The conversation, or with `conversation` only the items added since its head (user messages, tool outputs). */
   input: ConversationItem[];
+  /**
+   * The conversation so far in the conversation store (src/activities/conversation-store.ts): set by runs since the
+   * `conversation-store` patch, which keep conversations out of history; `head` undefined is the empty conversation.
+   */
+  conversation?: { head?: string };
   tools: readonly AgentTool[];
   /** Per-role overrides; the worker's settings supply the defaults. */
   model?: string;
@@ -52,8 +58,10 @@ export interface CodexToolCall {
 export interface ModelTurnOutput {
   responseId: string;
   model: string;
-  /** Output items, to append to the conversation as they are. */
+  /** Output items, to append to the conversation as they are; empty when the input had `conversation`. */
   items: ConversationItem[];
+  /** With a stored conversation: its new head (input and output items appended) and how many items it holds. */
+  conversation?: { head: string; items: number };
   codexCalls: CodexToolCall[];
   /** Text of the final assistant message, when the model answered instead of calling a tool. */
   finalText?: string;

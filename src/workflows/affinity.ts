@@ -20,7 +20,7 @@ import type { Activities } from '../activities';
 import { FailureTypes, HostMoved } from '../shared/errors';
 import type { StepCommit, WorkspacePlacement } from '../shared/placement';
 import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
-import type { ActivityProxies } from './activities';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type ActivityProxies } from './activities';
 import { hostPlaced, stepCommitted, stepOf, stepRestarted } from './run-state';
 
 /** The patch that turned on host affinity: runs started before it replay on the shared queue as they ran. */
@@ -220,7 +220,10 @@ export class RunHost {
 
 function gitProxies(acts: ActivityProxies, t: ActivityTuning = {}) {
   // Git talks to the remote: heartbeats (the activity beats while git works) detect a dead worker in seconds.
-  const options: ActivityOptions = { ...acts.fileOptions, heartbeatTimeout: t.heartbeatTimeoutMs ?? 30_000 };
+  const options: ActivityOptions = {
+    ...acts.fileOptions,
+    heartbeatTimeout: t.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  };
   const p = proxyActivities<Activities>(options);
   return { options, prepareWorkspace: p.prepareWorkspace, commitStep: p.commitStep };
 }

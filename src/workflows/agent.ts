@@ -2,6 +2,7 @@
  * One agent's step: a loop of model turns (activities) and the Codex calls the model asks for (activities),
  * then the gate on its deliverables. A missing deliverable is asked again from the agent, a bounded number of times.
  */
+import { patched } from '@temporalio/workflow';
 import { missingDeliverablesMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { MissingDeliverablesError, workflowFailure } from '../shared/errors';
@@ -57,11 +58,26 @@ export interface AgentContext {
 
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
 
-/** A role's conversation and Codex threads, kept after its step so a bug report can continue them. */
+/**
+ * A role's conversation and Codex threads, kept after its step so a bug report can continue them. A stored session
+ * (`head` set after its first turn) keeps its conversation in the conversation store: `conversation` then holds only
+ * the items added since `head`, which the next model turn carries and stores. Sessions of runs from before the
+ * `conversation-store` patch keep the whole conversation here and in every turn's input, as they ran.
+ */
 export interface AgentSession {
   conversation: ConversationItem[];
   threads: ThreadBook;
+  stored?: { head?: string };
 }
+
+/** A new session: stored, unless this run started before the conversation store (its history replays as it ran). */
+function newSession(conversation: ConversationItem[]): AgentSession {
+  const session: AgentSession = { conversation, threads: new ThreadBook() };
+  if (patched(CONVERSATION_STORE_PATCH)) session.stored = {};
+  return session;
+}
+
+export const CONVERSATION_STORE_PATCH = 'conversation-store';
 
 /** Runs a role to completion and returns its final answer. Throws MissingDeliverablesError when the gate stays shut. */
 export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
@@ -72,7 +88,7 @@ export async function runAgent(ctx: AgentContext, spec: TeamRole, firstMessage: 
 
 async function runAgentOnce(ctx: AgentContext, spec: TeamRole, firstMessage: string): Promise<string> {
   const step = stepOf(ctx.state, spec.id);
-  const session: AgentSession = { conversation: [userMessage(firstMessage)], threads: new ThreadBook() };
+  const session = newSession([userMessage(firstMessage)]);
   ctx.sessions?.set(spec.id, session);
   return untilGateOpens(ctx, spec, step, session, undefined);
 }
@@ -96,7 +112,7 @@ async function continueAgentOnce(ctx: AgentContext, spec: TeamRole, message: str
   const step = stepOf(ctx.state, spec.id);
   let session = ctx.sessions?.get(spec.id);
   if (!session) {
-    session = { conversation: [], threads: new ThreadBook() };
+    session = newSession([]);
     ctx.sessions?.set(spec.id, session);
   }
   session.conversation.push(userMessage(message));
@@ -115,7 +131,7 @@ async function untilGateOpens(
   continued: string | undefined,
 ): Promise<string> {
   const role = spec.id;
-  const { conversation, threads } = session;
+  const { conversation } = session;
   stepStarted(ctx.state, step, continued === undefined);
   const required = spec.deliverables.filter((d) => d.required).map((d) => d.path);
   const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
@@ -123,7 +139,7 @@ async function untilGateOpens(
   let asked = 0;
   try {
     for (;;) {
-      stepAnswered(step, await converse(ctx, spec, step, conversation, threads));
+      stepAnswered(step, await converse(ctx, spec, step, session));
       if (spec.deliverables.length === 0) break;
       const gate = await ctx.acts.checkDeliverables.executeWithOptions(
         { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (${label})` },
@@ -154,9 +170,9 @@ async function converse(
   ctx: AgentContext,
   spec: TeamRole,
   step: StepState,
-  conversation: ConversationItem[],
-  threads: ThreadBook,
+  session: AgentSession,
 ): Promise<string | undefined> {
+  const { conversation, threads, stored } = session;
   const override = ctx.models?.perRole?.[step.role];
   for (let i = 0; i < ctx.maxTurns; i++) {
     await ctx.budget?.beforeModelTurn(step);
@@ -169,7 +185,9 @@ async function converse(
           role: step.role,
           turn,
           instructions: spec.instructions,
-          input: conversation,
+          // Stored: the conversation's head and the items since; else the whole conversation, as before the store.
+          input: [...conversation],
+          ...(stored ? { conversation: { head: stored.head } } : {}),
           tools: spec.tools,
           // The run's per-role override, then the team file's, then the run's model for every agent.
           model: override?.model ?? spec.model ?? ctx.models?.model,
@@ -178,10 +196,17 @@ async function converse(
       ],
     );
     turnDone(ctx.state, step, out);
-    conversation.push(...out.items);
+    if (stored && out.conversation) {
+      stored.head = out.conversation.head;
+      conversation.length = 0;
+    } else {
+      conversation.push(...out.items);
+    }
     if (out.codexCalls.length === 0) return out.finalText;
     // Calls the model made in one turn run concurrently, as they would in the Agents SDK.
-    const outputs = await Promise.all(out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads)));
+    const outputs = await Promise.all(
+      out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads, stored !== undefined)),
+    );
     conversation.push(...outputs);
     turnCallsDone(ctx.state);
   }
@@ -193,6 +218,8 @@ async function runCodexCall(
   step: StepState,
   call: CodexToolCall,
   threads: ThreadBook,
+  /** A stored session: only the newest prompts of the thread go in the input (see `recentPrompts`). */
+  bounded: boolean,
 ): Promise<ConversationItem> {
   const output = (text: string): ConversationItem => ({
     type: 'function_call_output',
@@ -220,7 +247,11 @@ async function runCodexCall(
         cwd: ctx.workspace,
         approvalPolicy: ctx.approvalPolicy ?? 'never',
         sandbox: ctx.sandbox,
-        threadHistory: threadId ? threads.history(threadId) : undefined,
+        threadHistory: threadId
+          ? bounded
+            ? recentPrompts(threads.history(threadId))
+            : threads.history(threadId)
+          : undefined,
       },
     ])
     // Approvals it asked for that nobody answered wait for nothing now (./approvals.ts); none in runs without them.
@@ -228,6 +259,26 @@ async function runCodexCall(
   threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
   codexCallDone(step, record, result);
   return output(JSON.stringify({ threadId: result.threadId, content: result.content }));
+}
+
+/**
+ * Bound on the prompts of a thread a Codex call carries, for a new thread to continue a lost one: every call on a
+ * thread carried all of them, which grew the history with the square of a role's Codex calls. The newest prompts up to
+ * this many characters are enough to go on from (the whole exchange is in the role's stored conversation).
+ */
+export const THREAD_HISTORY_MAX_CHARS = 16_000;
+
+/** The newest prompts whose total fits THREAD_HISTORY_MAX_CHARS (at least the newest one), oldest first. */
+export function recentPrompts(prompts: readonly string[]): string[] {
+  const kept: string[] = [];
+  let total = 0;
+  for (let i = prompts.length - 1; i >= 0; i--) {
+    const p = prompts[i] ?? '';
+    if (kept.length > 0 && total + p.length > THREAD_HISTORY_MAX_CHARS) break;
+    kept.unshift(p.length > THREAD_HISTORY_MAX_CHARS ? p.slice(0, THREAD_HISTORY_MAX_CHARS) : p);
+    total += p.length;
+  }
+  return kept;
 }
 
 /** Prompts sent per Codex thread, and which lost thread continues in which new one. */

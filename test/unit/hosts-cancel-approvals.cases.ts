@@ -20,6 +20,7 @@ import {
 } from '../../src/shared/people';
 import type { PrepareWorkspaceInput } from '../../src/shared/placement';
 import type { CodexCallInput, RunState } from '../../src/shared/types';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../../src/workflows/activities';
 import { blockUntilCancelled, role, team, until, type FakeRun } from './helpers/fakes';
 import { completed, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
@@ -130,6 +131,22 @@ describe('host moves', { timeout: SUITE_TIMEOUT_MS }, () => {
       "dev's call on host1 was never taken; it ran once, on the new host",
     );
     assert.match(result.state.hostMoves?.[0]?.reason ?? '', /timed out/);
+  });
+});
+
+describe('host loss noticed in seconds by default', { timeout: SUITE_TIMEOUT_MS }, () => {
+  it('every activity of a run without tuning has the 5 s heartbeat timeout', async () => {
+    const { handle, fake } = await h.start('default-heartbeat', twoRoles);
+    await completed(handle);
+    const names = new Set(fake.calls.map((c) => c.name));
+    for (const name of ['modelTurn', 'codexCall', 'checkDeliverables', 'prepareWorkspace', 'commitStep'] as const) {
+      assert.ok(names.has(name), `${name} ran`);
+    }
+    assert.deepEqual(
+      fake.calls.filter((c) => c.heartbeatTimeoutMs !== DEFAULT_HEARTBEAT_TIMEOUT_MS).map((c) => c.name),
+      [],
+      'no activity waits 30 s for a dead worker',
+    );
   });
 });
 

@@ -9,5 +9,6 @@ import './dag.cases';
 import './gates-budgets.cases';
 import './reviews-verify.cases';
 import './hosts-cancel-approvals.cases';
+import './conversations.cases';
 
 after(() => Harness.stopShared());

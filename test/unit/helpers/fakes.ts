@@ -50,6 +50,8 @@ export interface CallRecord {
   endSeq?: number;
   /** The task queue the activity ran on. */
   taskQueue: string;
+  /** The heartbeat timeout the workflow gave the activity. */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface FakeOptions {
@@ -121,7 +123,30 @@ export class FakeRun {
     return this.team.roles.find((r) => r.id === role)?.deliverables.map((d) => d.path) ?? [];
   }
 
+  /** The fake conversation store: a stored conversation's head → its items (src/activities/conversation-store.ts). */
+  private readonly conversations = new Map<string, ConversationItem[]>();
+
+  /** A stored conversation is read from and appended to the fake store, as the model-turn activity does. */
   modelTurn(input: ModelTurnInput): ModelTurnOutput {
+    if (!input.conversation) return this.answer(input);
+    const { head } = input.conversation;
+    const earlier = head === undefined ? [] : this.conversations.get(head);
+    if (!earlier) throw ApplicationFailure.nonRetryable(`conversation ${head} is missing from the fake store`);
+    const all = [...earlier, ...input.input];
+    const out = this.answer({ ...input, input: all });
+    const items = [...all, ...out.items];
+    const next = `conversation-${this.conversations.size + 1}`;
+    this.conversations.set(next, items);
+    return { ...out, items: [], conversation: { head: next, items: items.length } };
+  }
+
+  /** The conversation a model turn saw in full: its stored part and the items it carried. */
+  conversationOf(input: ModelTurnInput): ConversationItem[] {
+    const head = input.conversation?.head;
+    return [...(head === undefined ? [] : (this.conversations.get(head) ?? [])), ...input.input];
+  }
+
+  private answer(input: ModelTurnInput): ModelTurnOutput {
     const last = input.input[input.input.length - 1];
     const base = {
       responseId: `resp-${input.role}-${input.turn}`,
@@ -278,7 +303,8 @@ export class Fakes {
       async (input: I): Promise<O> => {
         const run = this.runs.get(workflowIdOf(name, input));
         if (!run) throw ApplicationFailure.nonRetryable(`no fake run for ${name} ${JSON.stringify(input)}`);
-        const record: CallRecord = { seq: ++this.seq, name, role: roleOf(input), input, taskQueue };
+        const { heartbeatTimeoutMs } = Context.current().info;
+        const record: CallRecord = { seq: ++this.seq, name, role: roleOf(input), input, taskQueue, heartbeatTimeoutMs };
         run.calls.push(record);
         await run.options.before?.(name, input, run);
         const out = fn(run, input);
