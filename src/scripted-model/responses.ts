@@ -86,7 +86,7 @@ export function buildResponse(b: BuildInput): ResponseObject {
     reasoning: { effort: effort ?? null, summary: null },
     store: b.request.store !== false,
     temperature: 1,
-    text: { format: { type: 'text' }, verbosity: 'medium' },
+    text: echoedText(b.request.text),
     tool_choice: 'auto',
     tools: Array.isArray(b.request.tools) ? b.request.tools : [],
     top_p: 1,
@@ -101,6 +101,12 @@ export function buildResponse(b: BuildInput): ResponseObject {
     user: null,
     metadata: {},
   };
+}
+
+/** `text` as the API echoes it: the request's format (json_schema with its name and schema) and verbosity. */
+function echoedText(text: unknown): { format: unknown; verbosity: unknown } {
+  const t = typeof text === 'object' && text !== null ? (text as Record<string, unknown>) : {};
+  return { format: t.format ?? { type: 'text' }, verbosity: t.verbosity ?? 'medium' };
 }
 
 /**
