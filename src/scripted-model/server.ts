@@ -189,6 +189,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       kind: caller.kind,
       role: caller.role ?? null,
       run: caller.run,
+      model: body.model ?? null,
       turn,
       thread: caller.thread ?? null,
       fingerprint: fp,
