@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { SCRIPTED_MODEL_KEY } from '../src/config/settings';
 import { startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { agentScript } from '../src/scripted-model/agent-script';
+import { shapeAnswer } from '../src/scripted-model/answer-format';
 import { codexPrompt } from '../src/scripted-model/codex-prompt';
 import { codexScript, readCodexTurn, writtenFiles } from '../src/scripted-model/codex-script';
 import { valueForSchema } from '../src/scripted-model/json-schema-value';
@@ -257,6 +258,28 @@ void describe('scripted model: tool_choice', () => {
       ['message'],
     );
     assert.match(none.output_text, /tool_choice is "none"/);
+  });
+});
+
+void describe('scripted model: tool_choice forms without a server (answer-format.ts)', () => {
+  const say = { type: 'message' as const, text: 'Here is the plan.' };
+  const hints = { text: '', name: 'Bug Busters' };
+  const tools = [...TOOLS, { type: 'custom', name: 'notes' }];
+
+  void it('allowed_tools: only those tools, and one of them when the mode is "required"', () => {
+    const codexCall = { type: 'function_call' as const, name: 'codex', arguments: '{"prompt":"p"}' };
+    const choice = { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'get_weather' }] };
+    const [call, ...rest] = shapeAnswer([codexCall], { tools, tool_choice: choice }, hints);
+    assert.equal(rest.length, 0);
+    assert.equal(call?.type === 'function_call' && call.name, 'get_weather');
+    assertValid(TOOLS[0]!.parameters!, JSON.parse(call?.type === 'function_call' ? call.arguments : ''));
+    const auto = shapeAnswer([say, codexCall], { tools, tool_choice: { ...choice, mode: 'auto' } }, hints);
+    assert.deepEqual(auto, [say], 'a call of a tool not allowed is dropped');
+  });
+
+  void it('a forced custom tool: a custom_tool_call with the answer as its input', () => {
+    const [call] = shapeAnswer([say], { tools, tool_choice: { type: 'custom', name: 'notes' } }, hints);
+    assert.deepEqual(call, { type: 'custom_tool_call', name: 'notes', input: 'Here is the plan.' });
   });
 });
 

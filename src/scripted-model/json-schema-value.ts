@@ -6,7 +6,8 @@
  * minLength, maxLength, format), numbers and integers (minimum, maximum, exclusive bounds, multipleOf), booleans,
  * null, anyOf, allOf, `$ref` to `#/$defs/...` or `#/definitions/...` (recursion stops at the first branch that needs
  * none), plus `type` lists, oneOf and prefixItems. Strings take a plausible value from the field's name where it
- * says what it holds (a summary gets the script's answer, a title the project's name).
+ * says what it holds (a summary gets the script's answer, a title the project's name). Not covered: `pattern` (a
+ * string that matches an arbitrary regular expression) and `uniqueItems` beyond what enums and names vary.
  */
 import { isRecord } from './text';
 
@@ -77,10 +78,12 @@ class Generator {
     for (const [name, sub] of Object.entries(properties)) {
       out[name] = this.value(isRecord(sub) ? sub : {}, name, depth + 1);
     }
+    // A required name without a schema of its own (allowed outside strict mode): any value will do.
+    const required = Array.isArray(s.required) ? s.required.filter((r): r is string => typeof r === 'string') : [];
+    for (const name of required) if (!(name in out)) out[name] = this.value(extra(s), name, depth + 1);
     const min = typeof s.minProperties === 'number' ? s.minProperties : 0;
-    const extra = isRecord(s.additionalProperties) ? s.additionalProperties : {};
     for (let i = 0; Object.keys(out).length < min && s.additionalProperties !== false; i++) {
-      out[`item_${i + 1}`] = this.value(extra, 'item', depth + 1, i);
+      out[`item_${i + 1}`] = this.value(extra(s), 'item', depth + 1, i);
     }
     return out;
   }
@@ -128,6 +131,9 @@ class Generator {
     return current;
   }
 }
+
+/** The schema of properties beyond `properties`. */
+const extra = (s: Schema): Schema => (isRecord(s.additionalProperties) ? s.additionalProperties : {});
 
 function typeOf(s: Schema): string | undefined {
   if (typeof s.type === 'string') return s.type;
