@@ -18,6 +18,7 @@ import { resolveCodexCommand } from '../src/activities/codex/binary';
 import { SCRIPTED_MODEL_KEY, codexBinaryPath, type Settings } from '../src/config/settings';
 import { codexPrompt, fileContent, startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { writtenFiles } from '../src/scripted-model/codex-script';
+import type { CodexCallInput, CodexCallOutput } from '../src/shared/types';
 import { CapturingLogger } from './helpers/capturing-logger';
 
 const MODEL = 'gpt-5';
@@ -143,7 +144,7 @@ void describe('scripted Codex with model "gpt-5" (no apply_patch offered)', () =
       const cwd = dir('app-ws');
       const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 }, { logger: new CapturingLogger() });
       const { codexCall } = createCodexActivities({ settings, transport, approvals: 'workspace' });
-      const out = await env.run(codexCall, {
+      const input: CodexCallInput = {
         runId: 'gpt5-app-server',
         role: 'frontend',
         label: 'Frontend Developer: Codex call 1',
@@ -152,7 +153,8 @@ void describe('scripted Codex with model "gpt-5" (no apply_patch offered)', () =
         cwd,
         approvalPolicy: 'never',
         sandbox: 'workspace-write',
-      });
+      };
+      const out = (await env.run(codexCall, input)) as CodexCallOutput;
       assert.deepEqual(writtenFiles(out.content), ['web/app.js', 'README.md'], out.content);
       for (const f of FILES) assert.equal(fs.readFileSync(path.join(cwd, f.path), 'utf8'), expected(f.path), f.path);
       assert.deepEqual(answers('gpt5-app-server'), [
