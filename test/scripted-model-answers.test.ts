@@ -263,7 +263,7 @@ void describe('scripted model: tool_choice', () => {
 
 void describe('scripted model: tool_choice forms without a server (answer-format.ts)', () => {
   const say = { type: 'message' as const, text: 'Here is the plan.' };
-  const hints = { text: '', name: 'Bug Busters' };
+  const hints = 'Bug Busters';
   const tools = [...TOOLS, { type: 'custom', name: 'notes' }];
 
   void it('allowed_tools: only those tools, and one of them when the mode is "required"', () => {

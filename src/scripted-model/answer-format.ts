@@ -16,10 +16,10 @@ import { isRecord } from './text';
 
 type Tool = Record<string, unknown>;
 
-export function shapeAnswer(drafts: readonly Draft[], body: Record<string, unknown>, hints: ValueHints): Draft[] {
+/** `name` is the project's name (titles and names in generated values); texts come from what the script drafted. */
+export function shapeAnswer(drafts: readonly Draft[], body: Record<string, unknown>, name: string): Draft[] {
   const tools = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
-  const text = hints.text || (drafts.map(draftHint).find((t) => t !== undefined) ?? '');
-  const h: ValueHints = { ...hints, text };
+  const h: ValueHints = { name, text: drafts.map(draftHint).find((t) => t !== undefined) ?? '' };
   const shaped = withToolChoice(drafts, body.tool_choice, tools, h);
   const format = isRecord(body.text) && isRecord(body.text.format) ? body.text.format : undefined;
   if (format?.type !== 'json_schema' && format?.type !== 'json_object') return shaped;

@@ -282,7 +282,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
         commands.get(key),
         escalations.has(key),
       );
-      const shaped = shapeAnswer([action.draft], body, { text: '', name: projectOf(input) });
+      const shaped = shapeAnswer([action.draft], body, projectOf(input));
       if (shaped.length === 1 && shaped[0] === action.draft) return { ...action, drafts: shaped };
       return { drafts: shaped, final: shaped.every(isFinal), label: labelOf(shaped) };
     }
@@ -296,7 +296,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       scripted.unshift({ type: 'web_search_call', query: `${caller.role ?? 'design'} reference patterns` });
     }
     // tool_choice and text.format shape the answer as the real API's (answer-format.ts).
-    const drafts = shapeAnswer(scripted, body, { text: '', name: projectOf(input) });
+    const drafts = shapeAnswer(scripted, body, projectOf(input));
     return { drafts, final: drafts.every(isFinal), label: labelOf(drafts) };
   }
 
