@@ -141,7 +141,11 @@ interface ProgramRun {
 }
 
 /** Runs one program in a fresh directory (its files land there), with a fresh HOME prepared for the server. */
-async function runProgram(program: string, params: (home: string) => StdioParams): Promise<ProgramRun> {
+async function runProgram(
+  program: string,
+  params: (home: string) => StdioParams,
+  extraEnv: Record<string, string> = {},
+): Promise<ProgramRun> {
   const cwd = tempDir('cookbook-run-');
   const home = tempDir('cookbook-home-');
   // A copy: `load_dotenv()` looks for a .env from the program's own directory upward, which must not be this repo.
@@ -153,6 +157,7 @@ async function runProgram(program: string, params: (home: string) => StdioParams
     OPENAI_API_KEY: 'scripted',
     OPENAI_AGENTS_DISABLE_TRACING: '1',
     COOKBOOK_MCP_PARAMS: JSON.stringify(params(home)),
+    ...extraEnv,
   };
   const started = Date.now();
   const child = spawn(python, ['-u', program], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -209,6 +214,29 @@ for (const server of SERVERS) {
       assert.match(html, /Star Catcher/, "the Game Designer's brief reached Codex");
       assert.deepEqual([...new Set(agentRoles())], ['game_designer', 'game_developer']);
     });
+
+    // The agent's requests do not depend on the MCP server: one server is enough (the durable one costs ~40 s in CI).
+    const gpt41 = server === pinnedCodexMcpServer ? {} : { skip: 'the agent side is the same with either server' };
+    void it(
+      'the single-agent version with gpt-4.1 as the SDK default model: its Game Developer calls codex, then answers',
+      gpt41,
+      async (t) => {
+        // The Game Developer names no model, so OPENAI_DEFAULT_MODEL picks it: a model without reasoning items, whose
+        // second turn sends back the codex call and its MCP output (a list of input_text parts).
+        const r = await runProgram('codex_mcp_single_agent.py', params, { OPENAI_DEFAULT_MODEL: 'gpt-4.1' });
+        t.diagnostic(`${r.ms} ms`);
+        assert.equal(r.code, 0, explain(r));
+        assert.match(fs.readFileSync(path.join(r.cwd, 'index.html'), 'utf8'), /Star Catcher/);
+        const developer = model
+          .stats()
+          .requests.filter((e) => e.kind === 'agent' && e.role === 'game_developer')
+          .map((e) => [e.model, e.status, e.answer]);
+        assert.deepEqual(developer, [
+          ['gpt-4.1', 200, 'function_call codex'],
+          ['gpt-4.1', 200, 'message'],
+        ]);
+      },
+    );
 
     void it('multi_agent_workflow.py writes every file its Project Manager gates on', async (t) => {
       const r = await runProgram('multi_agent_workflow.py', params);

@@ -437,7 +437,13 @@ void describe('codex script (without the binary)', () => {
       const action = codexScript(readCodexTurn(input));
       labels.push(action.label);
       if (action.final) break;
-      input.push({ type: 'function_call', call_id: `c${i}` }, { type: 'function_call_output', call_id: `c${i}` });
+      // What Codex answers for a successful apply_patch, then for a command that exited 0.
+      const output =
+        i < 2 ? 'Exit code: 0\nOutput:\nSuccess. Updated the following files:\n' : 'Process exited with code 0\n';
+      input.push(
+        { type: 'function_call', call_id: `c${i}` },
+        { type: 'function_call_output', call_id: `c${i}`, output },
+      );
     }
     assert.deepEqual(labels, [
       'apply_patch backend/package.json',

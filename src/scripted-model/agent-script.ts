@@ -20,6 +20,7 @@ import {
 } from '../shared/prompts';
 import { titleFromId, type RoleId as Role } from '../shared/team';
 import { codexPrompt, parseCodexPrompt } from './codex-prompt';
+import { writtenFiles } from './codex-script';
 import { optionalFits, taskFacts } from './content';
 import type { Draft } from './responses';
 import {
@@ -30,6 +31,7 @@ import {
   messageText,
   parseFileLines,
   projectName,
+  toolOutputText,
   type FileLine,
   type Item,
 } from './text';
@@ -71,13 +73,13 @@ export function agentScript(req: AgentRequest): Draft[] {
   const lastUserAt = findLastIndex(input, (i) => isMessage(i, 'user'));
 
   if (last?.type === 'function_call_output') {
-    const output = String(last.output ?? '');
+    const output = toolOutputText(last.output);
     const call = input.find((i) => i.type === 'function_call' && i.call_id === last.call_id);
     const asked = parseCodexPrompt(parseArgs(call).prompt ?? '')?.files ?? plan;
     if (output.startsWith('Error:')) {
       const errors = input
         .slice(lastUserAt + 1)
-        .filter((i) => i.type === 'function_call_output' && String(i.output ?? '').startsWith('Error:'));
+        .filter((i) => i.type === 'function_call_output' && toolOutputText(i.output).startsWith('Error:'));
       if (errors.length >= MAX_TOOL_ERRORS) return [say(`${title}: Codex kept failing (${output}). Stopping here.`)];
       return [codexCall({ roleTitle: title, roleId, taskList, files: asked, existing })];
     }
@@ -156,13 +158,22 @@ function codexCall(p: Parameters<typeof codexPrompt>[0]): Draft {
 const say = (text: string): Draft => ({ type: 'message', text });
 
 function summary(role: Role, title: string, files: readonly FileLine[], codexOutput: string, taskList: string): string {
-  const thread = parseCodexOutput(codexOutput).threadId;
-  const where = thread ? ` (Codex thread ${thread})` : '';
+  const parsed = parseCodexOutput(codexOutput);
+  const where = parsed.threadId ? ` (Codex thread ${parsed.threadId})` : '';
   const paths = joinAnd(files.map((f) => f.path));
+  // Say only what Codex reported: a scripted Codex's final message lists the files it wrote and the check's result.
+  const content = parsed.content ?? codexOutput;
+  const reported = /^Wrote (\d+ file\(s\):|no files\.)/m.test(content) ? writtenFiles(content) : undefined;
+  const missing = reported ? files.filter((f) => !reported.includes(f.path)).map((f) => f.path) : [];
+  if (missing.length > 0) {
+    const wrote = reported?.length ? `wrote ${joinAnd(reported)} but ` : '';
+    return `${title}: asked Codex to write ${paths}${where}. Codex ${wrote}could not write ${joinAnd(missing)}.`;
+  }
   if (role === 'game_developer') {
     return `${title}: built ${projectName(taskList)} in ${paths}${where}. Open it in a browser to play.`;
   }
-  return `${title}: asked Codex to write ${paths}${where}. Codex reports the files are written and checked.`;
+  const checked = /^Checked them/m.test(content) ? 'written and checked' : 'written';
+  return `${title}: asked Codex to write ${paths}${where}. Codex reports the files are ${checked}.`;
 }
 
 function parseCodexOutput(text: string): { threadId?: string; content?: string } {
@@ -194,7 +205,7 @@ function latestThreadId(input: readonly Item[]): string | undefined {
   for (let i = input.length - 1; i >= 0; i--) {
     const item = input[i];
     if (item?.type !== 'function_call_output') continue;
-    const id = parseCodexOutput(String(item.output ?? '')).threadId;
+    const id = parseCodexOutput(toolOutputText(item.output)).threadId;
     if (id) return id;
   }
   return undefined;

@@ -1,16 +1,20 @@
 /**
  * The script the scripted model plays for Codex itself. Codex sends the whole thread each time, so the step
  * follows from the input: after our prompt (the last user message Codex did not generate), count the tool outputs.
- *   step i < files  -> `apply_patch` "*** Add File" for file i (Codex 0.153.4 overwrites an existing file with it)
- *   step = files    -> one `exec_command` that checks the work (node --check, bash -n, wc -c), after a `command`
+ *   step i < files  -> write file i with a tool Codex offered in this request: its `apply_patch` ("*** Add File",
+ *                      which Codex 0.153.4 lets overwrite an existing file), else a here-document through its
+ *                      command tool (`exec_command`, or the older `shell`): Codex offers no `apply_patch` for a model
+ *                      it has no metadata for (0.153.4 with `model = "gpt-5"`, 0.171 with most slugs)
+ *   step = files    -> one command that checks the written files (node --check, bash -n, wc -c), after a `command`
  *                      fault's command if one fired; with `escalate` (the `needs-approval` fault) it asks to run
  *                      outside the sandbox, so Codex asks for approval
- *   then            -> a final assistant message listing the files (and saying so when the check was denied)
+ *   then            -> a final assistant message saying what the tool outputs showed: the files whose write
+ *                      succeeded, those that failed and why, and whether the check exited 0
  */
 import { fileContent } from './content';
 import { parseCodexPrompt, type ParsedCodexPrompt } from './codex-prompt';
 import type { Draft } from './responses';
-import { isMessage, isToolOutput, messageText, type Item } from './text';
+import { isMessage, isRecord, isToolOutput, joinAnd, messageText, toolOutputText, type Item } from './text';
 
 export interface CodexTurn {
   /** Our prompt: the latest user message that is not context Codex added itself. */
@@ -20,12 +24,41 @@ export interface CodexTurn {
   step: number;
   /** The text of the latest tool output (what Codex told its model about the last tool call). */
   lastOutput?: string;
+  /** The texts of the tool outputs after the prompt, in order (one per step). */
+  outputs: string[];
+  /** The tools Codex offered in this request that the script can use. */
+  offered: OfferedTools;
+}
+
+/**
+ * What Codex offered to write files and run commands with. `apply_patch` is a freeform (`custom`) tool in current
+ * Codex and a JSON `function` tool (`{input}`) for some models; the command tool is `exec_command` (`{cmd}`) or, in
+ * older configurations, `shell` (`{command: string[]}`).
+ */
+export interface OfferedTools {
+  applyPatch?: 'custom' | 'function';
+  command?: 'exec_command' | 'shell';
+}
+
+/** The tools Codex 0.153.4 offers for a model it knows (gpt-5.2-codex): what a test means by "Codex's usual tools". */
+export const USUAL_CODEX_TOOLS: readonly unknown[] = [
+  { type: 'function', name: 'exec_command' },
+  { type: 'custom', name: 'apply_patch' },
+];
+
+export function offeredTools(tools: readonly unknown[]): OfferedTools {
+  const has = (type: string, name: string) => tools.some((t) => isRecord(t) && t.type === type && t.name === name);
+  const applyPatch = has('custom', 'apply_patch') ? 'custom' : has('function', 'apply_patch') ? 'function' : undefined;
+  const command = has('function', 'exec_command') ? 'exec_command' : has('function', 'shell') ? 'shell' : undefined;
+  return { ...(applyPatch ? { applyPatch } : {}), ...(command ? { command } : {}) };
 }
 
 /** User messages Codex adds itself start with a tag (<environment_context>, <user_instructions>) or AGENTS.md. */
 const isCodexContext = (text: string): boolean => /^\s*(<[a-z_]+>|# AGENTS\.md)/.test(text);
 
-export function readCodexTurn(input: readonly Item[]): CodexTurn {
+/** `tools` is the request's `tools` (what Codex offered); tests of the steps alone may leave Codex's usual set. */
+export function readCodexTurn(input: readonly Item[], tools: readonly unknown[] = USUAL_CODEX_TOOLS): CodexTurn {
+  const offered = offeredTools(tools);
   const prompts: { at: number; text: string }[] = [];
   input.forEach((item, at) => {
     if (!isMessage(item, 'user')) return;
@@ -33,15 +66,20 @@ export function readCodexTurn(input: readonly Item[]): CodexTurn {
     if (!isCodexContext(text)) prompts.push({ at, text });
   });
   const last = prompts[prompts.length - 1];
-  if (!last) return { prompt: '', step: 0 };
+  if (!last) return { prompt: '', step: 0, outputs: [], offered };
   const history = prompts.slice(0, -1).map((p) => p.text);
-  const outputs = input.slice(last.at + 1).filter(isToolOutput);
-  const lastOut = outputs[outputs.length - 1]?.output;
+  // A tool output is a string or, in current Codex, a list of content parts: the texts are what the model reads.
+  const outputs = input
+    .slice(last.at + 1)
+    .filter(isToolOutput)
+    .map((o) => toolOutputText(o.output));
   return {
     prompt: last.text,
     parsed: parseCodexPrompt(last.text, history),
     step: outputs.length,
-    lastOutput: typeof lastOut === 'string' ? lastOut : lastOut === undefined ? undefined : JSON.stringify(lastOut),
+    lastOutput: outputs[outputs.length - 1],
+    outputs,
+    offered,
   };
 }
 
@@ -113,43 +151,135 @@ export function codexScript(
     const revised = parsed.reviewChanges ? withReviewChanges(f.path, content, parsed.reviewChanges) : content;
     return broken.has(f.path) ? ensureNewline(brokenContent(f.path, revised)) : revised;
   });
+  const { applyPatch, command } = turn.offered;
+  if (!applyPatch && !command) {
+    const text =
+      'Scripted Codex: Codex offered no tool that writes files (no apply_patch, no command tool), ' +
+      `so nothing was written. Not written: ${joinAnd(files)}.`;
+    return { draft: { type: 'message', text }, final: true, label: 'message' };
+  }
   if (turn.step < files.length) {
     const file = files[turn.step] ?? '';
-    const input = addFilePatch(file, contents[turn.step] ?? '');
+    const content = contents[turn.step] ?? '';
+    const label = `${applyPatch ? 'apply_patch' : (command ?? '')} ${file}`;
+    if (applyPatch === 'custom') {
+      return {
+        draft: { type: 'custom_tool_call', name: 'apply_patch', input: addFilePatch(file, content) },
+        final: false,
+        label,
+      };
+    }
+    const args =
+      applyPatch === 'function'
+        ? { input: addFilePatch(file, content) }
+        : commandArgs(command ?? 'exec_command', writeCommand(file, content), 10_000);
     return {
-      draft: { type: 'custom_tool_call', name: 'apply_patch', input },
+      draft: {
+        type: 'function_call',
+        name: applyPatch ? 'apply_patch' : (command ?? ''),
+        arguments: JSON.stringify(args),
+      },
       final: false,
-      label: `apply_patch ${file}`,
+      label,
     };
   }
-  if (turn.step === files.length && files.length > 0) {
-    const cmd = slowCommand ? `${slowCommand} && ${verifyCommand(files)}` : verifyCommand(files);
+  const writes = files.map((file, i) => ({
+    file,
+    bytes: Buffer.byteLength(contents[i] ?? ''),
+    ...outcome(turn.outputs[i]),
+  }));
+  const written = writes.filter((w) => w.ok);
+  if (turn.step === files.length && written.length > 0 && command) {
+    const check = verifyCommand(written.map((w) => w.file));
+    const cmd = slowCommand ? `${slowCommand} && ${check}` : check;
     const yieldMs = slowCommand ? 30_000 : 10_000;
-    const args = JSON.stringify(
-      escalate
+    const base = commandArgs(command, cmd, yieldMs);
+    const args =
+      escalate && command === 'exec_command'
         ? {
-            cmd,
-            yield_time_ms: yieldMs,
+            ...base,
             sandbox_permissions: 'require_escalated',
             justification: 'Run the syntax check of the written files outside the sandbox?',
           }
-        : { cmd, yield_time_ms: yieldMs },
-    );
+        : base;
     return {
-      draft: { type: 'function_call', name: 'exec_command', arguments: args },
+      draft: { type: 'function_call', name: command, arguments: JSON.stringify(args) },
       final: false,
-      label: 'exec_command',
+      label: command,
     };
   }
-  const lines = files.map((f, i) => `- ${f} (${Buffer.byteLength(contents[i] ?? '')} bytes)`);
-  // The layout writtenFiles reads back: `Wrote N file(s):` then one `- path (N bytes)` line each.
-  const denied = escalate ? deniedReason(turn.lastOutput) : undefined;
-  const checked =
-    denied !== undefined
-      ? `The check command was denied, so the files were not checked: ${denied}`
-      : 'Checked them with a syntax check and `wc -c`.';
-  const text = [`Wrote ${files.length} file(s):`, ...lines, '', checked].join('\n');
-  return { draft: { type: 'message', text }, final: true, label: 'message' };
+  return { draft: { type: 'message', text: finalReport(turn, writes, escalate) }, final: true, label: 'message' };
+}
+
+interface WriteResult {
+  file: string;
+  bytes: number;
+  ok: boolean;
+  why: string;
+}
+
+/**
+ * The final message, from what the tool outputs showed. The layout writtenFiles reads back: `Wrote N file(s):`
+ * then one `- path (N bytes)` line per file whose write succeeded.
+ */
+function finalReport(turn: CodexTurn, writes: readonly WriteResult[], escalate: boolean): string {
+  const written = writes.filter((w) => w.ok);
+  const failed = writes.filter((w) => !w.ok);
+  const lines =
+    written.length > 0
+      ? [`Wrote ${written.length} file(s):`, ...written.map((w) => `- ${w.file} (${w.bytes} bytes)`), '']
+      : ['Wrote no files.', ''];
+  if (failed.length > 0) {
+    lines.push('Could not write these files:', ...failed.map((w) => `- ${w.file}: ${w.why}`), '');
+  }
+  const check = turn.outputs[writes.length];
+  if (written.length === 0) {
+    // nothing to check
+  } else if (!turn.offered.command) {
+    lines.push('Codex offered no command tool, so the files were not checked.');
+  } else if (check === undefined) {
+    lines.push('The files were not checked.');
+  } else {
+    const denied = escalate ? deniedReason(check) : undefined;
+    const result = outcome(check);
+    if (denied !== undefined) lines.push(`The check command was denied, so the files were not checked: ${denied}`);
+    else if (result.ok) lines.push('Checked them with a syntax check and `wc -c`.');
+    else lines.push(`The check failed: ${result.why}`);
+  }
+  return lines.join('\n').trim();
+}
+
+/**
+ * Whether a tool call succeeded, from the output Codex returned for it: apply_patch says "Success. Updated the
+ * following files" (after "Exit code: 0"); a command says "Process exited with code N" (exec_command) or
+ * "Exit code: N" (shell); anything else ("unsupported custom tool call: apply_patch", a rejection, a command still
+ * running) is not a success.
+ */
+export function outcome(output: string | undefined): { ok: boolean; why: string } {
+  if (output === undefined) return { ok: false, why: 'no result came back' };
+  const code = /(?:Process exited with code|^Exit code:) (-?\d+)/m.exec(output)?.[1];
+  const firstLines = output.replace(/\s+/g, ' ').trim().slice(0, 200);
+  if (code === undefined) {
+    return /^Success\. Updated the following files/m.test(output)
+      ? { ok: true, why: '' }
+      : { ok: false, why: firstLines || 'empty output' };
+  }
+  const tail = /\nOutput:\n([\s\S]*)$/.exec(output)?.[1]?.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return code === '0' ? { ok: true, why: '' } : { ok: false, why: `exit code ${code}${tail ? `: ${tail}` : ''}` };
+}
+
+function commandArgs(tool: 'exec_command' | 'shell', cmd: string, yieldMs: number): Record<string, unknown> {
+  return tool === 'exec_command'
+    ? { cmd, yield_time_ms: yieldMs }
+    : { command: ['bash', '-lc', cmd], timeout_ms: yieldMs };
+}
+
+/** A shell command that writes `content` to `file` (its directory made first) with a quoted here-document. */
+export function writeCommand(file: string, content: string): string {
+  let eof = 'SCRIPTED_EOF';
+  while (content.split('\n').includes(eof)) eof += '_';
+  const dir = file.includes('/') ? `mkdir -p ${shellQuote(file.slice(0, file.lastIndexOf('/')))} && ` : '';
+  return `${dir}cat > ${shellQuote(file)} <<'${eof}'\n${ensureNewline(content)}${eof}`;
 }
 
 /** The files a scripted Codex final message (above) reports written; [] for any other text. */

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { agentScript } from './agent-script';
+import { shapeAnswer } from './answer-format';
 import { keepTalking, padResponse } from './padding';
 import { classify, type Caller } from './classify';
 import { handoffScript } from './handoff-script';
@@ -32,7 +33,7 @@ import {
 import { checkAuthorization, checkRequest, modelNotFound, type ApiError } from './rules';
 import { StatsBook, fingerprint, type RequestLogEntry, type ScriptedStats } from './stats';
 import { ResponseStore, chainContext, storedInputItems, type Conversation, type StoredResponse } from './store';
-import { isMessage, isRecord, sha256, type Item } from './text';
+import { isMessage, isRecord, messageText, projectName, sha256, type Item } from './text';
 
 export interface Latency {
   /** Added to every agent model turn. */
@@ -183,7 +184,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const context = 'status' in stored ? [] : stored.context;
     const input = [...context, ...ownInput];
     const caller = classify(req.headers, body, input);
-    const codexTurn = caller.kind === 'codex' ? readCodexTurn(input) : undefined;
+    const codexTurn = caller.kind === 'codex' ? readCodexTurn(input, Array.isArray(body.tools) ? body.tools : []) : undefined;
     const turn = codexTurn
       ? codexTurn.step + 1
       : 1 + input.filter((i) => i.type === 'function_call' || isMessage(i, 'assistant')).length;
@@ -193,6 +194,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       kind: caller.kind,
       role: caller.role ?? null,
       run: caller.run,
+      model: typeof body.model === 'string' ? body.model : null,
       turn,
       thread: caller.thread ?? null,
       fingerprint: fp,
@@ -434,23 +436,24 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
         commands.get(key),
         escalations.has(key),
       );
-      return { drafts: [action.draft], final: action.final, label: action.label };
+      const shaped = shapeAnswer([action.draft], body, projectOf(input));
+      if (shaped.length === 1 && shaped[0] === action.draft) return { ...action, drafts: shaped };
+      return { drafts: shaped, final: shaped.every(isFinal), label: labelOf(shaped) };
     }
     const toolList = Array.isArray(body.tools) ? body.tools.filter(isRecord) : [];
     const tools = toolList.map((t) => (typeof t.name === 'string' ? t.name : '')).filter((n) => n !== '');
     const request = { role: caller.role, input, tools };
     const scripted: Draft[] = caller.dialect === 'brief' ? agentScript(request) : handoffScript(request);
-    const drafts = keepTalking(scripted, input, turn, decision.pad);
+    // A padded role (the long-role bench) keeps talking to Codex until its turn (padding.ts).
+    const talking = keepTalking(scripted, input, turn, decision.pad);
     // An agent offered web search (the Designer) searches once before its first call, as a real model may.
     const searches = toolList.some((t) => typeof t.type === 'string' && t.type.startsWith('web_search'));
-    if (searches && !input.some((i) => i.type === 'web_search_call') && drafts.some((d) => d.type !== 'message')) {
-      drafts.unshift({ type: 'web_search_call', query: `${caller.role ?? 'design'} reference patterns` });
+    if (searches && !input.some((i) => i.type === 'web_search_call') && talking.some((d) => d.type !== 'message')) {
+      talking.unshift({ type: 'web_search_call', query: `${caller.role ?? 'design'} reference patterns` });
     }
-    const final = drafts.every((d) => d.type !== 'function_call' && d.type !== 'custom_tool_call');
-    const label = drafts
-      .map((d) => (d.type === 'message' || d.type === 'web_search_call' ? d.type : `${d.type} ${d.name}`))
-      .join(', ');
-    return { drafts, final, label };
+    // tool_choice and text.format shape the answer as the real API's (answer-format.ts).
+    const drafts = shapeAnswer(talking, body, projectOf(input));
+    return { drafts, final: drafts.every(isFinal), label: labelOf(drafts) };
   }
 
   function remember(r: ResponseObject): void {
@@ -624,4 +627,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done);
   });
+}
+
+const isFinal = (d: Draft): boolean => d.type !== 'function_call' && d.type !== 'custom_tool_call';
+
+const labelOf = (drafts: readonly Draft[]): string =>
+  drafts.map((d) => (d.type === 'message' || d.type === 'web_search_call' ? d.type : `${d.type} ${d.name}`)).join(', ');
+
+/** The project's name from the first user message: structured answers and forced calls name it. */
+function projectOf(input: readonly Item[]): string {
+  const first = input.find((i) => isMessage(i, 'user'));
+  return projectName(first ? messageText(first) : '');
 }

@@ -11,6 +11,8 @@ export interface RequestLogEntry {
   kind: CallerKind;
   role: string | null;
   run: string;
+  /** The model the request named (`model`), as sent. */
+  model: string | null;
   /** Agent: model turn in the conversation; Codex: request within the Codex turn (both 1-based). */
   turn: number;
   thread: string | null;
