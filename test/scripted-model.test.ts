@@ -455,6 +455,46 @@ void describe('codex script (without the binary)', () => {
     assert.equal(first.label, 'apply_patch backend/server.js');
   });
 
+  it("code mode: with only Codex's `exec` offered (in its additional_tools item), writes and checks through it", () => {
+    // What Codex 0.153.4 sends on its default model: no top-level tools, one JavaScript `exec` declaring the rest.
+    const exec = {
+      type: 'custom',
+      name: 'exec',
+      description:
+        'Run JavaScript\n### `apply_patch`\ndeclare const tools: { apply_patch(input: string): Promise<unknown>; };\n' +
+        '### `exec_command`\ndeclare const tools: { exec_command(args: {\n  cmd: string;\n}): Promise<{}>; };',
+    };
+    const prompt = `Task list:\n<<<\n${BUG_BUSTERS}\n>>>\n\n${CODEX_FILES_HEADER}\n- notes.md (required)\n`;
+    const input: Item[] = [
+      { type: 'additional_tools', tools: [{ type: 'namespace', name: 'functions', tools: [exec] }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: prompt }] },
+    ];
+    assert.deepEqual(readCodexTurn(input, []).offered, { codeMode: { applyPatch: true, execCommand: true } });
+    const write = codexScript(readCodexTurn(input, []));
+    assert.equal(write.draft.type, 'custom_tool_call');
+    assert.match(
+      String((write.draft as { input?: string }).input),
+      /await tools\.exec_command\(\{"cmd":"cat > 'notes\.md'/,
+    );
+    input.push(
+      { type: 'custom_tool_call', call_id: 'c0', name: 'exec' },
+      { type: 'custom_tool_call_output', call_id: 'c0', output: 'Process exited with code 0\nOutput:\n' },
+    );
+    const check = codexScript(readCodexTurn(input, []));
+    assert.equal(check.label, 'exec');
+    input.push(
+      { type: 'custom_tool_call', call_id: 'c1', name: 'exec' },
+      { type: 'custom_tool_call_output', call_id: 'c1', output: 'Process exited with code 0\nOutput:\n12 notes.md' },
+    );
+    const done = codexScript(readCodexTurn(input, []));
+    assert.equal(done.final, true);
+    assert.match(String((done.draft as { text?: string }).text), /Wrote 1 file\(s\):\n- notes\.md[\s\S]*Checked them/);
+    // Nothing that writes in it: nothing is claimed.
+    const bare = { ...exec, description: 'Run JavaScript' };
+    const none = codexScript(readCodexTurn([{ type: 'additional_tools', tools: [bare] }, input[1] as Item], []));
+    assert.match(String((none.draft as { text?: string }).text), /offered no tool that writes files/);
+  });
+
   it('reads the newest request of a continued thread (earlier prompts quoted before it)', () => {
     const files = (...paths: string[]) => paths.map((p) => `- ${p} (required)`).join('\n');
     const older = `Task list:\n<<<\nold task\n>>>\n\n${CODEX_FILES_HEADER}\n${files('a.md', 'b.md')}\n`;

@@ -33,11 +33,15 @@ export interface CodexTurn {
 /**
  * What Codex offered to write files and run commands with. `apply_patch` is a freeform (`custom`) tool in current
  * Codex and a JSON `function` tool (`{input}`) for some models; the command tool is `exec_command` (`{cmd}`) or, in
- * older configurations, `shell` (`{command: string[]}`).
+ * older configurations, `shell` (`{command: string[]}`). In code mode (Codex 0.153.4 on its default model) Codex
+ * offers neither at the top level: its `additional_tools` input item holds one freeform `exec` tool that runs
+ * JavaScript, with the other tools reachable inside it as `tools.apply_patch(...)` / `tools.exec_command(...)`.
  */
 export interface OfferedTools {
   applyPatch?: 'custom' | 'function';
   command?: 'exec_command' | 'shell';
+  /** The tools reachable through code mode's `exec`, when Codex offered it. */
+  codeMode?: { applyPatch: boolean; execCommand: boolean };
 }
 
 /** The tools Codex 0.153.4 offers for a model it knows (gpt-5.2-codex): what a test means by "Codex's usual tools". */
@@ -46,11 +50,41 @@ export const USUAL_CODEX_TOOLS: readonly unknown[] = [
   { type: 'custom', name: 'apply_patch' },
 ];
 
-export function offeredTools(tools: readonly unknown[]): OfferedTools {
-  const has = (type: string, name: string) => tools.some((t) => isRecord(t) && t.type === type && t.name === name);
-  const applyPatch = has('custom', 'apply_patch') ? 'custom' : has('function', 'apply_patch') ? 'function' : undefined;
-  const command = has('function', 'exec_command') ? 'exec_command' : has('function', 'shell') ? 'shell' : undefined;
-  return { ...(applyPatch ? { applyPatch } : {}), ...(command ? { command } : {}) };
+/** The request's tools, and those of its `additional_tools` input items, with namespaces flattened. */
+function toolsOffered(tools: readonly unknown[], input: readonly Item[]): Record<string, unknown>[] {
+  const flat: Record<string, unknown>[] = [];
+  const walk = (list: unknown): void => {
+    if (!Array.isArray(list)) return;
+    for (const t of list) {
+      if (!isRecord(t)) continue;
+      if (t.type === 'namespace') walk(t.tools);
+      else flat.push(t);
+    }
+  };
+  walk(tools);
+  for (const item of input) if (item.type === 'additional_tools') walk(item.tools);
+  return flat;
+}
+
+export function offeredTools(tools: readonly unknown[], input: readonly Item[] = []): OfferedTools {
+  const all = toolsOffered(tools, input);
+  const find = (type: string, name: string) => all.find((t) => t.type === type && t.name === name);
+  const applyPatch = find('custom', 'apply_patch')
+    ? 'custom'
+    : find('function', 'apply_patch')
+      ? 'function'
+      : undefined;
+  const command = find('function', 'exec_command') ? 'exec_command' : find('function', 'shell') ? 'shell' : undefined;
+  // exec's description declares each nested tool: `declare const tools: { exec_command(args: {...`.
+  const exec = find('custom', 'exec');
+  const nested = new Set(
+    [...String(exec?.description ?? '').matchAll(/declare const tools: \{ (\w+)\(/g)].map((m) => m[1]),
+  );
+  const codeMode =
+    exec && (nested.has('apply_patch') || nested.has('exec_command'))
+      ? { applyPatch: nested.has('apply_patch'), execCommand: nested.has('exec_command') }
+      : undefined;
+  return { ...(applyPatch ? { applyPatch } : {}), ...(command ? { command } : {}), ...(codeMode ? { codeMode } : {}) };
 }
 
 /** User messages Codex adds itself start with a tag (<environment_context>, <user_instructions>) or AGENTS.md. */
@@ -58,7 +92,7 @@ const isCodexContext = (text: string): boolean => /^\s*(<[a-z_]+>|# AGENTS\.md)/
 
 /** `tools` is the request's `tools` (what Codex offered); tests of the steps alone may leave Codex's usual set. */
 export function readCodexTurn(input: readonly Item[], tools: readonly unknown[] = USUAL_CODEX_TOOLS): CodexTurn {
-  const offered = offeredTools(tools);
+  const offered = offeredTools(tools, input);
   const prompts: { at: number; text: string }[] = [];
   input.forEach((item, at) => {
     if (!isMessage(item, 'user')) return;
@@ -151,8 +185,8 @@ export function codexScript(
     const revised = parsed.reviewChanges ? withReviewChanges(f.path, content, parsed.reviewChanges) : content;
     return broken.has(f.path) ? ensureNewline(brokenContent(f.path, revised)) : revised;
   });
-  const { applyPatch, command } = turn.offered;
-  if (!applyPatch && !command) {
+  const { applyPatch, command, codeMode } = turn.offered;
+  if (!applyPatch && !command && !codeMode) {
     const text =
       'Scripted Codex: Codex offered no tool that writes files (no apply_patch, no command tool), ' +
       `so nothing was written. Not written: ${joinAnd(files)}.`;
@@ -161,6 +195,12 @@ export function codexScript(
   if (turn.step < files.length) {
     const file = files[turn.step] ?? '';
     const content = contents[turn.step] ?? '';
+    if (!applyPatch && !command && codeMode) {
+      const script = codeMode.execCommand
+        ? execCommandScript({ cmd: writeCommand(file, content), yield_time_ms: 10_000 })
+        : applyPatchScript(addFilePatch(file, content));
+      return { draft: { type: 'custom_tool_call', name: 'exec', input: script }, final: false, label: `exec ${file}` };
+    }
     const label = `${applyPatch ? 'apply_patch' : (command ?? '')} ${file}`;
     if (applyPatch === 'custom') {
       return {
@@ -189,19 +229,24 @@ export function codexScript(
     ...outcome(turn.outputs[i]),
   }));
   const written = writes.filter((w) => w.ok);
-  if (turn.step === files.length && written.length > 0 && command) {
+  if (turn.step === files.length && written.length > 0 && (command || codeMode?.execCommand)) {
     const check = verifyCommand(written.map((w) => w.file));
     const cmd = slowCommand ? `${slowCommand} && ${check}` : check;
     const yieldMs = slowCommand ? 30_000 : 10_000;
+    const escalation = {
+      sandbox_permissions: 'require_escalated',
+      justification: 'Run the syntax check of the written files outside the sandbox?',
+    };
+    if (!command) {
+      const args = { cmd, yield_time_ms: yieldMs, ...(escalate ? escalation : {}) };
+      return {
+        draft: { type: 'custom_tool_call', name: 'exec', input: execCommandScript(args) },
+        final: false,
+        label: 'exec',
+      };
+    }
     const base = commandArgs(command, cmd, yieldMs);
-    const args =
-      escalate && command === 'exec_command'
-        ? {
-            ...base,
-            sandbox_permissions: 'require_escalated',
-            justification: 'Run the syntax check of the written files outside the sandbox?',
-          }
-        : base;
+    const args = escalate && command === 'exec_command' ? { ...base, ...escalation } : base;
     return {
       draft: { type: 'function_call', name: command, arguments: JSON.stringify(args) },
       final: false,
@@ -235,7 +280,7 @@ function finalReport(turn: CodexTurn, writes: readonly WriteResult[], escalate: 
   const check = turn.outputs[writes.length];
   if (written.length === 0) {
     // nothing to check
-  } else if (!turn.offered.command) {
+  } else if (!turn.offered.command && !turn.offered.codeMode?.execCommand) {
     lines.push('Codex offered no command tool, so the files were not checked.');
   } else if (check === undefined) {
     lines.push('The files were not checked.');
@@ -266,6 +311,25 @@ export function outcome(output: string | undefined): { ok: boolean; why: string 
   }
   const tail = /\nOutput:\n([\s\S]*)$/.exec(output)?.[1]?.replace(/\s+/g, ' ').trim().slice(0, 200);
   return code === '0' ? { ok: true, why: '' } : { ok: false, why: `exit code ${code}${tail ? `: ${tail}` : ''}` };
+}
+
+/**
+ * Code mode's JavaScript for one nested `exec_command`, printing its result the way Codex words a direct call's
+ * output ("Process exited with code N", then the output), so `outcome` reads both alike.
+ */
+function execCommandScript(args: Record<string, unknown>): string {
+  return [
+    `const r = await tools.exec_command(${JSON.stringify(args)});`,
+    "text(`Process exited with code ${r.exit_code ?? 'unknown (still running)'}\\nOutput:\\n${r.output ?? ''}`);",
+  ].join('\n');
+}
+
+/** Code mode's JavaScript for one nested `apply_patch`, printing what it answered. */
+function applyPatchScript(patch: string): string {
+  return [
+    `const r = await tools.apply_patch(${JSON.stringify(patch)});`,
+    "text(typeof r === 'string' ? r : typeof r?.output === 'string' ? r.output : JSON.stringify(r));",
+  ].join('\n');
 }
 
 function commandArgs(tool: 'exec_command' | 'shell', cmd: string, yieldMs: number): Record<string, unknown> {
