@@ -21,6 +21,8 @@ export interface GitWorkspaceDeps {
   /** Any git URL the workers can reach; default a bare repository `<workspaceRoot>/.remote.git`. */
   remote?: string;
   host: string;
+  /** The id of the disk under workspaceRoot (a placement names it, so a host-queue collision can name both disks). */
+  disk?: string;
   hostQueue: string;
   /** Bound on one git command talking to the remote. */
   remoteTimeoutMs?: number;
@@ -175,6 +177,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     return {
       workspace: dir,
       host: deps.host,
+      ...(deps.disk && { disk: deps.disk }),
       hostQueue: deps.hostQueue,
       branch,
       remote: shown,

@@ -1,7 +1,7 @@
 /** All activities of the worker, built from its settings by one factory. */
 import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings';
-import { hostIdentity, hostQueueName } from '../runtime/host';
+import { hostIdentity, hostQueueName, type HostIdentity } from '../runtime/host';
 import { WorkspaceLostError } from '../shared/errors';
 import { createCodexActivities } from './codex/call';
 import type { CodexTransport } from './codex/transport';
@@ -16,12 +16,12 @@ export interface ActivityDeps {
   /** Shared Codex transport (mcp-server or app-server) of this worker; created lazily when omitted. */
   codexTransport?: CodexTransport;
   /** This worker's host and its own task queue; derived from the settings when omitted. */
-  host?: { host: string; hostQueue: string };
+  host?: { host: string; disk?: string; hostQueue: string };
 }
 
 export function createActivities(deps: ActivityDeps) {
   const { settings } = deps;
-  const host = deps.host ?? defaultHost(settings);
+  const { host, disk, hostQueue } = deps.host ?? defaultHost(settings);
   return {
     ...createModelActivities({ settings }),
     ...createCodexActivities({ settings, transport: deps.codexTransport }),
@@ -29,7 +29,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createGitWorkspaceActivities({
       workspaceRoot: settings.workspaceRoot,
       remote: settings.workspaceRemote,
-      ...host,
+      host,
+      disk,
+      hostQueue,
     }),
     ...createVerifyActivities({ sandbox: settings.verifySandbox }),
   };
@@ -37,9 +39,10 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export function defaultHost(settings: Settings): { host: string; hostQueue: string } {
-  const host = hostIdentity(settings.hostId, settings.workspaceRoot);
-  return { host, hostQueue: hostQueueName(settings.taskQueue, host) };
+/** This worker's host (WORKER_HOST_ID, else its disk's id), its disk, and its own queue. */
+export function defaultHost(settings: Settings): HostIdentity & { hostQueue: string } {
+  const id = hostIdentity(settings.hostId, settings.workspaceRoot);
+  return { ...id, hostQueue: hostQueueName(settings.taskQueue, id.host) };
 }
 
 /**

@@ -171,6 +171,25 @@ export class WorkspaceLostError extends AgentSystemError {
   static override readonly fault: Fault = 'host';
 }
 
+/**
+ * A run kept moving between hosts without a step finishing (its workspace was missing wherever its tasks went): most
+ * likely two workers on different disks serve one host queue. The run fails with this rather than loop.
+ */
+export class HostMoveLoopError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
+  constructor(
+    message: string,
+    /** The hosts of the moves, in order (`from`, then each `to`). */
+    readonly hosts: string[],
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [{ hosts: this.hosts }];
+  }
+}
+
 /** Thrown inside a step whose host was lost (workflow-side, never a failure): the step starts again on the new host. */
 export class HostMoved extends AgentSystemError {
   static override readonly fault: Fault = 'host';
@@ -238,6 +257,7 @@ export const ErrorClasses = {
   rpc: RpcError,
   git: GitCommandError,
   hostMoved: HostMoved,
+  hostMoveLoop: HostMoveLoopError,
 } as const satisfies Record<string, ErrorClass>;
 
 type ErrorKey = keyof typeof ErrorClasses;
