@@ -1,6 +1,7 @@
 /** All activities of the worker, built from its settings by one factory. */
 import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings';
+import { assertWritable } from '../runtime/disk';
 import { hostIdentity, hostQueueName, type HostIdentity } from '../runtime/host';
 import { WorkspaceLostError } from '../shared/errors';
 import { createCodexActivities } from './codex/call';
@@ -56,6 +57,7 @@ export function hostActivities(all: Activities, host: string) {
   return {
     codexCall: withFailureConversion(async (input: Parameters<Activities['codexCall']>[0]) => {
       present(input.cwd);
+      await assertWritable(input.cwd, `Codex call of ${input.role}`);
       return all.codexCall(input);
     }),
     checkDeliverables: withFailureConversion(async (input: Parameters<Activities['checkDeliverables']>[0]) => {
@@ -68,6 +70,7 @@ export function hostActivities(all: Activities, host: string) {
     }),
     runVerification: withFailureConversion(async (input: Parameters<Activities['runVerification']>[0]) => {
       present(input.workspace);
+      await assertWritable(input.workspace, 'Verification');
       return all.runVerification(input);
     }),
     commitStep: all.commitStep,

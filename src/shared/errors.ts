@@ -198,6 +198,40 @@ export class HostMoved extends AgentSystemError {
   }
 }
 
+// ---- the disk's fault ----
+
+/** The disk that holds a workspace or a report is full (ENOSPC, EDQUOT): worth retrying, space may come back. */
+export class DiskFullError extends AgentSystemError {
+  static override readonly fault: Fault = 'host';
+  constructor(
+    message: string,
+    /** The file or directory that could not be written. */
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  override get details(): unknown[] {
+    return [{ path: this.path }];
+  }
+}
+
+/** A workspace or report directory on a read-only file system (EROFS): retrying on this host cannot help. */
+export class ReadOnlyDiskError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'host';
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  override get details(): unknown[] {
+    return [{ path: this.path }];
+  }
+}
+
 // ---- a limit the run was given ----
 
 /** A budget (tokens per run, turns per role) was spent; the message gives the totals, the details the numbers. */
@@ -258,6 +292,8 @@ export const ErrorClasses = {
   git: GitCommandError,
   hostMoved: HostMoved,
   hostMoveLoop: HostMoveLoopError,
+  diskFull: DiskFullError,
+  readOnlyDisk: ReadOnlyDiskError,
 } as const satisfies Record<string, ErrorClass>;
 
 type ErrorKey = keyof typeof ErrorClasses;
