@@ -5,10 +5,15 @@
  * host is SIGKILLed (process group: worker and codex) mid-run, in the multi-agent run's parallel branches, and its
  * disk wiped. Every run completes on the other host, every deliverable is on the remote branch, the branch has one
  * commit per step, and no step that had finished before the kill ran again (history and the scripted model's log).
+ *
+ * Misconfigured hosts, on their own task queue: two hosts with one hostname and one WORKSPACE_ROOT path get their own
+ * host ids (from their disks); a third disk started with one of those ids as WORKER_HOST_ID is refused by the real CLI
+ * worker with one line naming both disks; a host whose remote is on its own disk warns at start, and `doctor` says
+ * both. (The bound on moves, should two disks share a host queue anyway, is a fast test: test/unit.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +21,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { readHistory, type WorkflowRecord } from '../src/report/history';
 import { renderMarkdown } from '../src/report/markdown';
 import { reportFromHistory } from '../src/report/run-report';
+import { doctor } from '../src/cli/doctor';
+import { HOST_ID_FILE } from '../src/runtime/host';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { startRun } from '../src/runtime/runs';
 import { bundleWorkflows } from '../src/runtime/workflow-bundle';
@@ -72,16 +79,23 @@ function host(id: string): Host {
   return { id, disk, root: canUnshare ? stack.workspaceRoot : disk };
 }
 
-async function startWorker(h: Host): Promise<WorkerProcess> {
+/** A worker of host `h` (by default: WORKER_HOST_ID = its name, the shared remote); `env` values undefined unset. */
+function spawnWorker(
+  h: Host,
+  env: Record<string, string | undefined> = {},
+  entry: 'standby' | 'worker' = 'standby',
+): WorkerProcess {
   mkdirSync(stack.workspaceRoot, { recursive: true });
-  const env = {
+  const full: NodeJS.ProcessEnv = {
     ...stack.workerEnv(),
     WORKSPACE_ROOT: h.root,
     WORKSPACE_REMOTE: remote,
     WORKER_HOST_ID: h.id,
     CODEX_HOME: path.join(stack.dir, `codex-home-${h.id}`),
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    ...env,
   };
+  for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
   // `exec` keeps one pid from unshare to node: the process group the kill targets is the worker's.
   const inOwnNamespace = (command: string, args: string[]): [string, string[]] => [
     'unshare',
@@ -100,12 +114,17 @@ async function startWorker(h: Host): Promise<WorkerProcess> {
     ],
   ];
   const w = new WorkerProcess(
-    env,
+    full,
     path.join(stack.dir, `worker-${h.id}.log`),
-    'standby',
+    entry,
     canUnshare ? inOwnNamespace : undefined,
   );
   workers.push(w);
+  return w;
+}
+
+async function startWorker(h: Host, env: Record<string, string | undefined> = {}): Promise<WorkerProcess> {
+  const w = spawnWorker(h, env);
   await w.go();
   return w;
 }
@@ -281,6 +300,69 @@ describe('two worker hosts with their own disks, one task queue, a shared git re
     );
   });
 });
+
+describe(
+  'misconfigured hosts: one hostname and one WORKSPACE_ROOT path, no shared remote',
+  { timeout: 120_000 },
+  () => {
+    it('each disk gets its own host id; one WORKER_HOST_ID on two disks is refused; a local remote warns', async (t) => {
+      // Their own task queue: the hosts of the other test are not theirs.
+      const queue = `${stack.taskQueue}-misconfig`;
+      const own = { TASK_QUEUE: queue, WORKER_HOST_ID: undefined, WORKSPACE_REMOTE: undefined };
+      const [a, b, c] = [host('mis-a'), host('mis-b'), host('mis-c')];
+      const idOf = (h: Host) => readFileSync(path.join(h.disk, HOST_ID_FILE), 'utf8').trim();
+      await startWorker(a, own);
+      const workerB = await startWorker(b, own);
+      const [idA, idB] = [idOf(a), idOf(b)];
+      t.diagnostic(`host ids from the disks: ${idA}, ${idB}`);
+      assert.notEqual(idA, idB, 'two disks, two host ids, though hostname and WORKSPACE_ROOT are the same');
+      const warning = workerB
+        .text()
+        .split('\n')
+        .find((l) => l.includes('WORKSPACE_REMOTE'));
+      t.diagnostic(`host B at start: ${warning}`);
+      assert.match(
+        warning ?? '',
+        new RegExp(
+          `^Warning: WORKSPACE_REMOTE \\S+\\.remote\\.git is on this host's own disk, but host ${idA} also serves`,
+        ),
+      );
+
+      // The same host id set on another disk: the real CLI worker refuses to start, with one line naming both disks.
+      const workerC = spawnWorker(c, { ...own, WORKER_HOST_ID: idA }, 'worker');
+      const startedC = Date.now();
+      await assert.rejects(workerC.warm, /worker exited/);
+      const exit = await workerC.exited;
+      const refusal = workerC
+        .text()
+        .split('\n')
+        .filter((l) => l.includes('Host queue'));
+      t.diagnostic(`host C refused in ${Date.now() - startedC} ms (exit ${exit.code}): ${refusal.join(' | ')}`);
+      assert.equal(exit.code, 2, 'a configuration error');
+      assert.equal(refusal.length, 1, 'one line');
+      assert.match(
+        refusal[0] ?? '',
+        new RegExp(
+          `Host queue "${queue}-host-${idA}" is already served by worker \\S+ on disk ${idA}, and this worker's disk is ${idOf(c)}`,
+        ),
+      );
+
+      // `doctor` on a third disk with the same host id: both problems, one line each.
+      const lines = await doctor({
+        ...stack.workerEnv(),
+        TASK_QUEUE: queue,
+        WORKER_HOST_ID: idA,
+        WORKSPACE_ROOT: path.join(stack.dir, 'disk-mis-doctor'),
+      });
+      const line = (what: string) => lines.find((l) => l.what === what);
+      t.diagnostic(`doctor: ${JSON.stringify([line('Host'), line('Workspace remote')])}`);
+      assert.equal(line('Host')?.verdict, 'FAIL');
+      assert.match(line('Host')?.detail ?? '', new RegExp(`already served by worker \\S+ on disk ${idA}`));
+      assert.equal(line('Workspace remote')?.verdict, 'FAIL');
+      assert.match(line('Workspace remote')?.detail ?? '', new RegExp(`host ${idB} also serves task queue "${queue}"`));
+    });
+  },
+);
 
 /** Roles in the order their commits landed (the parallel branches in either order). */
 function roleOrder(result: RunResult, roles: readonly Role[]): Role[] {

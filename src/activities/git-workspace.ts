@@ -13,6 +13,7 @@ import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostE
 import type { CommitStepInput, PrepareWorkspaceInput, StepCommit, WorkspacePlacement } from '../shared/placement';
 import { runBranch } from '../shared/placement';
 import { Context } from '@temporalio/activity';
+import { classifyDiskFaults, diskFault } from '../runtime/disk';
 import { withFailureConversion } from './failures';
 import { resolveWorkspace } from './workspace';
 
@@ -21,6 +22,8 @@ export interface GitWorkspaceDeps {
   /** Any git URL the workers can reach; default a bare repository `<workspaceRoot>/.remote.git`. */
   remote?: string;
   host: string;
+  /** The id of the disk under workspaceRoot (a placement names it, so a host-queue collision can name both disks). */
+  disk?: string;
   hostQueue: string;
   /** Bound on one git command talking to the remote. */
   remoteTimeoutMs?: number;
@@ -89,6 +92,8 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
   const remoteTimeoutMs = deps.remoteTimeoutMs ?? 20_000;
 
   const remoteFailure = (what: string, err: unknown) => {
+    const full = diskFault(err, `Workspace remote ${shown} ${what}`, shown);
+    if (full) return full;
     const why =
       err instanceof GitCommandError
         ? err.timedOut
@@ -175,6 +180,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     return {
       workspace: dir,
       host: deps.host,
+      ...(deps.disk && { disk: deps.disk }),
       hostQueue: deps.hostQueue,
       branch,
       remote: shown,
@@ -324,7 +330,9 @@ export function createGitWorkspaceActivities(deps: GitWorkspaceDeps) {
     /** The run's first step (shared queue): this worker's host becomes the run's host. */
     prepareWorkspace: withFailureConversion(
       beating(async (input: PrepareWorkspaceInput) => {
-        const p = await ws.prepare(input);
+        const where = input.requested ?? `the workspace of ${input.workflowId}`;
+        // A full or read-only disk is said as such (DiskFullError is retried), not as a failed git command.
+        const p = await classifyDiskFaults(`Workspace ${where}`, where, () => ws.prepare(input));
         Context.current().log.info(input.fromCommit ? 'run moved to this host' : 'workspace ready', {
           workspace: p.workspace,
           branch: p.branch,
@@ -335,6 +343,10 @@ export function createGitWorkspaceActivities(deps: GitWorkspaceDeps) {
       }),
     ),
     /** After a step's gate passed (host queue): its commit, pushed. */
-    commitStep: withFailureConversion(beating((input: CommitStepInput) => ws.commitStep(input))),
+    commitStep: withFailureConversion(
+      beating((input: CommitStepInput) =>
+        classifyDiskFaults(`Commit of step ${input.role}`, input.workspace, () => ws.commitStep(input)),
+      ),
+    ),
   };
 }

@@ -1,7 +1,8 @@
 /** All activities of the worker, built from its settings by one factory. */
 import { existsSync } from 'node:fs';
 import type { Settings } from '../config/settings';
-import { hostIdentity, hostQueueName } from '../runtime/host';
+import { assertWritable } from '../runtime/disk';
+import { hostIdentity, hostQueueName, type HostIdentity } from '../runtime/host';
 import { WorkspaceLostError } from '../shared/errors';
 import { createCodexActivities } from './codex/call';
 import type { CodexTransport } from './codex/transport';
@@ -16,12 +17,12 @@ export interface ActivityDeps {
   /** Shared Codex transport (mcp-server or app-server) of this worker; created lazily when omitted. */
   codexTransport?: CodexTransport;
   /** This worker's host and its own task queue; derived from the settings when omitted. */
-  host?: { host: string; hostQueue: string };
+  host?: { host: string; disk?: string; hostQueue: string };
 }
 
 export function createActivities(deps: ActivityDeps) {
   const { settings } = deps;
-  const host = deps.host ?? defaultHost(settings);
+  const { host, disk, hostQueue } = deps.host ?? defaultHost(settings);
   return {
     ...createModelActivities({ settings }),
     ...createCodexActivities({ settings, transport: deps.codexTransport }),
@@ -29,7 +30,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createGitWorkspaceActivities({
       workspaceRoot: settings.workspaceRoot,
       remote: settings.workspaceRemote,
-      ...host,
+      host,
+      disk,
+      hostQueue,
     }),
     ...createVerifyActivities({ sandbox: settings.verifySandbox }),
   };
@@ -37,9 +40,10 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export function defaultHost(settings: Settings): { host: string; hostQueue: string } {
-  const host = hostIdentity(settings.hostId, settings.workspaceRoot);
-  return { host, hostQueue: hostQueueName(settings.taskQueue, host) };
+/** This worker's host (WORKER_HOST_ID, else its disk's id), its disk, and its own queue. */
+export function defaultHost(settings: Settings): HostIdentity & { hostQueue: string } {
+  const id = hostIdentity(settings.hostId, settings.workspaceRoot);
+  return { ...id, hostQueue: hostQueueName(settings.taskQueue, id.host) };
 }
 
 /**
@@ -53,6 +57,7 @@ export function hostActivities(all: Activities, host: string) {
   return {
     codexCall: withFailureConversion(async (input: Parameters<Activities['codexCall']>[0]) => {
       present(input.cwd);
+      await assertWritable(input.cwd, `Codex call of ${input.role}`);
       return all.codexCall(input);
     }),
     checkDeliverables: withFailureConversion(async (input: Parameters<Activities['checkDeliverables']>[0]) => {
@@ -65,6 +70,7 @@ export function hostActivities(all: Activities, host: string) {
     }),
     runVerification: withFailureConversion(async (input: Parameters<Activities['runVerification']>[0]) => {
       present(input.workspace);
+      await assertWritable(input.workspace, 'Verification');
       return all.runVerification(input);
     }),
     commitStep: all.commitStep,

@@ -1,7 +1,8 @@
 /**
  * `durable-codex-agents doctor` (`npm run doctor`): checks what a run needs, one line each, and exits 1 when something a run needs is wrong.
  * Temporal (address, namespace, TLS/API key from envconfig), the model endpoint and key, the agent and Codex model
- * names, the Codex binary, the workspace root; Chromium only as a note (the browser test needs it, runs do not).
+ * names, the Codex binary, the workspace root, this host's id and remote against the other workers on the task queue
+ * (src/runtime/host-checks.ts); Chromium only as a note (the browser test needs it, runs do not).
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,14 +11,18 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { codexBinaryPath, loadSettings, type CodexTransportName, type Settings } from '../config/settings';
 import { clientConnectConfig, connectClient, describeTemporalTarget } from '../config/temporal-connection';
+import { defaultHost } from '../activities';
+import { hostQueueConflict, livePollers, localRemoteWarning, remoteOnOwnDisk } from '../runtime/host-checks';
+import { HOST_ID_FILE } from '../runtime/host';
 import { checkModel, type ModelCheck } from '../runtime/model-check';
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
 import { errorChainText } from '../temporal/reachability';
+import { defaultRemote, displayRemote } from '../activities/git-workspace';
 import { flag, type CliCommand } from './command';
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
-  summary: 'check what a run needs (Temporal, model, Codex, workspace root), one line each',
+  summary: 'check what a run needs (Temporal, model, Codex, workspace root, host), one line each',
   declare: (cmd) => cmd.option('--json', 'print the checks as JSON'),
   action: ({ options }) => checkAndPrint(process.env, flag(options, 'json')),
   // A doctor that cannot even check says so like a failed check.
@@ -94,6 +99,58 @@ function workspaceRoot(settings: Settings): Line {
   }
 }
 
+/**
+ * This worker's host and disk ids, and its remote, against the workers on the task queue: a host queue served from
+ * another disk, or a remote on this disk while another host serves the queue, is one FAIL line each.
+ */
+async function hostLines(env: NodeJS.ProcessEnv, settings: Settings): Promise<Line[]> {
+  let id: ReturnType<typeof defaultHost>;
+  try {
+    id = defaultHost(settings);
+  } catch (err) {
+    return [{ verdict: 'FAIL', what: 'Host', detail: errorChainText(err) }];
+  }
+  const self = { ...id, workspaceRoot: settings.workspaceRoot, remote: settings.workspaceRemote };
+  let conflict: string | undefined;
+  let warning: string | undefined;
+  try {
+    const { connection, namespace } = await connectClient({ env });
+    try {
+      const service = connection.workflowService;
+      const [onHost, onShared] = await Promise.all([
+        livePollers(service, namespace, id.hostQueue, 'activity'),
+        livePollers(service, namespace, settings.taskQueue, 'activity'),
+      ]);
+      conflict = hostQueueConflict(id, id.hostQueue, onHost);
+      warning = localRemoteWarning({ ...self, taskQueue: settings.taskQueue }, onShared);
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    // Temporal's own line says why it cannot be asked; the ids and the remote are still worth a line.
+  }
+  const from = settings.hostId
+    ? 'WORKER_HOST_ID'
+    : `the disk's id in ${path.join(settings.workspaceRoot, HOST_ID_FILE)}`;
+  const remote = settings.workspaceRemote
+    ? displayRemote(settings.workspaceRemote)
+    : defaultRemote(settings.workspaceRoot);
+  return [
+    conflict
+      ? { verdict: 'FAIL', what: 'Host', detail: conflict }
+      : { verdict: 'ok', what: 'Host', detail: `${id.host} (${from}; disk ${id.disk}), own queue "${id.hostQueue}"` },
+    warning
+      ? { verdict: 'FAIL', what: 'Workspace remote', detail: warning }
+      : {
+          verdict: 'ok',
+          what: 'Workspace remote',
+          detail: remoteOnOwnDisk(settings.workspaceRoot, settings.workspaceRemote)
+            ? `${remote}, on this host's disk: fine while it is the only host (several need one they all reach)`
+            : remote,
+        },
+  ];
+}
+
 /** Codex 0.153.4 switches its sandbox to a system bubblewrap, which cannot write a workspace under /tmp (measured). */
 function codexSandbox(env: NodeJS.ProcessEnv, settings: Settings): Line | undefined {
   const bwrap = onPath(env, ['bwrap']);
@@ -168,6 +225,7 @@ export async function doctor(env: NodeJS.ProcessEnv): Promise<Line[]> {
     }
     lines.push(await codexBinary(settings.codex.transport));
     lines.push(workspaceRoot(settings));
+    lines.push(...(await hostLines(env, settings)));
     const sandbox = codexSandbox(env, settings);
     if (sandbox) lines.push(sandbox);
     lines.push(chromium(env));

@@ -48,7 +48,7 @@ export async function worker(): Promise<number> {
     const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities, tracing });
     if (tracing) console.log(`Tracing: OpenTelemetry spans to ${tracing.tracesUrl} as "${tracing.serviceName}".`);
     console.log(
-      `Worker ready: task queue "${settings.taskQueue}" on ${target}; host ${agentWorker.host} (own queue "${agentWorker.hostQueue}"); ` +
+      `Worker ready: task queue "${settings.taskQueue}" on ${target}; host ${agentWorker.host} (disk ${agentWorker.disk}, own queue "${agentWorker.hostQueue}"); ` +
         `model ${settings.model.scripted ? 'SCRIPTED' : settings.model.defaultModel}; workspaces under ${settings.workspaceRoot}, pushed to ${settings.workspaceRemote ? displayRemote(settings.workspaceRemote) : 'the bare repository .remote.git there'}. Ctrl-C stops it.`,
     );
     await agentWorker.run();

@@ -4,9 +4,10 @@
  * rebuilds it for any past run.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { writeFileAtomic } from '../runtime/disk';
 import { buildRunReport } from './build';
 import { readHistory } from './history';
 import { renderMarkdown, TIMELINE_FILE } from './markdown';
@@ -46,8 +47,9 @@ export async function writeReport(dir: string, report: RunReport): Promise<Repor
     timeline: path.join(dir, TIMELINE_FILE),
     json: path.join(dir, 'run.json'),
   };
-  await writeFile(paths.timeline, renderTimelineSvg(report));
-  await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n');
-  await writeFile(paths.markdown, renderMarkdown(report));
+  // Each file whole or not at all: a full or read-only disk is a DiskFullError or ReadOnlyDiskError, no half file.
+  await writeFileAtomic(paths.timeline, renderTimelineSvg(report));
+  await writeFileAtomic(paths.json, JSON.stringify(report, null, 2) + '\n');
+  await writeFileAtomic(paths.markdown, renderMarkdown(report));
   return paths;
 }

@@ -7,7 +7,8 @@ import type { Settings } from '../config/settings';
 import { createActivities, defaultHost, hostActivities } from '../activities';
 import { createCodexTransport } from '../activities/codex/create-transport';
 import type { CodexTransport } from '../activities/codex/transport';
-import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
+import { DEFAULT_STICKY_SCHEDULE_TO_START_MS, workerIdentity } from './host';
+import { checkHostAtStart } from './host-checks';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 import { bundleWorkflows } from './workflow-bundle';
 
@@ -26,6 +27,8 @@ export interface AgentWorkerOptions {
   tracing?: TracingConfig;
   /** How long a cached run's workflow task waits for this worker before any worker takes it. */
   stickyScheduleToStartMs?: number;
+  /** Where start-up warnings go (a remote other hosts cannot reach); default stderr. */
+  warn?: (line: string) => void;
 }
 
 export interface AgentWorker {
@@ -33,6 +36,8 @@ export interface AgentWorker {
   /** Polls this host's own queue: the activities that touch the workspaces this host holds. */
   hostWorker: Worker;
   host: string;
+  /** The id of the disk holding the workspaces (WORKSPACE_ROOT/.worker-host-id). */
+  disk: string;
   hostQueue: string;
   codexTransport: CodexTransport;
   tracing?: WorkerTracing;
@@ -41,17 +46,27 @@ export interface AgentWorker {
 }
 
 export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWorker> {
+  const host = defaultHost(o.settings);
+  // Before polling: a host queue another disk serves is refused here, not discovered by runs moving back and forth.
+  const warnings = await checkHostAtStart(o.connection.workflowService, o.namespace, {
+    ...host,
+    workspaceRoot: o.settings.workspaceRoot,
+    remote: o.settings.workspaceRemote,
+    taskQueue: o.settings.taskQueue,
+  });
+  for (const w of warnings) (o.warn ?? ((l: string) => console.warn(`Warning: ${l}`)))(w);
   const tracing = o.tracing ? await loadWorkerTracing(o.tracing) : undefined;
   // Traced workflows need the tracing interceptors inside their bundle (bundleWorkflows caches one per set).
   const workflowBundle = tracing
     ? await bundleWorkflows(tracing.workflowInterceptorModules)
     : (o.workflowBundle ?? (await bundleWorkflows()));
   const codexTransport = createCodexTransport(o.settings);
-  const host = defaultHost(o.settings);
   const activities = createActivities({ settings: o.settings, codexTransport, host });
   const common = {
     connection: o.connection,
     namespace: o.namespace,
+    // Host and disk in the pollers' identity: how another worker's start-up checks see this one.
+    identity: workerIdentity(host),
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 50,
     shutdownGraceTime: '5s',
     // Cancellation reaches an activity only in a heartbeat's answer; the default throttle (80% of the heartbeat
@@ -68,7 +83,11 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
       stickyQueueScheduleToStartTimeout: o.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS,
       ...(tracing && { sinks: tracing.sinks }),
     }),
-    Worker.create({ ...common, taskQueue: host.hostQueue, activities: hostActivities(activities, host.host) }),
+    Worker.create({
+      ...common,
+      taskQueue: host.hostQueue,
+      activities: hostActivities(activities, `${host.host} (disk ${host.disk})`),
+    }),
   ]).catch(async (err: unknown) => {
     await tracing?.shutdown();
     throw err;

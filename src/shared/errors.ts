@@ -171,11 +171,64 @@ export class WorkspaceLostError extends AgentSystemError {
   static override readonly fault: Fault = 'host';
 }
 
+/**
+ * A run kept moving between hosts without a step finishing (its workspace was missing wherever its tasks went): most
+ * likely two workers on different disks serve one host queue. The run fails with this rather than loop.
+ */
+export class HostMoveLoopError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'user';
+  constructor(
+    message: string,
+    /** The hosts of the moves, in order (`from`, then each `to`). */
+    readonly hosts: string[],
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [{ hosts: this.hosts }];
+  }
+}
+
 /** Thrown inside a step whose host was lost (workflow-side, never a failure): the step starts again on the new host. */
 export class HostMoved extends AgentSystemError {
   static override readonly fault: Fault = 'host';
   constructor() {
     super('the run moved to another host');
+  }
+}
+
+// ---- the disk's fault ----
+
+/** The disk that holds a workspace or a report is full (ENOSPC, EDQUOT): worth retrying, space may come back. */
+export class DiskFullError extends AgentSystemError {
+  static override readonly fault: Fault = 'host';
+  constructor(
+    message: string,
+    /** The file or directory that could not be written. */
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  override get details(): unknown[] {
+    return [{ path: this.path }];
+  }
+}
+
+/** A workspace or report directory on a read-only file system (EROFS): retrying on this host cannot help. */
+export class ReadOnlyDiskError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'host';
+  constructor(
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  override get details(): unknown[] {
+    return [{ path: this.path }];
   }
 }
 
@@ -238,6 +291,9 @@ export const ErrorClasses = {
   rpc: RpcError,
   git: GitCommandError,
   hostMoved: HostMoved,
+  hostMoveLoop: HostMoveLoopError,
+  diskFull: DiskFullError,
+  readOnlyDisk: ReadOnlyDiskError,
 } as const satisfies Record<string, ErrorClass>;
 
 type ErrorKey = keyof typeof ErrorClasses;

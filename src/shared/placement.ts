@@ -22,6 +22,8 @@ export interface PrepareWorkspaceInput {
 export interface WorkspacePlacement {
   workspace: string;
   host: string;
+  /** The id of the disk that holds the workspace (absent in runs placed before disks had ids). */
+  disk?: string;
   /** The host's own task queue: every activity that touches the workspace goes there. */
   hostQueue: string;
   branch: string;

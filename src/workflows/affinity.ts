@@ -11,13 +11,14 @@
 import {
   ApplicationFailure,
   TimeoutFailure,
+  patched,
   proxyActivities,
   workflowInfo,
   type ActivityFunctionWithOptions,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureTypes, HostMoved } from '../shared/errors';
+import { FailureTypes, HostMoveLoopError, HostMoved, workflowFailure } from '../shared/errors';
 import type { StepCommit, WorkspacePlacement } from '../shared/placement';
 import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type ActivityProxies } from './activities';
@@ -28,6 +29,10 @@ export const HOST_AFFINITY_PATCH = 'host-affinity-git-workspace';
 export const DEFAULT_HOST_SCHEDULE_TO_START_MS = 5_000;
 /** Bound on how often one step starts again because its host was lost. */
 const MAX_STEP_RESTARTS = 5;
+/** Moves in a row with no step committed in between; one more fails the run (HostMoveLoopError) instead. */
+export const MAX_MOVES_WITHOUT_PROGRESS = 3;
+/** The patch that bounds moves without progress: runs that looped before it replay as they ran. */
+export const HOST_MOVE_BOUND_PATCH = 'host-move-bound';
 
 /** True when a failure says the host is gone rather than that the work failed. */
 export function isHostLoss(err: unknown): boolean {
@@ -40,6 +45,17 @@ export function isHostLoss(err: unknown): boolean {
   return false;
 }
 
+/** Why the host is taken as lost: the failure's message, and the lost workspace's own line when it said one. */
+function hostLossReason(err: unknown): string {
+  const outer = err instanceof Error ? err.message : String(err);
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof ApplicationFailure && e.type === FailureTypes.workspaceLost && e.message !== outer) {
+      return `${outer}: ${e.message}`;
+    }
+  }
+  return outer;
+}
+
 const short = (sha: string) => sha.slice(0, 10);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,6 +65,8 @@ export class RunHost {
   private epoch = 0;
   private moving: Promise<void> | undefined;
   private last: { commit: string; commits: number };
+  /** Moves since the last step committed, and the commit count at the last move. */
+  private idle = { moves: 0, commits: -1 };
   readonly moves: HostMove[] = [];
 
   private constructor(
@@ -129,7 +147,8 @@ export class RunHost {
         stepCommitted(this.state, step, done);
         return text;
       } catch (err) {
-        if (!(err instanceof HostMoved) || restarts >= MAX_STEP_RESTARTS) throw err;
+        if (!(err instanceof HostMoved)) throw err;
+        if (restarts >= MAX_STEP_RESTARTS) throw this.loopFailure(`step ${role} started ${restarts + 1} times`);
         stepRestarted(this.state, step, restarts + 1);
       }
     }
@@ -141,7 +160,8 @@ export class RunHost {
       try {
         return await fn(this.proxiesFor(this.epoch), this.placement.workspace);
       } catch (err) {
-        if (!(err instanceof HostMoved) || moves >= MAX_STEP_RESTARTS) throw err;
+        if (!(err instanceof HostMoved)) throw err;
+        if (moves >= MAX_STEP_RESTARTS) throw this.loopFailure(`the final listing moved ${moves + 1} times`);
       }
     }
   }
@@ -183,7 +203,7 @@ export class RunHost {
     } catch (err) {
       if (err instanceof HostMoved) throw err;
       if (isHostLoss(err)) {
-        await this.move(epoch, err instanceof Error ? err.message : String(err));
+        await this.move(epoch, hostLossReason(err));
         throw new HostMoved();
       }
       if (epoch !== this.epoch) throw new HostMoved();
@@ -202,7 +222,12 @@ export class RunHost {
   private async moveNow(reason: string): Promise<void> {
     const from = this.placement.host;
     const at = Date.now();
-    const { commit } = this.last;
+    const { commit, commits } = this.last;
+    const idleMoves = commits === this.idle.commits ? this.idle.moves + 1 : 1;
+    if (idleMoves > MAX_MOVES_WITHOUT_PROGRESS && patched(HOST_MOVE_BOUND_PATCH)) {
+      throw this.loopFailure(`no step finished in the last ${idleMoves - 1} moves`, reason);
+    }
+    this.idle = { moves: idleMoves, commits };
     const placement = await this.git.prepareWorkspace.executeWithOptions(
       { ...this.git.options, summary: `Move run from lost host ${from}: clone ${short(commit)}` },
       [{ ...this.input, fromCommit: commit, lostHost: from }],
@@ -211,6 +236,31 @@ export class RunHost {
     this.epoch += 1;
     this.moves.push({ from, to: placement.host, at, commit, reason });
     this.show();
+  }
+
+  /**
+   * The run's end when it keeps moving: one line naming the hosts, the disks when a host's own queue took the run
+   * to another disk (two workers, one host id), and what to do.
+   */
+  private loopFailure(what: string, reason = this.moves.at(-1)?.reason ?? ''): ApplicationFailure {
+    const hosts = [this.moves[0]?.from ?? this.placement.host, ...this.moves.map((m) => m.to)];
+    const seenDisk = /\(disk ([\w.-]+)\)/.exec(reason)?.[1];
+    const placedDisk = this.placement.disk;
+    const sameHost = this.moves.length > 0 && this.moves.every((m) => m.from === m.to);
+    const cause =
+      seenDisk && placedDisk && seenDisk !== placedDisk
+        ? `host queue ${this.placement.hostQueue} is served from two disks: the workspace is on disk ${placedDisk}, ` +
+          `a worker on disk ${seenDisk} took its task; give each host its own WORKER_HOST_ID (or unset it)`
+        : sameHost
+          ? `host ${this.placement.host} lost the workspace each time: two workers on different disks likely share ` +
+            'that host id; give each host its own WORKER_HOST_ID (or unset it)'
+          : `last: ${reason}`;
+    return workflowFailure(
+      new HostMoveLoopError(
+        `The run moved between hosts ${this.moves.length} times (${hosts.join(' → ')}) and ${what}: ${cause}`,
+        hosts,
+      ),
+    );
   }
 
   private show(): void {

@@ -19,10 +19,12 @@ import {
   type ApprovalRequest,
 } from '../../src/shared/people';
 import type { PrepareWorkspaceInput } from '../../src/shared/placement';
+import { progressQuery } from '../../src/shared/progress';
 import type { CodexCallInput, RunState } from '../../src/shared/types';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from '../../src/workflows/activities';
 import { blockUntilCancelled, role, team, until, type FakeRun } from './helpers/fakes';
-import { completed, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
+import { completed, failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
+import { MAX_MOVES_WITHOUT_PROGRESS } from '../../src/workflows/affinity';
 
 let h: Harness;
 before(async () => {
@@ -147,6 +149,45 @@ describe('host loss noticed in seconds by default', { timeout: SUITE_TIMEOUT_MS 
       [],
       'no activity waits 30 s for a dead worker',
     );
+  });
+});
+
+describe('a run that cannot settle on a host', { timeout: SUITE_TIMEOUT_MS }, () => {
+  it('its workspace is missing wherever its tasks go (two disks, one host id): the run fails, bounded', async () => {
+    // As a worker on another disk serving the same host queue reports it (src/activities/index.ts hostActivities).
+    const { handle, fake } = await h.start(
+      'move-loop',
+      twoRoles,
+      {},
+      {
+        before: (name, input) => {
+          const i = input as CodexCallInput;
+          if (name === 'codexCall' && i.role === 'dev') {
+            throw ApplicationFailure.create({
+              type: 'WorkspaceLostError',
+              message: `Workspace ${i.cwd} does not exist on host ${i.cwd.split('/').pop()} (disk disk-other)`,
+              nonRetryable: true,
+            });
+          }
+        },
+      },
+    );
+    const err = await failure(handle);
+    assert.equal(err.type, 'HostMoveLoopError');
+    assert.equal(err.nonRetryable, true);
+    assert.match(err.message, /moved between hosts 3 times \(host1 → host2 → host3 → host4\)/);
+    assert.match(err.message, /no step finished in the last 3 moves/);
+    assert.match(err.message, /workspace is on disk disk-host4, a worker on disk disk-other took its task/);
+    assert.match(err.message, /WORKER_HOST_ID/);
+    assert.equal(
+      fake.of('prepareWorkspace').length,
+      1 + MAX_MOVES_WITHOUT_PROGRESS,
+      'the first placement, then the bounded moves; no more',
+    );
+    assert.equal(fake.of('codexCall', 'pm').length, 1, 'the finished step is not redone');
+    const state = await handle.query(progressQuery);
+    assert.equal(state.status, 'failed');
+    assert.equal(state.error, err.message);
   });
 });
 

@@ -10,5 +10,6 @@ import './gates-budgets.cases';
 import './reviews-verify.cases';
 import './hosts-cancel-approvals.cases';
 import './conversations.cases';
+import './fault-matrix.cases';
 
 after(() => Harness.stopShared());

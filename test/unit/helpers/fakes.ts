@@ -216,6 +216,7 @@ export class FakeRun {
     return {
       workspace,
       host,
+      disk: `disk-${host}`,
       hostQueue: this.options.hostQueue?.(this.hosts) ?? workerQueue,
       branch: `runs/${input.workflowId}`,
       remote: 'fake-remote',
