@@ -167,6 +167,22 @@ export interface ActivityTuning {
 }
 
 /** Options of a team run; the legacy workflows take their own subsets. */
+/**
+ * A run on an existing repository (start-run `--repo`): the workspace is a clone of `source` at `baseCommit` (the tip
+ * of `base` when the run was started), the run works on `branch` and pushes it to `pushTo` (default `source`). The
+ * base branch is never pushed to. The CLI checks all of it before the run starts (src/cli/repo.ts).
+ */
+export interface RepoSpec {
+  /** Where the base is cloned from: a local path (absolute) or a git URL the workers reach. */
+  source: string;
+  base: string;
+  baseCommit: string;
+  /** Default `runs/<workflowId>`. */
+  branch?: string;
+  /** The remote the run's branch is pushed to (and a host move clones from); default `source`. */
+  pushTo?: string;
+}
+
 export interface RunOptions {
   tuning?: ActivityTuning;
   /** Sandbox for Codex; danger-full-access is refused unless the worker allows it. Default workspace-write. */
@@ -191,6 +207,8 @@ export interface RunOptions {
    * on the server's machine, where its client's files are). Default: the shared queue, whichever worker takes it.
    */
   hostQueue?: string;
+  /** A run on an existing repository (start-run `--repo`): cloned at its base, its branch pushed to its remote. */
+  repo?: RepoSpec;
 }
 
 /** The input of `teamWorkflow`: the parsed team (the workflow never reads files) and the task. */
@@ -289,6 +307,8 @@ export interface RunState {
   branch?: string;
   remote?: string;
   hostMoves?: HostMove[];
+  /** A run on an existing repository (start-run `--repo`): its base, and how long the first clone took. */
+  repo?: { base?: string; baseCommit: string; cloneMs?: number };
   /** Reviews waiting and decided (runs with `review`). */
   reviews?: { pending: PendingReview[]; decided: ReviewRecord[] };
   /** Codex approvals waiting and decided (runs with `approvals: on-request`). */
