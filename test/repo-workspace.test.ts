@@ -82,7 +82,12 @@ describe('a run on an existing repository', () => {
     assert.equal(git(repo, 'rev-parse', 'main'), base);
 
     // A move before any step finished starts again from the base.
-    const fresh = await b.prepare({ workflowId: 'wf-r2', runId: 'run-r2', repo: { ...spec, branch: 'agents/two' }, fromCommit: base });
+    const fresh = await b.prepare({
+      workflowId: 'wf-r2',
+      runId: 'run-r2',
+      repo: { ...spec, branch: 'agents/two' },
+      fromCommit: base,
+    });
     assert.equal(fresh.commit, base);
   });
 

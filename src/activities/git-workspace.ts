@@ -52,7 +52,8 @@ const gitEnv = (): NodeJS.ProcessEnv => {
   return env;
 };
 
-function git(
+/** The real `git`, with no prompts and no model key; a failure is a GitCommandError with git's own words. */
+export function git(
   args: string[],
   o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ stdout: string; stderr: string }> {
@@ -237,9 +238,12 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     try {
       await git(['reset', '-q', '--hard', repo.baseCommit], { cwd: dir });
     } catch (err) {
-      throw new WorkspaceError(`Base commit ${repo.baseCommit} of ${repo.base} is gone from ${displayRemote(repo.source)}`, {
-        cause: err,
-      });
+      throw new WorkspaceError(
+        `Base commit ${repo.baseCommit} of ${repo.base} is gone from ${displayRemote(repo.source)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { defaultRemote, displayRemote } from '../activities/git-workspace';
 import { clientConnectConfig, connectClient } from '../config/temporal-connection';
-import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from '../runtime/runs';
-import { runBranch } from '../shared/placement';
+import { finishRun, newWorkflowId, startRun, webUiBase, webUiLink, type RunRequest } from '../runtime/runs';
+import { branchOf } from '../shared/placement';
+import { projectName } from '../shared/naming';
 import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
 import {
   checkWorkspace,
@@ -21,6 +22,7 @@ import {
 } from './args';
 import type { CliCommand } from './command';
 import { peopleOptions } from './people-options';
+import { checkRepo } from './repo';
 import { watchProgress } from './progress';
 import { loadTeam } from './team-file';
 
@@ -41,10 +43,16 @@ export async function run(opts: StartRunOptions): Promise<number> {
     : team.name === 'single'
       ? DEFAULT_SINGLE_AGENT_PROMPT
       : await readTaskFile(DEFAULT_TASK_FILE);
+  // A repository is checked before connecting too: nothing starts, nothing is pushed when it is refused.
+  const workflowId = opts.id ?? (opts.repo ? newWorkflowId(team.name, projectName(task)) : undefined);
+  const repo = opts.repo
+    ? await checkRepo({ repo: opts.repo, base: opts.base, branch: opts.branch, pushTo: opts.pushTo }, workflowId ?? '')
+    : undefined;
+  for (const w of repo?.warnings ?? []) console.error(w);
   const req: RunRequest = {
     kind: 'team',
-    input: { team, task, workspace, ...peopleOptions(opts, team) },
-    workflowId: opts.id,
+    input: { team, task, workspace, ...peopleOptions(opts, team), ...(repo ? { repo: repo.spec } : {}) },
+    workflowId,
     taskQueue,
   };
 
@@ -58,8 +66,12 @@ export async function run(opts: StartRunOptions): Promise<number> {
     say(`Started ${handle.workflowId} on ${address} (namespace ${namespace})`);
     if (link) say(`Temporal Web UI: ${link}`);
     // The workers' WORKSPACE_REMOTE decides; this machine's setting is the best guess until the run says.
-    const remote = displayRemote(process.env.WORKSPACE_REMOTE || defaultRemote(workspaceRoot));
-    say(`Git: branch ${runBranch(handle.workflowId)} on ${remote} (one commit per finished step)`);
+    const remote = displayRemote(
+      repo ? (repo.spec.pushTo ?? repo.spec.source) : process.env.WORKSPACE_REMOTE || defaultRemote(workspaceRoot),
+    );
+    if (repo)
+      say(`Repository: ${displayRemote(repo.spec.source)} at ${repo.spec.base} (${repo.spec.baseCommit.slice(0, 12)})`);
+    say(`Git: branch ${branchOf(handle.workflowId, repo?.spec)} on ${remote} (one commit per finished step)`);
     if (opts.json) console.log(JSON.stringify({ type: 'started', workflowId: handle.workflowId, webUi: link }));
     if (opts.detach) {
       say(`Detached. Follow it in the Web UI, or later: npm run report -- ${handle.workflowId}`);
