@@ -9,11 +9,11 @@
  * a root commit; its branch goes to the repository's remote (or `pushTo`), created by the first step's push, and a
  * host move clones the base again and fetches the branch on top of it (only the run's own commits travel).
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostError } from '../shared/errors';
+import { git } from './git';
 import type {
   CommitStepInput,
   PrepareWorkspaceInput,
@@ -25,6 +25,8 @@ import { branchOf } from '../shared/placement';
 import { Context } from '@temporalio/activity';
 import { withFailureConversion } from './failures';
 import { resolveWorkspace } from './workspace';
+
+export { git } from './git';
 
 export interface GitWorkspaceDeps {
   workspaceRoot: string;
@@ -43,39 +45,6 @@ const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', 'node_modules/'];
 
 /** The remote as it may be shown: credentials in a URL are masked. */
 export const displayRemote = (remote: string) => remote.replace(/\/\/[^/@]*@/, '//***@');
-
-const gitEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-  // Hooks and credential helpers run by git need no model key.
-  delete env.OPENAI_API_KEY;
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes -o ConnectTimeout=10';
-  return env;
-};
-
-/** The real `git`, with no prompts and no model key; a failure is a GitCommandError with git's own words. */
-export function git(
-  args: string[],
-  o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      {
-        cwd: o.cwd,
-        env: { ...gitEnv(), ...o.env },
-        timeout: o.timeoutMs ?? 60_000,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string | null };
-        reject(new GitCommandError(args, stderr || e.message, e.code ?? null, e.killed === true));
-      },
-    );
-  });
-}
 
 const out = async (args: string[], cwd: string) => (await git(args, { cwd })).stdout.trim();
 

@@ -59,6 +59,10 @@ export function hostActivities(all: Activities, host: string) {
       present(input.workspace);
       return all.checkDeliverables(input);
     }),
+    diffWorkspace: withFailureConversion(async (input: Parameters<Activities['diffWorkspace']>[0]) => {
+      present(input.workspace);
+      return all.diffWorkspace(input);
+    }),
     listWorkspace: withFailureConversion(async (workspace: string) => {
       present(workspace);
       return all.listWorkspace(workspace);

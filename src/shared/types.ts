@@ -137,12 +137,40 @@ export interface GateInput {
   gate: string;
   required: string[];
   optional: string[];
+  /** Globs of which at least one path must differ from `base` (the run's repository base, else its first commit). */
+  changed?: string[];
+  base?: string;
 }
 
 export interface GateResult {
   gate: string;
   present: FileRecord[];
   missing: string[];
+  /** The `changed` globs no changed path matches. */
+  unchanged?: string[];
+}
+
+/** One file's lines added and removed (`git diff --numstat`); binary files count -1. */
+export interface DiffStatLine {
+  path: string;
+  added: number;
+  removed: number;
+}
+
+export interface WorkspaceDiffInput {
+  workspace: string;
+  /** Default: the branch's first commit. */
+  base?: string;
+  /** Include the diff itself, cut at this many characters (for reviewers); 0 or absent: the stat only. */
+  maxDiffChars?: number;
+}
+
+export interface WorkspaceDiff {
+  base: string;
+  stat: DiffStatLine[];
+  diff?: string;
+  /** True when `diff` was cut at maxDiffChars. */
+  truncated?: boolean;
 }
 
 // ---- workflows and state ----

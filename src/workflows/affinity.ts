@@ -166,6 +166,7 @@ export class RunHost {
       codexCall: route(a.codexCall, a.codexOptions),
       checkDeliverables: route(a.checkDeliverables, a.fileOptions),
       listWorkspace: route(a.listWorkspace, a.fileOptions),
+      diffWorkspace: route(a.diffWorkspace, a.fileOptions),
       runVerification: route(a.runVerification, a.verifyOptions),
     };
   }
