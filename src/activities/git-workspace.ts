@@ -41,7 +41,7 @@ export interface GitWorkspaceDeps {
 export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(workspaceRoot), '.remote.git');
 
 /** Files the run writes for people, not steps: kept out of the step commits. */
-const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', 'node_modules/'];
+const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', '/PULL_REQUEST.md', 'node_modules/'];
 
 /** The remote as it may be shown: credentials in a URL are masked. */
 export const displayRemote = (remote: string) => remote.replace(/\/\/[^/@]*@/, '//***@');

@@ -23,6 +23,9 @@ import {
 import type { CliCommand } from './command';
 import { peopleOptions } from './people-options';
 import { checkRepo } from './repo';
+import { repoChanges, writeRepoReport } from '../report/changes';
+import type { RepoSpec } from '../shared/placement';
+import { AUTO_TEST_COMMAND, declaredTestCommand } from '../activities/test-command';
 import { watchProgress } from './progress';
 import { loadTeam } from './team-file';
 
@@ -37,12 +40,23 @@ export async function run(opts: StartRunOptions): Promise<number> {
   const workspace = checkWorkspace(workspaceRoot, opts.workspace);
   const taskQueue = process.env.TASK_QUEUE || undefined;
   // Everything is checked before connecting: a bad team or task file starts nothing.
-  const { team } = await loadTeam(opts.team);
+  const { team: loaded } = await loadTeam(opts.team);
+  let team = loaded;
   const task = opts.task
     ? await readTaskFile(opts.task)
     : team.name === 'single'
       ? DEFAULT_SINGLE_AGENT_PROMPT
       : await readTaskFile(DEFAULT_TASK_FILE);
+  // `Test command: ...` in the task stands for the team's `verify: { command: auto }` (teams/change.yaml).
+  const declared = declaredTestCommand(task);
+  if (declared) {
+    team = {
+      ...team,
+      roles: team.roles.map((r) =>
+        r.verify?.command === AUTO_TEST_COMMAND ? { ...r, verify: { ...r.verify, command: declared } } : r,
+      ),
+    };
+  }
   // A repository is checked before connecting too: nothing starts, nothing is pushed when it is refused.
   const workflowId = opts.id ?? (opts.repo ? newWorkflowId(team.name, projectName(task)) : undefined);
   const repo = opts.repo
@@ -96,8 +110,11 @@ export async function run(opts: StartRunOptions): Promise<number> {
       }
       if (outcome.reportPaths)
         say(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
+      if (repo && outcome.result && outcome.state) {
+        await sayRepoResult(say, repo.spec, handle.workflowId, task, outcome, link);
+      }
       if (outcome.reportError) say(`No report: ${outcome.reportError}`);
-      if (outcome.state?.branch) {
+      if (outcome.state?.branch && !repo) {
         say(
           `Git: git log ${outcome.state.branch}   (remote ${outcome.state.remote ?? '?'}; push the branch on, open a PR)`,
         );
@@ -107,5 +124,35 @@ export async function run(opts: StartRunOptions): Promise<number> {
     return outcome.ok ? 0 : 1;
   } finally {
     await connection.close();
+  }
+}
+
+/** A run on a repository: the changes in REPORT.md, PULL_REQUEST.md, the branch, its commit range, how to open a PR. */
+async function sayRepoResult(
+  say: (line: string) => void,
+  spec: RepoSpec,
+  workflowId: string,
+  task: string,
+  outcome: Awaited<ReturnType<typeof finishRun>>,
+  link: string | undefined,
+): Promise<void> {
+  const workspace = outcome.result?.workspace;
+  const branch = branchOf(workflowId, spec);
+  const remote = displayRemote(spec.pushTo ?? spec.source);
+  if (!workspace || !outcome.state) return;
+  try {
+    const changes = await repoChanges(workspace, spec);
+    const pr = outcome.reportPaths
+      ? await writeRepoReport(outcome.reportPaths.markdown, task, outcome.state, changes, link)
+      : undefined;
+    say(
+      `Branch ${branch}: ${changes.baseCommit.slice(0, 12)}..${changes.head.slice(0, 12)} on ${remote} (${changes.steps.length} commit(s), ${changes.total.length} file(s) changed)`,
+    );
+    say(`Review it: git log -p ${spec.base}..${branch}`);
+    say(`Pull request: gh pr create --base ${spec.base} --head ${branch}${pr ? ` --body-file ${pr}` : ''}`);
+  } catch (err) {
+    say(
+      `Branch ${branch} on ${remote} (its changes could not be read here: ${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
