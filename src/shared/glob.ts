@@ -19,10 +19,12 @@ export function globToRegExp(glob: string): RegExp {
   return /[*?]/.test(g) ? new RegExp(`^${re}$`) : new RegExp(`^${re}(?:/.*)?$`);
 }
 
-/** The globs no path matches. */
-export function unmatchedGlobs(globs: readonly string[], paths: readonly string[]): string[] {
-  return globs.filter((g) => {
-    const re = globToRegExp(g);
-    return !paths.some((p) => re.test(p));
-  });
+/** The groups of globs (alternatives) no path matches, each as `a or b`. */
+export function unmatchedGlobs(groups: readonly (readonly string[])[], paths: readonly string[]): string[] {
+  return groups
+    .filter((globs) => {
+      const res = globs.map(globToRegExp);
+      return !paths.some((p) => res.some((re) => re.test(p)));
+    })
+    .map((globs) => globs.join(' or '));
 }

@@ -137,8 +137,11 @@ export interface GateInput {
   gate: string;
   required: string[];
   optional: string[];
-  /** Globs of which at least one path must differ from `base` (the run's repository base, else its first commit). */
-  changed?: string[];
+  /**
+   * Groups of globs (a role's `changes`, its `tests`): for each group, at least one path matching one of its globs
+   * must differ from `base` (the run's repository base, else the branch's first commit).
+   */
+  changed?: string[][];
   base?: string;
 }
 
@@ -146,7 +149,7 @@ export interface GateResult {
   gate: string;
   present: FileRecord[];
   missing: string[];
-  /** The `changed` globs no changed path matches. */
+  /** The `changed` groups no changed path matches, each as its globs joined with " or ". */
   unchanged?: string[];
 }
 

@@ -136,7 +136,7 @@ async function untilGateOpens(
   const required = spec.deliverables.filter((d) => d.required).map((d) => d.path);
   const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
   // `changes`/`tests` globs (runs on a repository): paths that must differ from the base (docs/teams.md).
-  const changed = [...(spec.changes ?? []), ...(spec.tests ?? [])];
+  const changed = [spec.changes ?? [], spec.tests ?? []].filter((g) => g.length > 0);
   const changeGate = changed.length ? { changed, base: ctx.host?.baseCommit } : {};
   let label = continued ?? `attempt ${step.attempts}`;
   let asked = 0;
