@@ -41,12 +41,27 @@ export interface GitWorkspaceDeps {
 export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(workspaceRoot), '.remote.git');
 
 /** Files the run writes for people, not steps: kept out of the step commits. */
-const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', '/PULL_REQUEST.md', 'node_modules/'];
+const EXCLUDED = [
+  '/run.json',
+  '/REPORT.md',
+  '/timeline.svg',
+  '/PULL_REQUEST.md',
+  'node_modules/',
+  // What running a repository's tests leaves behind (verification rounds run before owners' fixes are committed).
+  '__pycache__/',
+  '.pytest_cache/',
+];
 
 /** The remote as it may be shown: credentials in a URL are masked. */
 export const displayRemote = (remote: string) => remote.replace(/\/\/[^/@]*@/, '//***@');
 
 const out = async (args: string[], cwd: string) => (await git(args, { cwd })).stdout.trim();
+
+/** The paths staged for the next commit (at most 8 named). */
+async function stagedPaths(dir: string): Promise<string[]> {
+  const names = (await out(['diff', '--cached', '--name-only'], dir)).split('\n').filter(Boolean);
+  return names.length > 8 ? [...names.slice(0, 8), `and ${names.length - 8} more`] : names;
+}
 
 /** Runs callers one after another per key: parallel steps of a run share one repository (and its index.lock). */
 const queues = new Map<string, Promise<unknown>>();
@@ -340,7 +355,9 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
         );
         const head = await messageLines(dir, 'HEAD');
         const author = { name: input.title, email: `${input.role}@agents.local` };
-        const subject = `${input.title}: ${input.files.map((f) => f.path).join(', ') || 'step finished'}`;
+        // A step on a repository names what it changed; others name their deliverables.
+        const named = input.repo && !input.files.length ? await stagedPaths(dir) : input.files.map((f) => f.path);
+        const subject = `${input.title}: ${named.join(', ') || 'step finished'}`;
         const body = input.files.map((f) => `${f.path}  ${f.size} bytes  sha256:${f.sha256}`);
         const already = !staged && head.includes(`Step: ${input.role}`) && head.includes(`Run-Id: ${input.runId}`);
         if (!already) await commit(dir, author, subject, body, trailers(input, input.role));
