@@ -141,7 +141,11 @@ describe('the change team on a real project (idna from PyPI)', () => {
     assert.equal(git(repo, 'ls-files', '-s'), treeBefore);
     assert.equal(git(repo, 'status', '--porcelain'), '');
 
-    // start-run said where the work is and how to open a pull request.
+    // start-run said where the work is and how to open a pull request; it lists the changed files only.
+    assert.match(
+      r.stdout,
+      /Run completed\. Changed files in \S+:\n {2}README\.md \(\d+ bytes\)\n {2}idna\/clamp\.py \(\d+ bytes\)\n {2}tests\/test_clamp\.py \(\d+ bytes\)\n/,
+    );
     assert.match(
       r.stdout,
       new RegExp(`Branch ${branch.replace(/[/]/g, '\\/')}: ${base.slice(0, 12)}\\.\\.[0-9a-f]{12}`),

@@ -121,9 +121,19 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
       return workspaceDiff(input);
     },
 
-    /** Every file the run produced (for the result and the report), skipping dependencies and the report itself. */
-    async listWorkspace(workspace: string): Promise<FileRecord[]> {
+    /**
+     * Every file the run produced (for the result and the report), skipping dependencies and the report itself. A
+     * run on a repository (`base`) lists the files it changed, not the whole repository.
+     */
+    async listWorkspace(workspace: string, base?: string): Promise<FileRecord[]> {
       const out: FileRecord[] = [];
+      if (base) {
+        for (const p of await changedPaths(workspace, base)) {
+          const rec = await fileRecord(workspace, p);
+          if (rec) out.push(rec);
+        }
+        return out;
+      }
       async function walk(rel: string): Promise<void> {
         const entries = await readdir(path.join(workspace, rel), { withFileTypes: true });
         for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {

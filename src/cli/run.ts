@@ -98,11 +98,9 @@ export async function run(opts: StartRunOptions): Promise<number> {
       console.log(JSON.stringify({ type: 'finished', ok, error, reportPaths, reportError, report }));
     } else {
       if (outcome.report?.scripted) say('Note: produced by the SCRIPTED model (offline stand-in), not a real LLM.');
-      if (outcome.ok && outcome.result && repo) {
-        // A repository's files are all there; what changed follows with the branch.
-        say(`\nRun completed. Workspace: ${outcome.result.workspace}`);
-      } else if (outcome.ok && outcome.result) {
-        say(`\nRun completed. Files in ${outcome.result.workspace}:`);
+      if (outcome.ok && outcome.result) {
+        // A run on a repository lists the files it changed against the base.
+        say(`\nRun completed. ${repo ? 'Changed files' : 'Files'} in ${outcome.result.workspace}:`);
         for (const f of outcome.result.files) say(`  ${f.path} (${f.size} bytes)`);
       } else if (outcome.cancelled) {
         say(

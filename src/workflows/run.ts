@@ -88,8 +88,13 @@ export async function runPipeline(
       },
       reviews,
     );
+    // A run on a repository lists what it changed against the base, not the whole repository.
+    const base = host?.baseCommit;
     const list = (a: typeof acts, ws: string) =>
-      a.listWorkspace.executeWithOptions({ ...a.fileOptions, summary: 'List deliverables' }, [ws]);
+      a.listWorkspace.executeWithOptions(
+        { ...a.fileOptions, summary: base ? 'List changed files' : 'List deliverables' },
+        base ? [ws, base] : [ws],
+      );
     const files = host ? await host.onHost(list) : await list(acts, workspace);
     runCompleted(state);
     return { workspace: host?.workspace ?? workspace, files, state };
