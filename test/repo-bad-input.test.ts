@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../src/cli/main';
+import { runRequest, type TeamToolDeps } from '../src/mcp-server/team-tools';
 import { findFreePort } from '../src/temporal/dev-server';
 import { waitFor } from './helpers/crash';
 
@@ -189,5 +190,41 @@ describe('start-run --repo refuses what it cannot work on, before anything start
     );
     assert.match(lines[1] ?? '', /^start-run: Cannot reach Temporal at 127\.0\.0\.1:/);
     assert.deepEqual(refsOf(repos), refsBefore, 'nothing was pushed anywhere');
+  });
+
+  it('run_team (MCP) takes the same repository fields, with the same checks', async () => {
+    const repo = path.join(dir, 'mcp-project');
+    execFileSync('git', ['init', '-q', '-b', 'trunk', repo]);
+    await writeFile(path.join(repo, 'a.py'), 'x = 1\n');
+    git(repo, 'add', '-A');
+    git(repo, '-c', 'user.name=U', '-c', 'user.email=u@x', 'commit', '-q', '-m', 'first');
+    const warnings: string[] = [];
+    const deps = {
+      taskQueue: 'q',
+      hostQueue: 'q-host',
+      settings: { workspaceRoot: path.join(dir, 'runs') },
+      log: { info: () => undefined, warn: (m: string) => warnings.push(m) },
+      cwd: dir,
+    } as unknown as TeamToolDeps;
+    const task = '# T\nAdd `clamp`.\nTest command: python3 -m unittest -q\n';
+    const req = await runRequest({ team: 'change', task, repo: 'mcp-project' }, deps);
+    assert.equal(req.kind, 'team');
+    const input = req.input as import('../src/shared/types').TeamRunInput;
+    assert.deepEqual(input.repo, {
+      source: repo,
+      base: 'trunk',
+      baseCommit: git(repo, 'rev-parse', 'trunk'),
+      branch: `runs/${req.workflowId}`,
+    });
+    assert.equal(input.team.roles.find((r) => r.verify)?.verify?.command, 'python3 -m unittest -q');
+    await assert.rejects(
+      runRequest({ team: 'change', task, repo: 'mcp-project', base: 'nope' }, deps),
+      /^ArgumentError: repo: Unknown base branch "nope"/,
+    );
+    await assert.rejects(
+      runRequest({ team: 'change', task, branch: 'x' }, deps),
+      /^ArgumentError: repo: base, branch and pushTo need repo/,
+    );
+    assert.deepEqual(warnings, []);
   });
 });

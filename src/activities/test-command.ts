@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../shared/errors';
+import type { Team } from '../shared/team';
 
 export const AUTO_TEST_COMMAND = 'auto';
 
@@ -48,4 +49,16 @@ export function detectTestCommand(workspace: string): string {
 /** `Test command: npm run test:unit` (optionally in backticks) in a task; undefined when it declares none. */
 export function declaredTestCommand(task: string): string | undefined {
   return /^Test command:\s*`?([^`\n]+?)`?\s*$/m.exec(task)?.[1]?.trim() || undefined;
+}
+
+/** The team with a task's `Test command:` in place of its `verify: { command: auto }` (the team as it was without). */
+export function withDeclaredTestCommand(team: Team, task: string): Team {
+  const declared = declaredTestCommand(task);
+  if (!declared) return team;
+  return {
+    ...team,
+    roles: team.roles.map((r) =>
+      r.verify?.command === AUTO_TEST_COMMAND ? { ...r, verify: { ...r.verify, command: declared } } : r,
+    ),
+  };
 }

@@ -25,7 +25,7 @@ import { peopleOptions } from './people-options';
 import { checkRepo } from './repo';
 import { repoChanges, writeRepoReport } from '../report/changes';
 import type { RepoSpec } from '../shared/placement';
-import { AUTO_TEST_COMMAND, declaredTestCommand } from '../activities/test-command';
+import { withDeclaredTestCommand } from '../activities/test-command';
 import { watchProgress } from './progress';
 import { loadTeam } from './team-file';
 
@@ -41,22 +41,13 @@ export async function run(opts: StartRunOptions): Promise<number> {
   const taskQueue = process.env.TASK_QUEUE || undefined;
   // Everything is checked before connecting: a bad team or task file starts nothing.
   const { team: loaded } = await loadTeam(opts.team);
-  let team = loaded;
   const task = opts.task
     ? await readTaskFile(opts.task)
-    : team.name === 'single'
+    : loaded.name === 'single'
       ? DEFAULT_SINGLE_AGENT_PROMPT
       : await readTaskFile(DEFAULT_TASK_FILE);
   // `Test command: ...` in the task stands for the team's `verify: { command: auto }` (teams/change.yaml).
-  const declared = declaredTestCommand(task);
-  if (declared) {
-    team = {
-      ...team,
-      roles: team.roles.map((r) =>
-        r.verify?.command === AUTO_TEST_COMMAND ? { ...r, verify: { ...r.verify, command: declared } } : r,
-      ),
-    };
-  }
+  const team = withDeclaredTestCommand(loaded, task);
   // A repository is checked before connecting too: nothing starts, nothing is pushed when it is refused.
   const workflowId = opts.id ?? (opts.repo ? newWorkflowId(team.name, projectName(task)) : undefined);
   const repo = opts.repo
