@@ -156,7 +156,10 @@ describe('the change team on a real project (idna from PyPI)', () => {
     );
 
     const report = await readFile(r.stdout.match(/Report: (\S+REPORT\.md)/)?.[1] ?? '', 'utf8');
-    assert.match(report, /## Changes against main/);
+    assert.match(
+      report,
+      /## Changes against main\n\nBase [0-9a-f]{12}, head [0-9a-f]{12}: 3 file\(s\), \+\d+ -0\. Clone of the base \(shallow\): \d+\.\d s\./,
+    );
     assert.match(report, /round 1: passed/);
     assert.match(report, /idna\/clamp\.py \| \+\d+ -0/);
   });

@@ -59,13 +59,14 @@ const sum = (stat: readonly DiffStatLine[]) =>
 const table = (stat: readonly DiffStatLine[]) =>
   stat.length ? stat.map((l) => `    ${statLine(l).slice(2).replace(/ \+/, ' | +')}`).join('\n') : '    (no files)';
 
-export function changesMarkdown(c: RepoChanges): string {
+export function changesMarkdown(c: RepoChanges, cloneMs?: number): string {
   const t = sum(c.total);
+  const clone = cloneMs === undefined ? '' : ` Clone of the base (shallow): ${(cloneMs / 1000).toFixed(1)} s.`;
   const lines = [
     '',
     `## Changes against ${c.base}`,
     '',
-    `Base ${c.baseCommit.slice(0, 12)}, head ${c.head.slice(0, 12)}: ${c.total.length} file(s), +${t.added} -${t.removed}.`,
+    `Base ${c.baseCommit.slice(0, 12)}, head ${c.head.slice(0, 12)}: ${c.total.length} file(s), +${t.added} -${t.removed}.${clone}`,
     '',
     '### In total',
     '',
@@ -131,7 +132,7 @@ export async function writeRepoReport(
   c: RepoChanges,
   runLink?: string,
 ): Promise<string> {
-  await appendFile(markdownPath, changesMarkdown(c));
+  await appendFile(markdownPath, changesMarkdown(c, state.repo?.cloneMs));
   const pr = path.join(path.dirname(markdownPath), 'PULL_REQUEST.md');
   await writeFile(pr, pullRequestMarkdown(task, state, c, runLink));
   return pr;
