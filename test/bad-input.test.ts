@@ -215,7 +215,7 @@ describe('start-run refuses a bad team file with exit code 2 and one line, start
       { args: ['--team', f('missing.yaml')], stderr: 'Team file bad-teams/missing.yaml not found' },
       {
         args: ['--team', 'nope'],
-        stderr: 'Unknown team "nope" (built-in teams: cookbook, single; or give a file)',
+        stderr: 'Unknown team "nope" (built-in teams: change, cookbook, single; or give a file)',
       },
     ];
     const results = await Promise.all(cases.map((c) => cli('start-run', c.args)));

@@ -111,7 +111,7 @@ describe('teams as MCP tools', { timeout: 240_000 }, () => {
       (await client.callTool({ name: 'run_team', arguments: args })) as CallToolResult;
     const unknown = await call({ team: 'nosuchteam', task: TASK });
     assert.equal(unknown.isError, true);
-    assert.match(text(unknown), /^team: Unknown team "nosuchteam" \(built-in teams: cookbook, single/);
+    assert.match(text(unknown), /^team: Unknown team "nosuchteam" \(built-in teams: change, cookbook, single/);
     const yaml = await call({ team: 'name: x\nroles: [\n', task: TASK });
     assert.equal(yaml.isError, true);
     assert.match(text(yaml), /^team: line \d+: invalid YAML/);

@@ -205,7 +205,7 @@ describe('team file refusals name the file, the line and the field', () => {
   it('says which built-in teams exist when a name is unknown', async () => {
     await assert.rejects(
       loadTeam('nope'),
-      /^ConfigError: Unknown team "nope" \(built-in teams: cookbook, single; or give a file\)$/,
+      /^ConfigError: Unknown team "nope" \(built-in teams: change, cookbook, single; or give a file\)$/,
     );
     await assert.rejects(loadTeam('nope.yaml'), /Team file nope\.yaml not found/);
   });

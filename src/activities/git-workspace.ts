@@ -4,18 +4,30 @@
  * and a host that takes a run over clones the remote at the last pushed commit. A root commit, pushed at creation,
  * claims the branch: a branch of another run is never overwritten, and a remote that cannot be reached or written
  * fails the run's first step with one line. Pushes are never forced.
+ *
+ * A run on an existing repository (`repo`, start-run `--repo`) starts from a shallow clone of its base commit instead of
+ * a root commit; its branch goes to the repository's remote (or `pushTo`), created by the first step's push, and a
+ * host move clones the base again and fetches the branch on top of it (only the run's own commits travel).
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostError } from '../shared/errors';
-import type { CommitStepInput, PrepareWorkspaceInput, StepCommit, WorkspacePlacement } from '../shared/placement';
-import { runBranch } from '../shared/placement';
+import { git } from './git';
+import type {
+  CommitStepInput,
+  PrepareWorkspaceInput,
+  RepoSpec,
+  StepCommit,
+  WorkspacePlacement,
+} from '../shared/placement';
+import { branchOf } from '../shared/placement';
 import { Context } from '@temporalio/activity';
 import { classifyDiskFaults, diskFault } from '../runtime/disk';
 import { withFailureConversion } from './failures';
 import { resolveWorkspace } from './workspace';
+
+export { git } from './git';
 
 export interface GitWorkspaceDeps {
   workspaceRoot: string;
@@ -32,44 +44,27 @@ export interface GitWorkspaceDeps {
 export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(workspaceRoot), '.remote.git');
 
 /** Files the run writes for people, not steps: kept out of the step commits. */
-const EXCLUDED = ['/run.json', '/REPORT.md', '/timeline.svg', 'node_modules/'];
+const EXCLUDED = [
+  '/run.json',
+  '/REPORT.md',
+  '/timeline.svg',
+  '/PULL_REQUEST.md',
+  'node_modules/',
+  // What running a repository's tests leaves behind (verification rounds run before owners' fixes are committed).
+  '__pycache__/',
+  '.pytest_cache/',
+];
 
 /** The remote as it may be shown: credentials in a URL are masked. */
 export const displayRemote = (remote: string) => remote.replace(/\/\/[^/@]*@/, '//***@');
 
-const gitEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-  // Hooks and credential helpers run by git need no model key.
-  delete env.OPENAI_API_KEY;
-  env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes -o ConnectTimeout=10';
-  return env;
-};
-
-function git(
-  args: string[],
-  o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      {
-        cwd: o.cwd,
-        env: { ...gitEnv(), ...o.env },
-        timeout: o.timeoutMs ?? 60_000,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve({ stdout, stderr });
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string | null };
-        reject(new GitCommandError(args, stderr || e.message, e.code ?? null, e.killed === true));
-      },
-    );
-  });
-}
-
 const out = async (args: string[], cwd: string) => (await git(args, { cwd })).stdout.trim();
+
+/** The paths staged for the next commit (at most 8 named). */
+async function stagedPaths(dir: string): Promise<string[]> {
+  const names = (await out(['diff', '--cached', '--name-only'], dir)).split('\n').filter(Boolean);
+  return names.length > 8 ? [...names.slice(0, 8), `and ${names.length - 8} more`] : names;
+}
 
 /** Runs callers one after another per key: parallel steps of a run share one repository (and its index.lock). */
 const queues = new Map<string, Promise<unknown>>();
@@ -85,13 +80,18 @@ async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Bound on cloning a repository's base (a large repository takes a while even shallow). */
+const CLONE_TIMEOUT_MS = 10 * 60_000;
+
 export function createGitWorkspace(deps: GitWorkspaceDeps) {
   const root = path.resolve(deps.workspaceRoot);
-  const remote = deps.remote ?? defaultRemote(root);
-  const shown = displayRemote(remote);
+  const workerRemote = deps.remote ?? defaultRemote(root);
   const remoteTimeoutMs = deps.remoteTimeoutMs ?? 20_000;
+  /** The remote a run's branch goes to: its repository's (or `pushTo`), else the worker's WORKSPACE_REMOTE. */
+  const remoteOf = (repo: RepoSpec | undefined) => (repo ? (repo.pushTo ?? repo.source) : workerRemote);
 
-  const remoteFailure = (what: string, err: unknown) => {
+  const remoteFailure = (remote: string, what: string, err: unknown) => {
+    const shown = displayRemote(remote);
     const full = diskFault(err, `Workspace remote ${shown} ${what}`, shown);
     if (full) return full;
     const why =
@@ -100,12 +100,12 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
           ? `no answer in ${remoteTimeoutMs} ms`
           : gitReason(err.stderr)
         : String(err);
-    return new ConfigError(`Workspace remote ${shown} ${what}: ${why}`, { cause: err });
+    return new ConfigError(`Workspace remote ${displayRemote(remote)} ${what}: ${why}`, { cause: err });
   };
 
   /** The remote's tip of `branch`, undefined when it has none. Unreachable remote: ConfigError. */
-  async function remoteTip(branch: string): Promise<string | undefined> {
-    if (deps.remote === undefined && !existsSync(remote)) {
+  async function remoteTip(remote: string, branch: string): Promise<string | undefined> {
+    if (deps.remote === undefined && remote === workerRemote && !existsSync(remote)) {
       await mkdir(remote, { recursive: true });
       await git(['init', '--bare', '-q', remote]);
     }
@@ -115,24 +115,24 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
       });
       return stdout.trim().split(/\s+/)[0] || undefined;
     } catch (err) {
-      throw remoteFailure('is unreachable', err);
+      throw remoteFailure(remote, 'is unreachable', err);
     }
   }
 
-  async function fetchBranch(dir: string, branch: string): Promise<string> {
+  async function fetchBranch(dir: string, remote: string, branch: string): Promise<string> {
     try {
       await git(['fetch', '-q', remote, `refs/heads/${branch}`], { cwd: dir, timeoutMs: remoteTimeoutMs });
     } catch (err) {
-      throw remoteFailure('is unreachable', err);
+      throw remoteFailure(remote, 'is unreachable', err);
     }
     return out(['rev-parse', 'FETCH_HEAD'], dir);
   }
 
-  async function push(dir: string, branch: string): Promise<void> {
+  async function push(dir: string, remote: string, branch: string): Promise<void> {
     await git(['push', '-q', remote, `HEAD:refs/heads/${branch}`], { cwd: dir, timeoutMs: remoteTimeoutMs });
   }
 
-  async function initRepo(dir: string, branch: string): Promise<void> {
+  async function initRepo(dir: string, branch: string, remote: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await git(['init', '-q', '-b', branch], { cwd: dir });
     // A named remote lets a user push the branch on from the workspace itself.
@@ -172,10 +172,13 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     );
   }
 
-  async function placement(dir: string, branch: string): Promise<WorkspacePlacement> {
+  async function placement(dir: string, branch: string, remote: string, repo?: RepoSpec): Promise<WorkspacePlacement> {
+    // A repository's clone is shallow: its commits are counted from the base (the base itself counts as 1).
     const [commitSha, count] = await Promise.all([
       out(['rev-parse', 'HEAD'], dir),
-      out(['rev-list', '--count', 'HEAD'], dir),
+      repo
+        ? out(['rev-list', '--count', `${repo.baseCommit}..HEAD`], dir).then((n) => String(Number(n) + 1))
+        : out(['rev-list', '--count', 'HEAD'], dir),
     ]);
     return {
       workspace: dir,
@@ -183,22 +186,92 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
       ...(deps.disk && { disk: deps.disk }),
       hostQueue: deps.hostQueue,
       branch,
-      remote: shown,
+      remote: displayRemote(remote),
       commit: commitSha,
       commits: Number(count),
+      ...(repo ? { baseCommit: repo.baseCommit } : {}),
     };
   }
 
-  /** A clean checkout of the remote branch at `commit`: whatever was in the directory before is gone. */
-  async function cloneAt(dir: string, branch: string, commitSha: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true });
-    await initRepo(dir, branch);
-    await fetchBranch(dir, branch);
+  async function resetTo(dir: string, branch: string, remote: string, commitSha: string): Promise<void> {
     try {
       await git(['reset', '-q', '--hard', commitSha], { cwd: dir });
     } catch (err) {
-      throw new WorkspaceError(`Commit ${commitSha} is not on branch ${branch} of ${shown}`, { cause: err });
+      throw new WorkspaceError(`Commit ${commitSha} is not on branch ${branch} of ${displayRemote(remote)}`, {
+        cause: err,
+      });
     }
+  }
+
+  /** A clean checkout of the remote branch at `commit`: whatever was in the directory before is gone. */
+  async function cloneAt(dir: string, branch: string, remote: string, commitSha: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    await initRepo(dir, branch, remote);
+    await fetchBranch(dir, remote, branch);
+    await resetTo(dir, branch, remote, commitSha);
+  }
+
+  /**
+   * A clean shallow clone of the repository's base commit on the run's branch. The base is fetched by commit (one
+   * commit deep); a server that refuses a commit id is asked for the base branch, whole, instead.
+   */
+  async function cloneBase(dir: string, branch: string, repo: RepoSpec): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    await initRepo(dir, branch, remoteOf(repo));
+    const fetch = (args: string[]) => git(['fetch', '-q', ...args], { cwd: dir, timeoutMs: CLONE_TIMEOUT_MS });
+    try {
+      await fetch(['--depth=1', repo.source, repo.baseCommit]).catch(() =>
+        fetch([repo.source, `refs/heads/${repo.base}`]),
+      );
+    } catch (err) {
+      throw remoteFailure(repo.source, `could not be cloned at ${repo.base}`, err);
+    }
+    try {
+      await git(['reset', '-q', '--hard', repo.baseCommit], { cwd: dir });
+    } catch (err) {
+      throw new WorkspaceError(
+        `Base commit ${repo.baseCommit} of ${repo.base} is gone from ${displayRemote(repo.source)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /** The commits on top of the base, all made by this run (a branch of anyone else is never taken over). */
+  async function ownsBranch(dir: string, repo: RepoSpec, tip: string, runId: string): Promise<boolean> {
+    const onBase = await git(['merge-base', '--is-ancestor', repo.baseCommit, tip], { cwd: dir }).then(
+      () => true,
+      () => false,
+    );
+    if (!onBase) return false;
+    const commits = (await out(['rev-list', `${repo.baseCommit}..${tip}`], dir)).split('\n').filter(Boolean);
+    for (const c of commits) if (!(await ownedBy(dir, c, runId))) return false;
+    return commits.length > 0;
+  }
+
+  /** `prepare` for a run on an existing repository (see the module comment). */
+  async function prepareRepo(input: PrepareWorkspaceInput, dir: string, repo: RepoSpec): Promise<WorkspacePlacement> {
+    const branch = branchOf(input.workflowId, repo);
+    const remote = remoteOf(repo);
+    const tip = await remoteTip(remote, branch);
+    const started = Date.now();
+    await cloneBase(dir, branch, repo);
+    const cloneMs = Date.now() - started;
+    const wanted = input.fromCommit && input.fromCommit !== repo.baseCommit ? input.fromCommit : undefined;
+    if (tip) {
+      const fetched = await fetchBranch(dir, remote, branch);
+      if (!(await ownsBranch(dir, repo, fetched, input.runId))) {
+        throw new WorkspaceError(
+          `Remote ${displayRemote(remote)} already has branch ${branch} with commits not made by this run; ` +
+            'not overwriting it: choose another --branch',
+        );
+      }
+      await resetTo(dir, branch, remote, wanted ?? fetched);
+    } else if (wanted) {
+      throw new WorkspaceError(`Branch ${branch} is gone from ${displayRemote(remote)}: the run cannot move`);
+    }
+    return { ...(await placement(dir, branch, remote, repo)), cloneMs };
   }
 
   const messageLines = async (dir: string, ref: string) =>
@@ -207,7 +280,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     (await messageLines(dir, ref)).includes(`Run-Id: ${runId}`);
 
   return {
-    remote: shown,
+    remote: displayRemote(workerRemote),
 
     /**
      * Creates the run's repository and claims its branch on the remote (a root commit), or, with `fromCommit`,
@@ -215,19 +288,25 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
      */
     async prepare(input: PrepareWorkspaceInput): Promise<WorkspacePlacement> {
       const dir = resolveWorkspace(root, input);
-      const branch = runBranch(input.workflowId);
+      const branch = branchOf(input.workflowId, input.repo);
+      const remote = workerRemote;
+      const shown = displayRemote(remote);
+      if (input.repo) {
+        const repo = input.repo;
+        return serialised(dir, () => prepareRepo(input, dir, repo));
+      }
       return serialised(dir, async () => {
-        const tip = await remoteTip(branch);
+        const tip = await remoteTip(remote, branch);
         if (input.fromCommit) {
           if (!tip) throw new WorkspaceError(`Branch ${branch} is gone from ${shown}: the run cannot move`);
-          await cloneAt(dir, branch, input.fromCommit);
-          return placement(dir, branch);
+          await cloneAt(dir, branch, remote, input.fromCommit);
+          return placement(dir, branch, remote);
         }
         if (tip) {
           // Ours only when its root commit names this run (a retried first step); never another run's.
           const probe = existsSync(path.join(dir, '.git')) ? dir : undefined;
-          if (!probe) await initRepo(dir, branch);
-          await fetchBranch(dir, branch);
+          if (!probe) await initRepo(dir, branch, remote);
+          await fetchBranch(dir, remote, branch);
           const rootCommit = (await out(['rev-list', '--max-parents=0', 'FETCH_HEAD'], dir)).split('\n')[0] ?? '';
           if (!(await ownedBy(dir, rootCommit, input.runId))) {
             throw new WorkspaceError(
@@ -235,8 +314,8 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
                 `${rootCommit.slice(0, 12)}); not overwriting it: use another workflow id or remove that branch`,
             );
           }
-          await cloneAt(dir, branch, tip);
-          return placement(dir, branch);
+          await cloneAt(dir, branch, remote, tip);
+          return placement(dir, branch, remote);
         }
         if (existsSync(path.join(dir, '.git'))) {
           const head = await out(['rev-parse', '-q', '--verify', 'HEAD'], dir).catch(() => '');
@@ -244,7 +323,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
             throw new WorkspaceError(`Workspace ${dir} is already a git repository of another run`);
           }
         } else {
-          await initRepo(dir, branch);
+          await initRepo(dir, branch, remote);
           await git(['add', '-A'], { cwd: dir });
           await commit(
             dir,
@@ -255,14 +334,14 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
           );
         }
         try {
-          await push(dir, branch);
+          await push(dir, remote, branch);
         } catch (err) {
-          if (await remoteTip(branch)) {
+          if (await remoteTip(remote, branch)) {
             throw new WorkspaceError(`Workspace remote ${shown} got branch ${branch} from another run meanwhile`);
           }
-          throw remoteFailure(`refused the push of ${branch}`, err);
+          throw remoteFailure(remote, `refused the push of ${branch}`, err);
         }
-        return placement(dir, branch);
+        return placement(dir, branch, remote);
       });
     },
 
@@ -272,6 +351,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
       if (!existsSync(path.join(dir, '.git'))) {
         throw new WorkspaceLostError(`Workspace ${dir} does not exist on host ${deps.host}`);
       }
+      const remote = remoteOf(input.repo);
       return serialised(dir, async () => {
         const paths = input.paths?.filter((p) => existsSync(path.join(dir, p)));
         if (!paths) await git(['add', '-A'], { cwd: dir });
@@ -282,28 +362,30 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
         );
         const head = await messageLines(dir, 'HEAD');
         const author = { name: input.title, email: `${input.role}@agents.local` };
-        const subject = `${input.title}: ${input.files.map((f) => f.path).join(', ') || 'step finished'}`;
+        // A step on a repository names what it changed; others name their deliverables.
+        const named = input.repo && !input.files.length ? await stagedPaths(dir) : input.files.map((f) => f.path);
+        const subject = `${input.title}: ${named.join(', ') || 'step finished'}`;
         const body = input.files.map((f) => `${f.path}  ${f.size} bytes  sha256:${f.sha256}`);
         const already = !staged && head.includes(`Step: ${input.role}`) && head.includes(`Run-Id: ${input.runId}`);
         if (!already) await commit(dir, author, subject, body, trailers(input, input.role));
         try {
-          await push(dir, input.branch);
+          await push(dir, remote, input.branch);
         } catch (err) {
           // The remote moved on: a commit pushed by this run's lost host whose step was not recorded as finished.
           // The step was done again here; its commit goes on top (never forced). Anyone else's commit: refuse.
-          const tip = await fetchBranch(dir, input.branch);
-          if (!(await ownedBy(dir, tip, input.runId))) {
-            throw remoteFailure(`refused the push of ${input.branch}`, err);
+          const tip = await fetchBranch(dir, remote, input.branch).catch(() => undefined);
+          if (!tip || !(await ownedBy(dir, tip, input.runId))) {
+            throw remoteFailure(remote, `refused the push of ${input.branch}`, err);
           }
           await git(['reset', '-q', '--soft', tip], { cwd: dir });
           await commit(dir, author, subject, body, trailers(input, input.role));
           try {
-            await push(dir, input.branch);
+            await push(dir, remote, input.branch);
           } catch (again) {
-            throw remoteFailure(`refused the push of ${input.branch}`, again);
+            throw remoteFailure(remote, `refused the push of ${input.branch}`, again);
           }
         }
-        const p = await placement(dir, input.branch);
+        const p = await placement(dir, input.branch, remote, input.repo);
         return { commit: p.commit, commits: p.commits, host: deps.host, branch: input.branch };
       });
     },

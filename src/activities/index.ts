@@ -64,9 +64,13 @@ export function hostActivities(all: Activities, host: string) {
       present(input.workspace);
       return all.checkDeliverables(input);
     }),
-    listWorkspace: withFailureConversion(async (workspace: string) => {
+    diffWorkspace: withFailureConversion(async (input: Parameters<Activities['diffWorkspace']>[0]) => {
+      present(input.workspace);
+      return all.diffWorkspace(input);
+    }),
+    listWorkspace: withFailureConversion(async (workspace: string, base?: string) => {
       present(workspace);
-      return all.listWorkspace(workspace);
+      return all.listWorkspace(workspace, base);
     }),
     runVerification: withFailureConversion(async (input: Parameters<Activities['runVerification']>[0]) => {
       present(input.workspace);

@@ -16,6 +16,7 @@ import { ConfigError, TransientServiceError } from '../shared/errors';
 import type { VerifyInput, VerifyResult } from '../shared/types';
 import { withFailureConversion } from './failures';
 import { sandboxEnv } from './sandbox';
+import { AUTO_TEST_COMMAND, detectTestCommand } from './test-command';
 import { SANDBOX_TMP, removeSandboxTmp, sandboxUnavailable, sandboxed } from './verify-sandbox';
 
 export const DRIVER = path.join(__dirname, 'verify-driver.cjs');
@@ -78,9 +79,11 @@ export async function runVerification(input: VerifyInput, deps: VerifyDeps = {})
   cleanUpEarlierAttempt(input.workspace);
   const files = stateFiles(input.workspace);
   const home = mode === 'none' ? await mkdtemp(path.join(os.tmpdir(), 'dca-verify-home-')) : undefined;
+  // `auto` (teams/change.yaml): the repository's own test command, detected from its files.
+  const command = input.command === AUTO_TEST_COMMAND ? detectTestCommand(input.workspace) : input.command;
   const spec = {
     workspace: input.workspace,
-    command: input.command,
+    command,
     services: input.services,
     timeoutMs: input.timeoutMs,
     outputLimitBytes: OUTPUT_LIMIT_BYTES,

@@ -9,7 +9,16 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { toApplicationFailure, WorkspaceError } from '../shared/errors';
-import type { CreateWorkspaceInput, FileRecord, GateInput, GateResult } from '../shared/types';
+import { unmatchedGlobs } from '../shared/glob';
+import type {
+  CreateWorkspaceInput,
+  FileRecord,
+  GateInput,
+  GateResult,
+  WorkspaceDiff,
+  WorkspaceDiffInput,
+} from '../shared/types';
+import { changedPaths, workspaceDiff } from './workspace-diff';
 
 export interface WorkspaceDeps {
   /** Workspaces must live under this directory. */
@@ -99,13 +108,32 @@ export function createWorkspaceActivities(deps: WorkspaceDeps) {
         const rec = await fileRecord(input.workspace, p);
         if (rec) present.push(rec);
       }
-      Context.current().log.info('gate checked', { gate: input.gate, present: present.length, missing });
-      return { gate: input.gate, present, missing };
+      // `changes`/`tests` globs: at least one path under each differs from the base (docs/teams.md).
+      const unchanged = input.changed?.length
+        ? unmatchedGlobs(input.changed, await changedPaths(input.workspace, input.base))
+        : undefined;
+      Context.current().log.info('gate checked', { gate: input.gate, present: present.length, missing, unchanged });
+      return { gate: input.gate, present, missing, ...(unchanged ? { unchanged } : {}) };
     },
 
-    /** Every file the run produced (for the result and the report), skipping dependencies and the report itself. */
-    async listWorkspace(workspace: string): Promise<FileRecord[]> {
+    /** The workspace's changes against the base: a diff stat for the briefs, the diff itself for reviewers. */
+    async diffWorkspace(input: WorkspaceDiffInput): Promise<WorkspaceDiff> {
+      return workspaceDiff(input);
+    },
+
+    /**
+     * Every file the run produced (for the result and the report), skipping dependencies and the report itself. A
+     * run on a repository (`base`) lists the files it changed, not the whole repository.
+     */
+    async listWorkspace(workspace: string, base?: string): Promise<FileRecord[]> {
       const out: FileRecord[] = [];
+      if (base) {
+        for (const p of await changedPaths(workspace, base)) {
+          const rec = await fileRecord(workspace, p);
+          if (rec) out.push(rec);
+        }
+        return out;
+      }
       async function walk(rel: string): Promise<void> {
         const entries = await readdir(path.join(workspace, rel), { withFileTypes: true });
         for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {

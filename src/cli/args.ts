@@ -35,6 +35,11 @@ export const StartRunOptionsSchema = z.object({
   maxTokens: z.number().int().positive('must be a positive integer').optional(),
   maxTurns: z.number().int().positive('must be a positive integer').optional(),
   budgetWait: z.boolean(),
+  /** A run on an existing repository (src/cli/repo.ts checks it before the run starts). */
+  repo: z.string().min(1).optional(),
+  base: z.string().min(1).optional(),
+  branch: z.string().min(1).optional(),
+  pushTo: z.string().min(1).optional(),
 });
 export type StartRunOptions = z.infer<typeof StartRunOptionsSchema>;
 
@@ -58,7 +63,11 @@ export function declareRunOptions(cmd: Command): void {
     .option('--max-turns <n>', 'at most N model turns per role')
     .option('--budget-wait', 'a spent budget waits for `review --raise-budget` instead of failing the run')
     .option('--approval <never|on-request>', 'Codex asks a person before commands and patches (see approve)', 'never')
-    .option('--approval-timeout <duration>', 'how long an approval may wait, e.g. 10m');
+    .option('--approval-timeout <duration>', 'how long an approval may wait, e.g. 10m')
+    .option('--repo <path|url>', 'work on this git repository: clone it at --base, commit to --branch')
+    .option('--base <branch>', 'with --repo: the branch to start from (default: its default branch)')
+    .option('--branch <name>', 'with --repo: the branch the run works on (default: runs/<workflow id>)')
+    .option('--push-to <remote>', "with --repo: push the run's branch here (default: the repository itself)");
 }
 
 export const RUN_COMMAND_LINE: CommandLine = {
@@ -78,6 +87,11 @@ export function startRunOptions(values: Record<string, unknown>): StartRunOption
   const str = (name: string) => stringOption(values, name);
   const workflow = str('workflow');
   if (str('team') !== undefined && workflow !== undefined) throw new ConfigError('Give --team or --workflow, not both');
+  for (const name of ['base', 'branch', 'pushTo'] as const) {
+    if (str(name) !== undefined && str('repo') === undefined) {
+      throw new ConfigError(`--${FLAG_OF[name] ?? name} needs --repo (the repository the run works on)`);
+    }
+  }
   const alias = (WORKFLOW_KINDS as readonly string[]).includes(workflow ?? '')
     ? TEAM_OF_WORKFLOW[workflow as WorkflowKind]
     : undefined;
@@ -100,6 +114,10 @@ export function startRunOptions(values: Record<string, unknown>): StartRunOption
     budgetWait: flag(values, 'budgetWait'),
     approval: str('approval') ?? 'never',
     approvalTimeoutMs: durationArg('approval-timeout', str('approvalTimeout')),
+    repo: str('repo'),
+    base: str('base'),
+    branch: str('branch'),
+    pushTo: str('pushTo'),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -120,6 +138,7 @@ const FLAG_OF: Record<string, string> = {
   onReviewTimeout: 'on-review-timeout',
   maxTokens: 'max-tokens',
   maxTurns: 'max-turns',
+  pushTo: 'push-to',
 };
 
 /** A number flag; NaN (not a number) fails the schema with the flag's name. */

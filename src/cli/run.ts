@@ -8,8 +8,9 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { defaultRemote, displayRemote } from '../activities/git-workspace';
 import { clientConnectConfig, connectClient } from '../config/temporal-connection';
-import { finishRun, startRun, webUiBase, webUiLink, type RunRequest } from '../runtime/runs';
-import { runBranch } from '../shared/placement';
+import { finishRun, newWorkflowId, startRun, webUiBase, webUiLink, type RunRequest } from '../runtime/runs';
+import { branchOf } from '../shared/placement';
+import { projectName } from '../shared/naming';
 import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
 import {
   checkWorkspace,
@@ -21,6 +22,10 @@ import {
 } from './args';
 import type { CliCommand } from './command';
 import { peopleOptions } from './people-options';
+import { checkRepo } from './repo';
+import { repoChanges, writeRepoReport } from '../report/changes';
+import type { RepoSpec } from '../shared/placement';
+import { withDeclaredTestCommand } from '../activities/test-command';
 import { watchProgress } from './progress';
 import { loadTeam } from './team-file';
 
@@ -35,16 +40,24 @@ export async function run(opts: StartRunOptions): Promise<number> {
   const workspace = checkWorkspace(workspaceRoot, opts.workspace);
   const taskQueue = process.env.TASK_QUEUE || undefined;
   // Everything is checked before connecting: a bad team or task file starts nothing.
-  const { team } = await loadTeam(opts.team);
+  const { team: loaded } = await loadTeam(opts.team);
   const task = opts.task
     ? await readTaskFile(opts.task)
-    : team.name === 'single'
+    : loaded.name === 'single'
       ? DEFAULT_SINGLE_AGENT_PROMPT
       : await readTaskFile(DEFAULT_TASK_FILE);
+  // `Test command: ...` in the task stands for the team's `verify: { command: auto }` (teams/change.yaml).
+  const team = withDeclaredTestCommand(loaded, task);
+  // A repository is checked before connecting too: nothing starts, nothing is pushed when it is refused.
+  const workflowId = opts.id ?? (opts.repo ? newWorkflowId(team.name, projectName(task)) : undefined);
+  const repo = opts.repo
+    ? await checkRepo({ repo: opts.repo, base: opts.base, branch: opts.branch, pushTo: opts.pushTo }, workflowId ?? '')
+    : undefined;
+  for (const w of repo?.warnings ?? []) console.error(w);
   const req: RunRequest = {
     kind: 'team',
-    input: { team, task, workspace, ...peopleOptions(opts, team) },
-    workflowId: opts.id,
+    input: { team, task, workspace, ...peopleOptions(opts, team), ...(repo ? { repo: repo.spec } : {}) },
+    workflowId,
     taskQueue,
   };
 
@@ -58,8 +71,12 @@ export async function run(opts: StartRunOptions): Promise<number> {
     say(`Started ${handle.workflowId} on ${address} (namespace ${namespace})`);
     if (link) say(`Temporal Web UI: ${link}`);
     // The workers' WORKSPACE_REMOTE decides; this machine's setting is the best guess until the run says.
-    const remote = displayRemote(process.env.WORKSPACE_REMOTE || defaultRemote(workspaceRoot));
-    say(`Git: branch ${runBranch(handle.workflowId)} on ${remote} (one commit per finished step)`);
+    const remote = displayRemote(
+      repo ? (repo.spec.pushTo ?? repo.spec.source) : process.env.WORKSPACE_REMOTE || defaultRemote(workspaceRoot),
+    );
+    if (repo)
+      say(`Repository: ${displayRemote(repo.spec.source)} at ${repo.spec.base} (${repo.spec.baseCommit.slice(0, 12)})`);
+    say(`Git: branch ${branchOf(handle.workflowId, repo?.spec)} on ${remote} (one commit per finished step)`);
     if (opts.json) console.log(JSON.stringify({ type: 'started', workflowId: handle.workflowId, webUi: link }));
     if (opts.detach) {
       say(`Detached. Follow it in the Web UI, or later: npm run report -- ${handle.workflowId}`);
@@ -73,7 +90,8 @@ export async function run(opts: StartRunOptions): Promise<number> {
     } else {
       if (outcome.report?.scripted) say('Note: produced by the SCRIPTED model (offline stand-in), not a real LLM.');
       if (outcome.ok && outcome.result) {
-        say(`\nRun completed. Files in ${outcome.result.workspace}:`);
+        // A run on a repository lists the files it changed against the base.
+        say(`\nRun completed. ${repo ? 'Changed files' : 'Files'} in ${outcome.result.workspace}:`);
         for (const f of outcome.result.files) say(`  ${f.path} (${f.size} bytes)`);
       } else if (outcome.cancelled) {
         say(
@@ -84,8 +102,11 @@ export async function run(opts: StartRunOptions): Promise<number> {
       }
       if (outcome.reportPaths)
         say(`Report: ${outcome.reportPaths.markdown} (timeline: ${outcome.reportPaths.timeline})`);
+      if (repo && outcome.result && outcome.state) {
+        await sayRepoResult(say, repo.spec, handle.workflowId, task, outcome, link);
+      }
       if (outcome.reportError) say(`No report: ${outcome.reportError}`);
-      if (outcome.state?.branch) {
+      if (outcome.state?.branch && !repo) {
         say(
           `Git: git log ${outcome.state.branch}   (remote ${outcome.state.remote ?? '?'}; push the branch on, open a PR)`,
         );
@@ -95,5 +116,35 @@ export async function run(opts: StartRunOptions): Promise<number> {
     return outcome.ok ? 0 : 1;
   } finally {
     await connection.close();
+  }
+}
+
+/** A run on a repository: the changes in REPORT.md, PULL_REQUEST.md, the branch, its commit range, how to open a PR. */
+async function sayRepoResult(
+  say: (line: string) => void,
+  spec: RepoSpec,
+  workflowId: string,
+  task: string,
+  outcome: Awaited<ReturnType<typeof finishRun>>,
+  link: string | undefined,
+): Promise<void> {
+  const workspace = outcome.result?.workspace;
+  const branch = branchOf(workflowId, spec);
+  const remote = displayRemote(spec.pushTo ?? spec.source);
+  if (!workspace || !outcome.state) return;
+  try {
+    const changes = await repoChanges(workspace, spec);
+    const pr = outcome.reportPaths
+      ? await writeRepoReport(outcome.reportPaths.markdown, task, outcome.state, changes, link)
+      : undefined;
+    say(
+      `Branch ${branch}: ${changes.baseCommit.slice(0, 12)}..${changes.head.slice(0, 12)} on ${remote} (${changes.steps.length} commit(s), ${changes.total.length} file(s) changed)`,
+    );
+    say(`Review it: git log -p ${spec.base}..${branch}`);
+    say(`Pull request: gh pr create --base ${spec.base} --head ${branch}${pr ? ` --body-file ${pr}` : ''}`);
+  } catch (err) {
+    say(
+      `Branch ${branch} on ${remote} (its changes could not be read here: ${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }

@@ -23,6 +23,8 @@ import { whoDecides } from '../cli/run-handle';
 import { loadTeam, parseTeamYaml } from '../cli/team-file';
 import type { Settings } from '../config/settings';
 import { newWorkflowId, startRun, type RunRequest } from '../runtime/runs';
+import { checkRepo } from '../cli/repo';
+import { withDeclaredTestCommand } from '../activities/test-command';
 import { projectName } from '../shared/naming';
 import { reviewUpdate, type ReviewDecisionInput } from '../shared/people';
 import { parseDuration, type Team } from '../shared/team';
@@ -67,7 +69,7 @@ const UNANSWERED_RETRIES = 5;
 export const RunTeamArgsSchema = z.strictObject({
   team: z
     .string()
-    .describe('A built-in team name (cookbook, single) or the YAML text of a team file (see docs/teams.md).'),
+    .describe('A built-in team name (cookbook, single, change) or the YAML text of a team file (see docs/teams.md).'),
   task: z.string().describe('The task list every role works from (markdown).'),
   review: z.array(z.string()).optional().describe('Role ids whose files wait for a review (answer with review_run).'),
   reviewTimeout: z.string().optional().describe('How long a review may wait, e.g. "30m"; default for ever.'),
@@ -84,6 +86,15 @@ export const RunTeamArgsSchema = z.strictObject({
     .string()
     .optional()
     .describe("The run's directory, inside the server's workspace root; relative to the server's directory."),
+  repo: z
+    .string()
+    .optional()
+    .describe(
+      'Work on this git repository (a path on this machine or a URL): cloned at base, one commit per step on branch.',
+    ),
+  base: z.string().optional().describe("With repo: the branch to start from (default: the repository's default)."),
+  branch: z.string().optional().describe('With repo: the branch the run works on (default runs/<run id>).'),
+  pushTo: z.string().optional().describe("With repo: push the run's branch here (default: the repository itself)."),
 });
 export type RunTeamArgs = z.infer<typeof RunTeamArgsSchema>;
 
@@ -231,12 +242,26 @@ export async function runRequest(args: RunTeamArgs, deps: TeamToolDeps): Promise
       throw new ArgumentError('workspace', (err as Error).message);
     }
   }
-  return {
-    kind: 'team',
-    input,
-    taskQueue: deps.taskQueue,
-    workflowId: newWorkflowId(`mcp-${team.name}`, projectName(task)),
-  };
+  const workflowId = newWorkflowId(`mcp-${team.name}`, projectName(task));
+  if (args.repo === undefined && (args.base ?? args.branch ?? args.pushTo) !== undefined) {
+    throw new ArgumentError('repo', 'base, branch and pushTo need repo (the repository the run works on)');
+  }
+  if (args.repo !== undefined) {
+    // The same checks as start-run --repo (src/cli/repo.ts): nothing starts, nothing is pushed when one fails.
+    const local = (p: string) => (/^[a-z][a-z0-9+.-]*:\/\/|^[\w.-]+@[\w.-]+:/i.test(p) ? p : path.resolve(deps.cwd, p));
+    try {
+      const checked = await checkRepo(
+        { repo: local(args.repo), base: args.base, branch: args.branch, pushTo: args.pushTo && local(args.pushTo) },
+        workflowId,
+      );
+      input.repo = checked.spec;
+      for (const w of checked.warnings) deps.log.warn(`run_team: ${w}`);
+    } catch (err) {
+      throw new ArgumentError('repo', (err as Error).message);
+    }
+    input.team = withDeclaredTestCommand(team, task);
+  }
+  return { kind: 'team', input, taskQueue: deps.taskQueue, workflowId };
 }
 
 /** A built-in team's name, or a team file's YAML text. */

@@ -19,6 +19,7 @@ import {
   VERIFICATION_FAILED_PREFIX,
 } from '../shared/prompts';
 import { titleFromId, type RoleId as Role } from '../shared/team';
+import { changeAgentScript } from './change-script';
 import { codexPrompt, parseCodexPrompt } from './codex-prompt';
 import { writtenFiles } from './codex-script';
 import { optionalFits, taskFacts } from './content';
@@ -57,6 +58,9 @@ export function agentScript(req: AgentRequest): Draft[] {
   const { role, input } = req;
   if (role === undefined) return [say('Scripted model: no script for this request (no agent role recognised).')];
   if (role === 'game_designer') return [say(GAME_DESIGNER_BRIEF)];
+  // A team changing a repository (./change-script.ts): its briefs carry a Repository section.
+  const change = changeAgentScript(req);
+  if (change) return change;
   const briefText = input.filter((i) => isMessage(i, 'user')).map(messageText)[0] ?? '';
   const title = /^Role: (.+)$/m.exec(briefText)?.[1]?.trim() || titleFromId(role);
   const task = extractTaskList(briefText) ?? briefText;

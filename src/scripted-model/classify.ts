@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { BUILTIN_TEAMS } from '../shared/builtin-teams';
-import { ROLE_ID_PATTERN, type RoleId as Role } from '../shared/team';
+import { ROLE_ID_PATTERN, type RoleId as Role, type TeamRole } from '../shared/team';
 import { isMessage, messageText, type Item } from './text';
 
 export type CallerKind = 'agent' | 'codex';
@@ -28,7 +28,7 @@ export interface Caller {
 export const UNKNOWN_RUN = 'unknown';
 
 /** The built-in teams' roles: a request without headers or a `Role id:` line can still be placed by them. */
-const KNOWN_ROLES = Object.values(BUILTIN_TEAMS).flatMap((t) => t.roles);
+const KNOWN_ROLES = Object.values(BUILTIN_TEAMS).flatMap((t): readonly TeamRole[] => t.roles);
 const isRole = (x: string | undefined): x is Role => x !== undefined && ROLE_ID_PATTERN.test(x);
 
 const header = (h: IncomingHttpHeaders, name: string): string | undefined => {

@@ -11,6 +11,7 @@
  *   then            -> a final assistant message saying what the tool outputs showed: the files whose write
  *                      succeeded, those that failed and why, and whether the check exited 0
  */
+import { changeCodexScript } from './change-script';
 import { fileContent } from './content';
 import { parseCodexPrompt, type ParsedCodexPrompt } from './codex-prompt';
 import type { Draft } from './responses';
@@ -170,6 +171,9 @@ export function codexScript(
   escalate = false,
 ): CodexAction {
   const parsed = turn.parsed;
+  // A team changing a repository (./change-script.ts): its prompts name no files to write.
+  const change = parsed ? undefined : changeCodexScript(turn);
+  if (change) return change;
   if (!parsed) {
     const text =
       'Scripted Codex: this prompt names no files to write, so nothing was done. ' +

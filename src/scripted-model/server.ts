@@ -184,7 +184,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const context = 'status' in stored ? [] : stored.context;
     const input = [...context, ...ownInput];
     const caller = classify(req.headers, body, input);
-    const codexTurn = caller.kind === 'codex' ? readCodexTurn(input, Array.isArray(body.tools) ? body.tools : []) : undefined;
+    const codexTurn =
+      caller.kind === 'codex' ? readCodexTurn(input, Array.isArray(body.tools) ? body.tools : []) : undefined;
     const turn = codexTurn
       ? codexTurn.step + 1
       : 1 + input.filter((i) => i.type === 'function_call' || isMessage(i, 'assistant')).length;

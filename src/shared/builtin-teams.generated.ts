@@ -2,6 +2,63 @@
 import type { Team } from './team';
 
 export const BUILTIN_TEAMS = {
+  change: {
+    name: 'change',
+    description:
+      "Planner -> Implementer || Test Writer -> Reviewer, then the repository's own tests, on a branch of an existing repository.",
+    max_turns_per_role: 12,
+    roles: [
+      {
+        id: 'planner',
+        title: 'Planner',
+        instructions:
+          'You are the Planner of a team that changes an existing repository. The workspace is a clone of it.\nRead the code that the task touches (call the codex tool with {"approval-policy":"never","sandbox":"read-only"} to read files; change nothing).\nAnswer with a short plan: for the Implementer, which files and functions to change and how; for the Test Writer, which tests to add and where, in the repository\'s own test style. Keep it concrete and small.',
+        tools: ['codex', 'codex-reply'],
+        deliverables: [],
+        after: [],
+      },
+      {
+        id: 'implementer',
+        title: 'Implementer',
+        instructions:
+          'You are the Implementer. Follow the Planner\'s plan for the code; do not write tests (the Test Writer does).\nChange the code in place, in the repository\'s own language and style, and add one line about the change to its README when it has one.\nMake every change by calling the codex tool (and codex-reply to continue the same Codex thread) with {"approval-policy":"never","sandbox":"workspace-write"}. Codex runs in the repository root; give it relative paths.\nWhen you are done, answer with a short summary of what changed. Do not hand off: the orchestrator checks your changes.',
+        tools: ['codex', 'codex-reply'],
+        deliverables: [],
+        after: ['planner'],
+        changes: ['**'],
+      },
+      {
+        id: 'test_writer',
+        title: 'Test Writer',
+        instructions:
+          'You are the Test Writer. Follow the Planner\'s plan for the tests: add tests for the change in the repository\'s own test folder and style, next to its existing tests. Do not change the code under test (the Implementer does, in parallel).\nMake every change by calling the codex tool (and codex-reply to continue the same Codex thread) with {"approval-policy":"never","sandbox":"workspace-write"}. Codex runs in the repository root; give it relative paths.\nWhen you are done, answer with a short summary of the tests you added.',
+        tools: ['codex', 'codex-reply'],
+        deliverables: [],
+        after: ['planner'],
+        tests: ['**/test*/**', '**/*test*', '**/*spec*'],
+      },
+      {
+        id: 'reviewer',
+        title: 'Reviewer',
+        instructions:
+          'You are the Reviewer. Your brief has the whole diff against the base. Check it does what the task asks, is small, matches the repository\'s style, and is tested.\nAnswer "APPROVED" on the first line when it is ready. Otherwise answer "CHANGES REQUESTED" on the first line, then one line per concrete change, addressed to its owner: "- implementer: ..." or "- test_writer: ...".',
+        tools: [],
+        deliverables: [],
+        after: ['implementer', 'test_writer'],
+        verify: {
+          command: 'auto',
+          services: [],
+          owners: ['implementer', 'test_writer'],
+          max_rounds: 2,
+          timeout: '5m',
+        },
+        reviews: {
+          owners: ['implementer', 'test_writer'],
+          max_rounds: 2,
+        },
+      },
+    ],
+  },
   cookbook: {
     name: 'cookbook',
     description:

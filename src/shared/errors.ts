@@ -266,6 +266,22 @@ export class ReviewTimeoutError extends AgentSystemError {
   }
 }
 
+/** An agent reviewer still asked for changes after its last review round (`reviews.max_rounds` in the team file). */
+export class ReviewRoundsExhaustedError extends AgentSystemError {
+  static override readonly retryable = false;
+  static override readonly fault: Fault = 'model';
+  constructor(
+    message: string,
+    readonly role: string,
+    readonly rounds: number,
+  ) {
+    super(message);
+  }
+  override get details(): unknown[] {
+    return [{ role: this.role, rounds: this.rounds }];
+  }
+}
+
 // ---- Temporal failure types, derived from the classes ----
 
 /** A class of the tree, whatever its constructor takes. */
@@ -286,6 +302,7 @@ export const ErrorClasses = {
   missingDeliverables: MissingDeliverablesError,
   budgetExceeded: BudgetExceededError,
   reviewTimeout: ReviewTimeoutError,
+  reviewRoundsExhausted: ReviewRoundsExhaustedError,
   approvalRejected: ApprovalRejected,
   codexTurnFailed: CodexTurnFailedError,
   rpc: RpcError,

@@ -2,9 +2,15 @@
  * Payloads of run placement: which worker host holds a run's workspace (a git repository on branch
  * `runs/<workflowId>`), and the step commits pushed to the run's remote so another host can take the run over.
  */
-import type { FileRecord } from './types';
+import type { FileRecord, RepoSpec } from './types';
+
+export type { RepoSpec } from './types';
 
 export const runBranch = (workflowId: string): string => `runs/${workflowId}`;
+
+/** The branch a run works on: its repository's `branch`, else `runs/<workflowId>`. */
+export const branchOf = (workflowId: string, repo?: Pick<RepoSpec, 'branch'>): string =>
+  repo?.branch ?? runBranch(workflowId);
 
 export interface PrepareWorkspaceInput {
   workflowId: string;
@@ -16,6 +22,8 @@ export interface PrepareWorkspaceInput {
   fromCommit?: string;
   /** The host the run is moving away from (for logs and the Web UI). */
   lostHost?: string;
+  /** A run on an existing repository: clone it at its base instead of starting from an empty root commit. */
+  repo?: RepoSpec;
 }
 
 /** Where a run lives: the worker host that holds its workspace, and the git branch and remote behind it. */
@@ -33,6 +41,9 @@ export interface WorkspacePlacement {
   commit: string;
   /** Commits on the branch up to `commit`: orders commits made by parallel steps. */
   commits: number;
+  /** A run on an existing repository: the base commit its diffs are against, and how long the clone took. */
+  baseCommit?: string;
+  cloneMs?: number;
 }
 
 export interface CommitStepInput {
@@ -46,6 +57,8 @@ export interface CommitStepInput {
   files: FileRecord[];
   /** Stage only these paths (a parallel step must not commit its sibling's half-written files); default all. */
   paths?: string[];
+  /** A run on an existing repository: its branch goes to this remote (the worker's WORKSPACE_REMOTE otherwise). */
+  repo?: RepoSpec;
 }
 
 export interface StepCommit {

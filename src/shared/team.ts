@@ -78,6 +78,20 @@ export const TeamRoleSchema = z.strictObject({
   verify: VerifySchema.optional(),
   /** A person reviews the role's files after its gate (and checks) pass; the run waits (docs/people-in-the-loop.md). */
   review: z.boolean().optional(),
+  /** Globs of paths of which at least one must differ from the base (a run on a repository) for the gate to open. */
+  changes: z.array(z.string().min(1)).optional(),
+  /** The same for the role's tests: at least one changed path per glob. */
+  tests: z.array(z.string().min(1)).optional(),
+  /**
+   * This role reviews the work of `owners` (an agent review gate): its answer approves, or sends changes back to the
+   * owners, who revise; then it reviews again, at most `max_rounds` times (the last round's answer stands).
+   */
+  reviews: z
+    .strictObject({
+      owners: z.array(z.string()).min(1, 'name at least one role whose work is reviewed'),
+      max_rounds: z.number().int().min(1).max(10).default(2),
+    })
+    .optional(),
 });
 /** A role as parsed: `title` is filled in from the id when the file leaves it out. */
 export type TeamRole = Omit<z.infer<typeof TeamRoleSchema>, 'title'> & { title: string };
@@ -166,6 +180,14 @@ export function checkTeam(raw: unknown): TeamCheck {
     r.after.forEach((a, j) => {
       if (!ids.has(a)) issues.push({ path: ['roles', i, 'after', j], message: `unknown role "${a}"` });
       else if (a === r.id) issues.push({ path: ['roles', i, 'after', j], message: `role "${a}" waits for itself` });
+    });
+    r.reviews?.owners.forEach((o, j) => {
+      if (!ids.has(o)) issues.push({ path: ['roles', i, 'reviews', 'owners', j], message: `unknown role "${o}"` });
+    });
+    [...(r.changes ?? []), ...(r.tests ?? [])].forEach((g) => {
+      if (escapesWorkspace(g.replace(/\*+/g, 'x'))) {
+        issues.push({ path: ['roles', i, 'changes'], message: `glob "${g}" escapes the workspace` });
+      }
     });
     r.verify?.owners.forEach((o, j) => {
       if (!ids.has(o)) issues.push({ path: ['roles', i, 'verify', 'owners', j], message: `unknown role "${o}"` });

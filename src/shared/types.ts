@@ -137,12 +137,43 @@ export interface GateInput {
   gate: string;
   required: string[];
   optional: string[];
+  /**
+   * Groups of globs (a role's `changes`, its `tests`): for each group, at least one path matching one of its globs
+   * must differ from `base` (the run's repository base, else the branch's first commit).
+   */
+  changed?: string[][];
+  base?: string;
 }
 
 export interface GateResult {
   gate: string;
   present: FileRecord[];
   missing: string[];
+  /** The `changed` groups no changed path matches, each as its globs joined with " or ". */
+  unchanged?: string[];
+}
+
+/** One file's lines added and removed (`git diff --numstat`); binary files count -1. */
+export interface DiffStatLine {
+  path: string;
+  added: number;
+  removed: number;
+}
+
+export interface WorkspaceDiffInput {
+  workspace: string;
+  /** Default: the branch's first commit. */
+  base?: string;
+  /** Include the diff itself, cut at this many characters (for reviewers); 0 or absent: the stat only. */
+  maxDiffChars?: number;
+}
+
+export interface WorkspaceDiff {
+  base: string;
+  stat: DiffStatLine[];
+  diff?: string;
+  /** True when `diff` was cut at maxDiffChars. */
+  truncated?: boolean;
 }
 
 // ---- workflows and state ----
@@ -167,6 +198,22 @@ export interface ActivityTuning {
 }
 
 /** Options of a team run; the legacy workflows take their own subsets. */
+/**
+ * A run on an existing repository (start-run `--repo`): the workspace is a clone of `source` at `baseCommit` (the tip
+ * of `base` when the run was started), the run works on `branch` and pushes it to `pushTo` (default `source`). The
+ * base branch is never pushed to. The CLI checks all of it before the run starts (src/cli/repo.ts).
+ */
+export interface RepoSpec {
+  /** Where the base is cloned from: a local path (absolute) or a git URL the workers reach. */
+  source: string;
+  base: string;
+  baseCommit: string;
+  /** Default `runs/<workflowId>`. */
+  branch?: string;
+  /** The remote the run's branch is pushed to (and a host move clones from); default `source`. */
+  pushTo?: string;
+}
+
 export interface RunOptions {
   tuning?: ActivityTuning;
   /** Sandbox for Codex; danger-full-access is refused unless the worker allows it. Default workspace-write. */
@@ -191,6 +238,8 @@ export interface RunOptions {
    * on the server's machine, where its client's files are). Default: the shared queue, whichever worker takes it.
    */
   hostQueue?: string;
+  /** A run on an existing repository (start-run `--repo`): cloned at its base, its branch pushed to its remote. */
+  repo?: RepoSpec;
 }
 
 /** The input of `teamWorkflow`: the parsed team (the workflow never reads files) and the task. */
@@ -289,6 +338,8 @@ export interface RunState {
   branch?: string;
   remote?: string;
   hostMoves?: HostMove[];
+  /** A run on an existing repository (start-run `--repo`): its base, and how long the first clone took. */
+  repo?: { base?: string; baseCommit: string; cloneMs?: number };
   /** Reviews waiting and decided (runs with `review`). */
   reviews?: { pending: PendingReview[]; decided: ReviewRecord[] };
   /** Codex approvals waiting and decided (runs with `approvals: on-request`). */

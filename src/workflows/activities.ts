@@ -11,6 +11,7 @@ export interface ActivityProxies {
   createWorkspace: ReturnType<typeof proxyActivities<Activities>>['createWorkspace'];
   checkDeliverables: ReturnType<typeof proxyActivities<Activities>>['checkDeliverables'];
   listWorkspace: ReturnType<typeof proxyActivities<Activities>>['listWorkspace'];
+  diffWorkspace: ReturnType<typeof proxyActivities<Activities>>['diffWorkspace'];
   runVerification: ReturnType<typeof proxyActivities<Activities>>['runVerification'];
   modelOptions: ActivityOptions;
   codexOptions: ActivityOptions;
@@ -90,6 +91,7 @@ export function activityProxies(t: ActivityTuning = {}, approvals?: ApprovalOpti
     createWorkspace: files.createWorkspace,
     checkDeliverables: files.checkDeliverables,
     listWorkspace: files.listWorkspace,
+    diffWorkspace: files.diffWorkspace,
     runVerification: proxyActivities<Activities>(verifyOptions).runVerification,
     modelOptions,
     codexOptions,

@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureTypes, HostMoveLoopError, HostMoved, workflowFailure } from '../shared/errors';
-import type { StepCommit, WorkspacePlacement } from '../shared/placement';
+import type { RepoSpec, StepCommit, WorkspacePlacement } from '../shared/placement';
 import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type ActivityProxies } from './activities';
 import { hostPlaced, stepCommitted, stepOf, stepRestarted } from './run-state';
@@ -74,7 +74,7 @@ export class RunHost {
     private readonly acts: ActivityProxies,
     private readonly git: ReturnType<typeof gitProxies>,
     private readonly state: RunState,
-    private readonly input: { workflowId: string; runId: string; requested?: string },
+    private readonly input: { workflowId: string; runId: string; requested?: string; repo?: RepoSpec },
     private readonly scheduleToStartMs: number,
   ) {
     this.last = { commit: placement.commit, commits: placement.commits };
@@ -85,7 +85,7 @@ export class RunHost {
   static async open(
     acts: ActivityProxies,
     state: RunState,
-    o: { requested?: string; tuning?: ActivityTuning; hostQueue?: string },
+    o: { requested?: string; tuning?: ActivityTuning; hostQueue?: string; repo?: RepoSpec },
   ): Promise<RunHost> {
     const { workflowId, firstExecutionRunId: runId } = workflowInfo();
     const git = gitProxies(acts, o.tuning);
@@ -94,12 +94,15 @@ export class RunHost {
       {
         ...git.options,
         ...(o.hostQueue ? { taskQueue: o.hostQueue } : {}),
-        summary: 'Create workspace (git repository, branch pushed to the remote)',
+        summary: o.repo
+          ? `Clone ${o.repo.base} (${short(o.repo.baseCommit)}) into the workspace`
+          : 'Create workspace (git repository, branch pushed to the remote)',
       },
-      [{ workflowId, runId, requested: o.requested }],
+      [{ workflowId, runId, requested: o.requested, ...(o.repo ? { repo: o.repo } : {}) }],
     );
     const s2s = o.tuning?.hostScheduleToStartMs ?? DEFAULT_HOST_SCHEDULE_TO_START_MS;
-    return new RunHost(placement, acts, git, state, { workflowId, runId, requested: o.requested }, s2s);
+    const input = { workflowId, runId, requested: o.requested, ...(o.repo ? { repo: o.repo } : {}) };
+    return new RunHost(placement, acts, git, state, input, s2s);
   }
 
   get workspace(): string {
@@ -140,6 +143,7 @@ export class RunHost {
               files: step.files,
               // A sibling still working must not have its half-written files committed under this role.
               paths: othersRunning ? ownPaths(step) : undefined,
+              ...(this.input.repo ? { repo: this.input.repo } : {}),
             },
           ],
         );
@@ -152,6 +156,11 @@ export class RunHost {
         stepRestarted(this.state, step, restarts + 1);
       }
     }
+  }
+
+  /** The base commit of a run on an existing repository (diffs are against it). */
+  get baseCommit(): string | undefined {
+    return this.input.repo?.baseCommit;
   }
 
   /** A workspace activity outside the steps (the final listing): on the host, following the run if it moves. */
@@ -177,6 +186,7 @@ export class RunHost {
       codexCall: route(a.codexCall, a.codexOptions),
       checkDeliverables: route(a.checkDeliverables, a.fileOptions),
       listWorkspace: route(a.listWorkspace, a.fileOptions),
+      diffWorkspace: route(a.diffWorkspace, a.fileOptions),
       runVerification: route(a.runVerification, a.verifyOptions),
     };
   }

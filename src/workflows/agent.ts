@@ -3,7 +3,7 @@
  * then the gate on its deliverables. A missing deliverable is asked again from the agent, a bounded number of times.
  */
 import { patched } from '@temporalio/workflow';
-import { missingDeliverablesMessage } from '../shared/prompts';
+import { missingDeliverablesMessage, unchangedPathsMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { MissingDeliverablesError, workflowFailure } from '../shared/errors';
 import type {
@@ -135,25 +135,32 @@ async function untilGateOpens(
   stepStarted(ctx.state, step, continued === undefined);
   const required = spec.deliverables.filter((d) => d.required).map((d) => d.path);
   const optional = spec.deliverables.filter((d) => !d.required).map((d) => d.path);
+  // `changes`/`tests` globs (runs on a repository): paths that must differ from the base (docs/teams.md).
+  const changed = [spec.changes ?? [], spec.tests ?? []].filter((g) => g.length > 0);
+  const changeGate = changed.length ? { changed, base: ctx.host?.baseCommit } : {};
   let label = continued ?? `attempt ${step.attempts}`;
   let asked = 0;
   try {
     for (;;) {
       stepAnswered(step, await converse(ctx, spec, step, session));
-      if (spec.deliverables.length === 0) break;
+      if (spec.deliverables.length === 0 && changed.length === 0) break;
       const gate = await ctx.acts.checkDeliverables.executeWithOptions(
         { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (${label})` },
-        [{ workspace: ctx.workspace, gate: spec.title, required, optional }],
+        [{ workspace: ctx.workspace, gate: spec.title, required, optional, ...changeGate }],
       );
       gateChecked(step, gate);
-      if (gate.missing.length === 0) break;
+      const unchanged = gate.unchanged ?? [];
+      if (gate.missing.length === 0 && unchanged.length === 0) break;
       if (asked >= ctx.maxDeliverableRetries) {
-        const message = `${spec.title} did not produce ${gate.missing.join(', ')} after ${step.attempts} attempts`;
-        throw workflowFailure(new MissingDeliverablesError(message, role, gate.missing));
+        const what = [...gate.missing, ...unchanged.map((g) => `a change under ${g}`)].join(', ');
+        const message = `${spec.title} did not produce ${what} after ${step.attempts} attempts`;
+        throw workflowFailure(new MissingDeliverablesError(message, role, [...gate.missing, ...unchanged]));
       }
       asked += 1;
       label = `attempt ${deliverablesAskedAgain(ctx.state, step)}`;
-      conversation.push(userMessage(missingDeliverablesMessage(gate.missing)));
+      conversation.push(
+        userMessage(gate.missing.length ? missingDeliverablesMessage(gate.missing) : unchangedPathsMessage(unchanged)),
+      );
     }
     stepDone(step);
     return step.finalText ?? '';

@@ -103,6 +103,9 @@ export function hostPlaced(state: RunState, placement: WorkspacePlacement, moves
     workspace: placement.workspace,
     hostMoves: moves.length ? [...moves] : undefined,
   });
+  if (placement.baseCommit) {
+    state.repo = { ...state.repo, baseCommit: placement.baseCommit, cloneMs: state.repo?.cloneMs ?? placement.cloneMs };
+  }
   publish(state);
 }
 

@@ -4,6 +4,7 @@
  */
 import { CancellationScope, condition, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalOptions, BudgetOptions, ReviewOptions } from '../shared/people';
+import type { RepoSpec } from '../shared/placement';
 import type { Team } from '../shared/team';
 import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
@@ -37,6 +38,7 @@ export interface RunFrameInput {
   budget?: BudgetOptions;
   approvals?: ApprovalOptions;
   hostQueue?: string;
+  repo?: RepoSpec;
 }
 
 export async function runPipeline(
@@ -61,6 +63,7 @@ export async function runPipeline(
           requested: input.workspace,
           tuning: input.tuning,
           hostQueue: input.hostQueue,
+          repo: input.repo,
         })
       : undefined;
     const workspace =
@@ -85,8 +88,13 @@ export async function runPipeline(
       },
       reviews,
     );
+    // A run on a repository lists what it changed against the base, not the whole repository.
+    const base = host?.baseCommit;
     const list = (a: typeof acts, ws: string) =>
-      a.listWorkspace.executeWithOptions({ ...a.fileOptions, summary: 'List deliverables' }, [ws]);
+      a.listWorkspace.executeWithOptions(
+        { ...a.fileOptions, summary: base ? 'List changed files' : 'List deliverables' },
+        base ? [ws, base] : [ws],
+      );
     const files = host ? await host.onHost(list) : await list(acts, workspace);
     runCompleted(state);
     return { workspace: host?.workspace ?? workspace, files, state };

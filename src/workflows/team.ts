@@ -4,9 +4,10 @@
  * first role that fails fails the run. Roles and deliverables come from the input: the workflow never reads files.
  */
 import { patched } from '@temporalio/workflow';
-import { agentBrief, type RoleAnswer } from '../shared/prompts';
-import { ancestors, type Team, type TeamRole } from '../shared/team';
-import type { RunOptions, RunResult, RunState, TeamRunInput } from '../shared/types';
+import { agentBrief, repoBriefSection, reviewAgainMessage, type RoleAnswer } from '../shared/prompts';
+import { ancestors, teamRole, type Team, type TeamRole } from '../shared/team';
+import type { RepoSpec, RunOptions, RunResult, RunState, TeamRunInput } from '../shared/types';
+import { agentReview } from './agent-review';
 import { runAgent, type AgentContext, type AgentSession } from './agent';
 import { runPipeline } from './run';
 import { validateTeamRunInput } from './validate';
@@ -19,10 +20,39 @@ export async function teamWorkflow(input: TeamRunInput): Promise<RunResult> {
   // Before anything is created or called: a bad input (a team with a cycle, say) fails the run with a ConfigError.
   input = validateTeamRunInput(input);
   const { team, task } = input;
-  return runTeam('team', team, input, (role, ctx, answers) => {
-    const before = ancestors(team, role.id);
-    const files = before.flatMap((r) => ctx.state.steps.find((s) => s.role === r.id)?.files ?? []);
-    return agentBrief(role, task, files, answersFor(team, role, answers));
+  const repo = input.repo;
+  return runTeam(
+    'team',
+    team,
+    input,
+    (role, ctx, answers) => {
+      const before = ancestors(team, role.id);
+      const files = before.flatMap((r) => ctx.state.steps.find((s) => s.role === r.id)?.files ?? []);
+      return agentBrief(role, task, files, answersFor(team, role, answers));
+    },
+    repo ? (role, ctx) => repoSection(ctx, team, role, repo) : undefined,
+  );
+}
+
+/** Diffs a reviewer reads at most (the stat lists every file). */
+const REVIEW_DIFF_CHARS = 24_000;
+
+/** A run on a repository: the base, the files changed so far with their stat, the whole diff for reviewers. */
+async function repoSection(ctx: AgentContext, team: Team, role: TeamRole, repo: RepoSpec): Promise<string> {
+  const diff = (acts: AgentContext['acts'], workspace: string) =>
+    acts.diffWorkspace.executeWithOptions(
+      { ...acts.fileOptions, summary: `Diff against ${repo.base} for ${role.title}` },
+      [{ workspace, base: repo.baseCommit, maxDiffChars: role.reviews ? REVIEW_DIFF_CHARS : 0 }],
+    );
+  const d = ctx.host ? await ctx.host.onHost(diff) : await diff(ctx.acts, ctx.workspace);
+  return repoBriefSection({
+    base: repo.base,
+    baseCommit: repo.baseCommit,
+    stat: d.stat,
+    diff: d.diff,
+    truncated: d.truncated,
+    globs: [...(role.changes ?? []), ...(role.tests ?? [])],
+    owners: role.reviews?.owners.map((id) => ({ id, title: teamRole(team, id).title })),
   });
 }
 
@@ -32,12 +62,22 @@ export function runTeam(
   team: Team,
   input: RunOptions,
   briefOf: BriefOf,
+  /** Runs on a repository: what a brief says about it (./team.ts repoSection), read when the role starts. */
+  repoSectionOf?: (role: TeamRole, ctx: AgentContext) => Promise<string>,
 ): Promise<RunResult> {
   return runPipeline(kind, team, input, async (base, reviews) => {
     const ctx: AgentContext = { ...base, sessions: new Map<string, AgentSession>() };
     const answers = new Map<string, string>();
     await scheduleRoles(team, input.maxConcurrentRoles ?? team.roles.length, async (role) => {
-      answers.set(role.id, await runAgent(ctx, role, briefOf(role, ctx, answers)));
+      const brief = briefOf(role, ctx, answers);
+      const section = repoSectionOf ? `\n${await repoSectionOf(role, ctx)}` : '';
+      answers.set(role.id, await runAgent(ctx, role, brief + section));
+      // An agent review gate (./agent-review.ts): the reviewer's rounds, its owners revising in between.
+      if (role.reviews) {
+        const again = async (round: number) =>
+          reviewAgainMessage(round, repoSectionOf ? await repoSectionOf(role, ctx) : '');
+        answers.set(role.id, await agentReview(ctx, team, role, answers.get(role.id) ?? '', again));
+      }
       // Runs recorded before verification existed (the cookbook had no verify) replay without it.
       const verify = async () => {
         if (role.verify && patched('verification-loop')) await verifyRole(ctx, team, role);
