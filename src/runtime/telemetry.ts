@@ -4,6 +4,7 @@
  * is loaded when it is off: the SDK lives in ./tracing and is imported only by `loadWorkerTracing`.
  */
 import { ConfigError } from '../shared/errors';
+import { captureContentFromEnv } from '../tracing/openai-traces';
 import { TracingConfigSchema, type TracingConfig, type WorkerTracing } from './tracing-config';
 
 export { TracingConfigSchema, type TracingConfig, type WorkerTracing };
@@ -18,6 +19,7 @@ export function tracingConfigFromEnv(env: NodeJS.ProcessEnv): TracingConfig | un
   const parsed = TracingConfigSchema.safeParse({
     tracesUrl: traces || `${(base ?? '').replace(/\/+$/, '')}/v1/traces`,
     serviceName: env.OTEL_SERVICE_NAME?.trim() || DEFAULT_SERVICE_NAME,
+    ...(captureContentFromEnv(env) && { captureContent: true }),
   });
   if (!parsed.success) {
     throw new ConfigError(`Invalid OTEL_EXPORTER_OTLP_ENDPOINT: ${parsed.error.issues[0]?.message ?? 'not a URL'}`);

@@ -6,6 +6,8 @@ export const TracingConfigSchema = z.object({
   /** Where spans are POSTed (OTLP/HTTP protobuf), e.g. http://localhost:4318/v1/traces. */
   tracesUrl: z.url({ protocol: /^https?$/ }),
   serviceName: z.string().min(1),
+  /** Prompts and completions as gen_ai.* attributes (TRACES_CAPTURE_CONTENT / OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
+  captureContent: z.boolean().optional(),
 });
 export type TracingConfig = z.infer<typeof TracingConfigSchema>;
 

@@ -14,6 +14,7 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
+import { genAiActivityInterceptor } from '../tracing/genai-otel';
 import type { TracingConfig, WorkerTracing } from './tracing-config';
 
 const SHUTDOWN_LIMIT_MS = 3_000;
@@ -44,6 +45,8 @@ export function createWorkerTracing(config: TracingConfig): WorkerTracing {
         inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
         outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
       }),
+      // Inside Temporal's activity span: the GenAI span of a model turn or a Codex call.
+      genAiActivityInterceptor(tracer, config.captureContent ?? false),
     ],
     sinks: { exporter: makeWorkflowExporter(processor, resource) },
     async shutdown() {

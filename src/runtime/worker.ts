@@ -8,7 +8,12 @@ import { createActivities, defaultHost, hostActivities } from '../activities';
 import { createCodexTransport } from '../activities/codex/create-transport';
 import type { CodexTransport } from '../activities/codex/transport';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from './host';
-import { createOpenAITraces, NO_TRACE_SINKS, type OpenAITraces, type OpenAITracesConfig } from '../tracing/openai-traces';
+import {
+  createOpenAITraces,
+  NO_TRACE_SINKS,
+  type OpenAITraces,
+  type OpenAITracesConfig,
+} from '../tracing/openai-traces';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 import { bundleWorkflows } from './workflow-bundle';
 
