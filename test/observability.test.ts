@@ -142,7 +142,10 @@ describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   after(() => new Promise<void>((r) => collector.close(() => r())));
 
   it('exports workflow and activity spans of one trace to the collector', async () => {
-    const stack = await startLocalStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl } });
+    // JSON, so this collector can read it (the default, http/protobuf, is what the Phoenix test reads back).
+    const stack = await startLocalStack({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    });
     let outcome;
     try {
       assert.equal(stack.worker?.tracing?.config.tracesUrl, `${collectorUrl}/v1/traces`);
