@@ -22,7 +22,8 @@ export const workerCommand: CliCommand = {
     cmd.addHelpText(
       'after',
       '\nConfigured by the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, OPENAI_API_KEY (else the\n' +
-        'scripted model, or the one at SCRIPTED_MODEL_URL), WORKSPACE_ROOT, WORKSPACE_REMOTE, WORKER_MAX_ACTIVITIES.',
+        'scripted model, or the one at SCRIPTED_MODEL_URL), WORKSPACE_ROOT, WORKSPACE_REMOTE, WORKER_MAX_ACTIVITIES,\n' +
+        'TRACES=openai and OTEL_EXPORTER_OTLP_ENDPOINT (traces; README "Traces"), TRACES_CAPTURE_CONTENT.',
     ),
   action: () => worker(),
 };
