@@ -57,7 +57,12 @@ export class OpenAITracesExporter {
 
   constructor(options: OpenAIExporterOptions) {
     this.o = { ...defaults, log: (l) => console.warn(l), ...options };
-    mkdirSync(this.o.spoolDir, { recursive: true });
+    try {
+      mkdirSync(this.o.spoolDir, { recursive: true });
+    } catch (err) {
+      // Without a spool the export still works; only a killed worker's unsent spans are lost.
+      this.o.log(`[non-fatal] OpenAI traces: no spool at ${this.o.spoolDir}: ${String(err)}`);
+    }
     this.spoolFile = path.join(this.o.spoolDir, `openai-${process.pid}.jsonl`);
     this.sentFile = path.join(this.o.spoolDir, 'sent.ids');
     this.adoptDeadSpools();
