@@ -116,7 +116,7 @@ describe('GenAI spans in Arize Phoenix', async () => {
           const res = await fetch(`${url}/v1/projects/default/spans?limit=1000`);
           const all = ((await res.json()) as { data: PhoenixSpan[] }).data;
           const run = all.find(
-            (s) => s.name === 'RunWorkflow:teamWorkflow' && s.attributes.temporalWorkflowId === workflowId,
+            (s) => s.attributes.temporalWorkflowId === workflowId, // Temporal's activity spans carry the workflow id
           );
           const mine = run ? all.filter((s) => s.context.trace_id === run.context.trace_id) : [];
           return mine.filter((s) => s.name.startsWith('chat ')).length === completed('modelTurn').length
@@ -135,7 +135,10 @@ describe('GenAI spans in Arize Phoenix', async () => {
         assert.equal(chat.attributes['gen_ai.request.model'], chat.name.slice('chat '.length));
         assert.ok(Number(chat.attributes['gen_ai.usage.input_tokens']) > 0);
         assert.ok(Number(chat.attributes['gen_ai.usage.output_tokens']) > 0);
-        assert.equal(chat.attributes['gen_ai.agent.name'], 'game_developer');
+        assert.ok(
+          ['game_designer', 'game_developer'].includes(String(chat.attributes['gen_ai.agent.name'])),
+          'its role',
+        );
         assert.equal(chat.attributes['gen_ai.input.messages'], undefined, 'no content unless asked');
       }
       const tools = spans.filter((s) => s.name === 'execute_tool codex');
