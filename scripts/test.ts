@@ -25,6 +25,7 @@ const ALONE: Record<string, string> = {
   'two-hosts.test.ts': 'kills a host with its disk; heartbeat timeouts decide the move',
   'mcp-server-durability.test.ts': 'kills the MCP server process mid-call',
   'faults.test.ts': 'hung calls and timeouts measured in seconds',
+  'traces-openai.test.ts': 'SIGKILLs the worker twice mid-run (3 s heartbeats)',
 };
 
 /** The longest shared files first, so the two lanes end together. */

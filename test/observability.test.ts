@@ -142,7 +142,10 @@ describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   after(() => new Promise<void>((r) => collector.close(() => r())));
 
   it('exports workflow and activity spans of one trace to the collector', async () => {
-    const stack = await startLocalStack({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl } });
+    // JSON, so this collector can read it (the default, http/protobuf, is what the Phoenix test reads back).
+    const stack = await startLocalStack({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    });
     let outcome;
     try {
       assert.equal(stack.worker?.tracing?.config.tracesUrl, `${collectorUrl}/v1/traces`);
@@ -158,6 +161,21 @@ describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const codex = spans.find((s) => s.name === 'RunActivity:codexCall');
     assert.ok(run && codex, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
     assert.equal(codex.traceId, run.traceId, 'the activity span belongs to the workflow trace');
+    // GenAI conventions: a `chat` span inside each model turn's activity span, an `execute_tool` span inside each
+    // Codex call's, with the model, usage and agent, and no prompt (content capture is off).
+    const turn = spans.find((s) => s.name === 'RunActivity:modelTurn');
+    const chat = spans.find((s) => s.name.startsWith('chat ') && s.parentSpanId === turn?.spanId);
+    assert.ok(turn && chat, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
+    const attrs = attributesOf(chat);
+    assert.equal(attrs['gen_ai.operation.name'], 'chat');
+    assert.equal(attrs['gen_ai.request.model'], chat.name.slice('chat '.length));
+    assert.ok(Number(attrs['gen_ai.usage.input_tokens']) > 0 && Number(attrs['gen_ai.usage.output_tokens']) > 0);
+    assert.ok(attrs['gen_ai.agent.name'], 'the role');
+    assert.equal(attrs['gen_ai.input.messages'], undefined, 'no content unless asked');
+    const tool = spans.find((s) => s.name === 'execute_tool codex');
+    assert.ok(tool && spans.some((s) => s.spanId === tool.parentSpanId && s.name === 'RunActivity:codexCall'));
+    assert.equal(attributesOf(tool)['gen_ai.tool.name'], 'codex');
+    assert.equal(attributesOf(tool)['gen_ai.tool.call.arguments'], undefined, 'no prompt unless asked');
   });
 
   it('keeps running when the collector is unreachable', async () => {
@@ -179,6 +197,13 @@ describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 interface OtlpSpan {
   name: string;
   traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+}
+
+function attributesOf(span: OtlpSpan): Record<string, unknown> {
+  return Object.fromEntries((span.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
 }
 
 function spansOf(body: string): OtlpSpan[] {

@@ -18,6 +18,7 @@ import { SCRIPTED_BANNER } from '../runtime/banner';
 import { createAgentWorker } from '../runtime/worker';
 import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
 import { tracingConfigFromEnv } from '../runtime/telemetry';
+import { openaiTracesConfigFromEnv } from '../tracing/openai-traces';
 import { finishRun, startRun, webUiBase, webUiLink } from '../runtime/runs';
 import { ConfigError } from '../shared/errors';
 import { DEFAULT_SINGLE_AGENT_PROMPT } from '../shared/prompts';
@@ -100,6 +101,7 @@ export async function demo(values: DemoOptions): Promise<number> {
       namespace,
       settings,
       tracing: tracingConfigFromEnv(process.env),
+      openaiTraces: openaiTracesConfigFromEnv(process.env, settings),
     });
     const running = agentWorker.run();
     cleanups.push(async () => {

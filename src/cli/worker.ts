@@ -10,6 +10,7 @@ import { SCRIPTED_BANNER } from '../runtime/banner';
 import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
 import { assertModelUsable } from '../runtime/model-check';
 import { tracingConfigFromEnv } from '../runtime/telemetry';
+import { openaiTracesConfigFromEnv } from '../tracing/openai-traces';
 import { createAgentWorker } from '../runtime/worker';
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
 import type { CliCommand } from './command';
@@ -21,7 +22,8 @@ export const workerCommand: CliCommand = {
     cmd.addHelpText(
       'after',
       '\nConfigured by the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, OPENAI_API_KEY (else the\n' +
-        'scripted model, or the one at SCRIPTED_MODEL_URL), WORKSPACE_ROOT, WORKSPACE_REMOTE, WORKER_MAX_ACTIVITIES.',
+        'scripted model, or the one at SCRIPTED_MODEL_URL), WORKSPACE_ROOT, WORKSPACE_REMOTE, WORKER_MAX_ACTIVITIES,\n' +
+        'TRACES=openai and OTEL_EXPORTER_OTLP_ENDPOINT (traces; README "Traces"), TRACES_CAPTURE_CONTENT.',
     ),
   action: () => worker(),
 };
@@ -45,8 +47,21 @@ export async function worker(): Promise<number> {
     const maxConcurrentActivities = process.env.WORKER_MAX_ACTIVITIES
       ? Number(process.env.WORKER_MAX_ACTIVITIES)
       : undefined;
-    const agentWorker = await createAgentWorker({ connection, namespace, settings, maxConcurrentActivities, tracing });
+    const openaiTraces = openaiTracesConfigFromEnv(process.env, settings);
+    const agentWorker = await createAgentWorker({
+      connection,
+      namespace,
+      settings,
+      maxConcurrentActivities,
+      tracing,
+      openaiTraces,
+    });
     if (tracing) console.log(`Tracing: OpenTelemetry spans to ${tracing.tracesUrl} as "${tracing.serviceName}".`);
+    if (openaiTraces) {
+      console.log(
+        `Tracing: OpenAI Traces to ${openaiTraces.endpoint} (content ${openaiTraces.captureContent ? 'captured' : 'not captured'}).`,
+      );
+    }
     console.log(
       `Worker ready: task queue "${settings.taskQueue}" on ${target}; host ${agentWorker.host} (disk ${agentWorker.disk}, own queue "${agentWorker.hostQueue}"); ` +
         `model ${settings.model.scripted ? 'SCRIPTED' : settings.model.defaultModel}; workspaces under ${settings.workspaceRoot}, pushed to ${settings.workspaceRemote ? displayRemote(settings.workspaceRemote) : 'the bare repository .remote.git there'}. Ctrl-C stops it.`,

@@ -12,6 +12,7 @@ import { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } fro
 import { findFreePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { installLogging, loggingConfigFromEnv } from './logging';
 import { tracingConfigFromEnv } from './telemetry';
+import { openaiTracesConfigFromEnv } from '../tracing/openai-traces';
 import { createAgentWorker, type AgentWorker } from './worker';
 
 export interface LocalStackOptions {
@@ -81,6 +82,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       workflowBundle: o.workflowBundle,
       maxConcurrentActivities: o.maxConcurrentActivities,
       tracing: tracingConfigFromEnv(env),
+      openaiTraces: openaiTracesConfigFromEnv(env, settings),
     });
     workerRun = worker.run();
   }

@@ -4,6 +4,7 @@
  * is loaded when it is off: the SDK lives in ./tracing and is imported only by `loadWorkerTracing`.
  */
 import { ConfigError } from '../shared/errors';
+import { captureContentFromEnv } from '../tracing/openai-traces';
 import { TracingConfigSchema, type TracingConfig, type WorkerTracing } from './tracing-config';
 
 export { TracingConfigSchema, type TracingConfig, type WorkerTracing };
@@ -15,9 +16,15 @@ export function tracingConfigFromEnv(env: NodeJS.ProcessEnv): TracingConfig | un
   const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!traces && !base) return undefined;
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || undefined;
+  if (protocol && protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new ConfigError(`Invalid OTEL_EXPORTER_OTLP_PROTOCOL: ${protocol} (use http/protobuf or http/json)`);
+  }
   const parsed = TracingConfigSchema.safeParse({
     tracesUrl: traces || `${(base ?? '').replace(/\/+$/, '')}/v1/traces`,
     serviceName: env.OTEL_SERVICE_NAME?.trim() || DEFAULT_SERVICE_NAME,
+    ...(captureContentFromEnv(env) && { captureContent: true }),
+    ...(protocol && { protocol }),
   });
   if (!parsed.success) {
     throw new ConfigError(`Invalid OTEL_EXPORTER_OTLP_ENDPOINT: ${parsed.error.issues[0]?.message ?? 'not a URL'}`);

@@ -3,9 +3,13 @@ import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/wor
 import { z } from 'zod';
 
 export const TracingConfigSchema = z.object({
-  /** Where spans are POSTed (OTLP/HTTP protobuf), e.g. http://localhost:4318/v1/traces. */
+  /** Where spans are POSTed, e.g. http://localhost:4318/v1/traces. */
   tracesUrl: z.url({ protocol: /^https?$/ }),
+  /** OTEL_EXPORTER_OTLP_PROTOCOL: `http/protobuf` (the spec's default, what Phoenix and most collectors take) or `http/json`. */
+  protocol: z.enum(['http/protobuf', 'http/json']).optional(),
   serviceName: z.string().min(1),
+  /** Prompts and completions as gen_ai.* attributes (TRACES_CAPTURE_CONTENT / OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT). */
+  captureContent: z.boolean().optional(),
 });
 export type TracingConfig = z.infer<typeof TracingConfigSchema>;
 

@@ -6,7 +6,8 @@
 import { context, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
@@ -14,6 +15,7 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
+import { genAiActivityInterceptor } from '../tracing/genai-otel';
 import type { TracingConfig, WorkerTracing } from './tracing-config';
 
 const SHUTDOWN_LIMIT_MS = 3_000;
@@ -32,7 +34,8 @@ function installGlobals(): void {
 export function createWorkerTracing(config: TracingConfig): WorkerTracing {
   installGlobals();
   const resource = new Resource({ 'service.name': config.serviceName });
-  const exporter = new OTLPTraceExporter({ url: config.tracesUrl, timeoutMillis: 5_000 });
+  const Exporter = config.protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPTraceExporter;
+  const exporter = new Exporter({ url: config.tracesUrl, timeoutMillis: 5_000 });
   const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1_000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   const tracer = provider.getTracer('durable-codex-agents');
@@ -44,6 +47,8 @@ export function createWorkerTracing(config: TracingConfig): WorkerTracing {
         inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
         outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
       }),
+      // Inside Temporal's activity span: the GenAI span of a model turn or a Codex call.
+      genAiActivityInterceptor(tracer, config.captureContent ?? false),
     ],
     sinks: { exporter: makeWorkflowExporter(processor, resource) },
     async shutdown() {

@@ -9,6 +9,12 @@ import { createCodexTransport } from '../activities/codex/create-transport';
 import type { CodexTransport } from '../activities/codex/transport';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS, workerIdentity } from './host';
 import { checkHostAtStart } from './host-checks';
+import {
+  createOpenAITraces,
+  NO_TRACE_SINKS,
+  type OpenAITraces,
+  type OpenAITracesConfig,
+} from '../tracing/openai-traces';
 import { loadWorkerTracing, type TracingConfig, type WorkerTracing } from './telemetry';
 import { bundleWorkflows } from './workflow-bundle';
 
@@ -25,6 +31,8 @@ export interface AgentWorkerOptions {
   maxConcurrentActivities?: number;
   /** OpenTelemetry tracing of workflows and activities; off when absent (see ./telemetry). */
   tracing?: TracingConfig;
+  /** The OpenAI Traces export (TRACES=openai); off when absent (see src/tracing/openai-traces.ts). */
+  openaiTraces?: OpenAITracesConfig;
   /** How long a cached run's workflow task waits for this worker before any worker takes it. */
   stickyScheduleToStartMs?: number;
   /** Where start-up warnings go (a remote other hosts cannot reach); default stderr. */
@@ -41,6 +49,7 @@ export interface AgentWorker {
   hostQueue: string;
   codexTransport: CodexTransport;
   tracing?: WorkerTracing;
+  openaiTraces?: OpenAITraces;
   /** Runs until shutdown, then closes the Codex server and flushes traces. */
   run(): Promise<void>;
 }
@@ -56,6 +65,12 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
   });
   for (const w of warnings) (o.warn ?? ((l: string) => console.warn(`Warning: ${l}`)))(w);
   const tracing = o.tracing ? await loadWorkerTracing(o.tracing) : undefined;
+  const openaiTraces = o.openaiTraces ? createOpenAITraces(o.openaiTraces) : undefined;
+  // OTel's interceptor first: its span is the active one when the others run.
+  const activityInterceptors = [
+    ...(tracing?.activityInterceptors ?? []),
+    ...(openaiTraces ? [openaiTraces.activityInterceptor] : []),
+  ];
   // Traced workflows need the tracing interceptors inside their bundle (bundleWorkflows caches one per set).
   const workflowBundle = tracing
     ? await bundleWorkflows(tracing.workflowInterceptorModules)
@@ -72,7 +87,7 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     // Cancellation reaches an activity only in a heartbeat's answer; the default throttle (80% of the heartbeat
     // timeout, 24 s) would let a cancelled Codex call run on that long.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
-    ...(tracing && { interceptors: { activity: tracing.activityInterceptors } }),
+    ...(activityInterceptors.length && { interceptors: { activity: activityInterceptors } }),
   } as const;
   const created = await Promise.all([
     Worker.create({
@@ -81,7 +96,7 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
       workflowBundle,
       activities,
       stickyQueueScheduleToStartTimeout: o.stickyScheduleToStartMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS,
-      ...(tracing && { sinks: tracing.sinks }),
+      sinks: { ...tracing?.sinks, ...(openaiTraces?.sinks ?? NO_TRACE_SINKS) },
     }),
     Worker.create({
       ...common,
@@ -89,7 +104,7 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
       activities: hostActivities(activities, `${host.host} (disk ${host.disk})`),
     }),
   ]).catch(async (err: unknown) => {
-    await tracing?.shutdown();
+    await Promise.all([tracing?.shutdown(), openaiTraces?.shutdown()]);
     throw err;
   });
   const [worker, hostWorker] = created;
@@ -103,12 +118,13 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     ...host,
     codexTransport,
     tracing,
+    openaiTraces,
     async run() {
       try {
         await Promise.all([worker.run().finally(() => stop(hostWorker)), hostWorker.run().finally(() => stop(worker))]);
       } finally {
         await codexTransport.close();
-        await tracing?.shutdown();
+        await Promise.all([tracing?.shutdown(), openaiTraces?.shutdown()]);
       }
     },
   };

@@ -13,6 +13,7 @@ import { installApprovals } from './approvals';
 import { HOST_AFFINITY_PATCH, RunHost } from './affinity';
 import { Budget } from './budget';
 import { Reviews } from './review';
+import { traceRunEnded, traceRunStarted } from './traces';
 import {
   newRunState,
   progressQuery,
@@ -54,6 +55,7 @@ export async function runPipeline(
   const budget = new Budget(state, input.budget, input.review?.timeoutMs);
   installApprovals(state, input.approvals);
   runStarted(state);
+  traceRunStarted(team);
   const acts = activityProxies(input.tuning, input.approvals);
   const { workflowId } = workflowInfo();
   try {
@@ -110,5 +112,6 @@ export async function runPipeline(
     throw err;
   } finally {
     runEnded(state);
+    traceRunEnded(team, state);
   }
 }

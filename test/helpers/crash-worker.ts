@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { loadSettings } from '../../src/config/settings';
 import { connectWorker } from '../../src/config/temporal-connection';
 import { createAgentWorker } from '../../src/runtime/worker';
+import { openaiTracesConfigFromEnv } from '../../src/tracing/openai-traces';
 
 async function main(): Promise<void> {
   const settings = loadSettings(process.env, { scriptedBaseUrl: process.env.SCRIPTED_MODEL_URL || undefined });
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     process.stdin.on('end', () => process.exit(0));
   });
   const { connection, namespace } = await connectWorker();
-  const worker = await createAgentWorker({ connection, namespace, settings, workflowBundle });
+  const openaiTraces = openaiTracesConfigFromEnv(process.env, settings);
+  const worker = await createAgentWorker({ connection, namespace, settings, workflowBundle, openaiTraces });
   console.log(`Worker warm: pid ${process.pid}`);
   await go;
   console.log(`Worker ready: polling task queue "${settings.taskQueue}"`);

@@ -11,6 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { teamWorkflow } from '../../../src/workflows';
 import type { Team } from '../../../src/shared/team';
 import type { RunResult, RunState, TeamRunInput } from '../../../src/shared/types';
+import { NO_TRACE_SINKS } from '../../../src/tracing/openai-traces';
 import { startTestEnv, Worker, workflowBundle } from './env';
 import { FakeRun, Fakes, type FakeOptions } from './fakes';
 
@@ -40,6 +41,7 @@ export class Harness {
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: fakes.activities(taskQueue),
+      sinks: NO_TRACE_SINKS,
       // Cancellation reaches an activity with its next heartbeat: send them at once.
       defaultHeartbeatThrottleInterval: '50ms',
       maxHeartbeatThrottleInterval: '100ms',
