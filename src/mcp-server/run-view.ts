@@ -51,8 +51,14 @@ export async function lookAtRun(client: Client, workflowId: string, queryMs = 3_
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  // A closed run answers from its history (a worker replays it); an idle queue must not hang the look.
-  const state = await withTimeout(handle.query<RunState>('progress'), queryMs).catch(() => undefined);
+  // A closed run answers from its history (a worker replays it); an idle queue must not hang the look. The query is
+  // cancelled at its deadline, not left running: an abandoned call would outlive its connection.
+  const state =
+    queryMs > 0
+      ? await client
+          .withAbortSignal(AbortSignal.timeout(queryMs), () => handle.query<RunState>('progress'))
+          .catch(() => undefined)
+      : undefined;
   const memo = McpTaskMemoSchema.safeParse(desc.memo?.[MCP_TASK_MEMO_KEY]);
   return {
     workflowId,
@@ -198,10 +204,4 @@ export function outcomeResult(
     structuredContent: structured,
     ...(status === 'completed' ? {} : { isError: true }),
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
