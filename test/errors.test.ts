@@ -45,6 +45,10 @@ void describe('error tree', () => {
       rpc: 'RpcError',
       git: 'GitCommandError',
       hostMoved: 'HostMoved',
+      hostMoveLoop: 'HostMoveLoopError',
+      diskFull: 'DiskFullError',
+      readOnlyDisk: 'ReadOnlyDiskError',
+      reviewRoundsExhausted: 'ReviewRoundsExhaustedError',
     });
   });
 
@@ -61,6 +65,10 @@ void describe('error tree', () => {
       'ReviewTimeoutError',
       'ApprovalRejected',
       'CodexTurnFailedError',
+      // Added later: appended, so older types keep their place.
+      'HostMoveLoopError',
+      'ReadOnlyDiskError',
+      'ReviewRoundsExhaustedError',
     ]);
     for (const cls of Object.values(ErrorClasses)) {
       assert.equal(NON_RETRYABLE_FAILURE_TYPES.includes(cls.name), !cls.retryable, cls.name);

@@ -474,7 +474,7 @@ void describe('codex script (without the binary)', () => {
     assert.equal(write.draft.type, 'custom_tool_call');
     assert.match(
       String((write.draft as { input?: string }).input),
-      /await tools\.exec_command\(\{"cmd":"cat > 'notes\.md'/,
+      /await tools\.apply_patch\("\*\*\* Begin Patch\\n\*\*\* Add File: notes\.md/,
     );
     input.push(
       { type: 'custom_tool_call', call_id: 'c0', name: 'exec' },

@@ -92,10 +92,11 @@ describe('a dummy API key never leaves the worker except as the Authorization he
     assert.ok(mine.some((r) => r.kind === 'agent'));
     assert.ok(mine.some((r) => r.kind === 'codex'));
     for (const r of mine) assert.equal(r.headers.authorization, bearer, `${r.kind} ${r.role} sent the key`);
-    // The commands ran, and did not see the key (what they print goes to the model).
+    // The commands ran, and did not see the key (what they print goes to the model). Codex on its default model runs
+    // them through code mode's `exec` tool, whose outputs are custom tool outputs.
     const outputs = mine.flatMap((r) =>
       ((r.body.input ?? []) as { type?: string; output?: unknown }[])
-        .filter((i) => i.type === 'function_call_output')
+        .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
         .map((i) => JSON.stringify(i.output)),
     );
     assert.ok(

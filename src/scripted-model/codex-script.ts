@@ -200,9 +200,10 @@ export function codexScript(
     const file = files[turn.step] ?? '';
     const content = contents[turn.step] ?? '';
     if (!applyPatch && !command && codeMode) {
-      const script = codeMode.execCommand
-        ? execCommandScript({ cmd: writeCommand(file, content), yield_time_ms: 10_000 })
-        : applyPatchScript(addFilePatch(file, content));
+      // apply_patch first, as outside code mode: a file is not a command.
+      const script = codeMode.applyPatch
+        ? applyPatchScript(addFilePatch(file, content), file)
+        : execCommandScript({ cmd: writeCommand(file, content), yield_time_ms: 10_000 });
       return { draft: { type: 'custom_tool_call', name: 'exec', input: script }, final: false, label: `exec ${file}` };
     }
     const label = `${applyPatch ? 'apply_patch' : (command ?? '')} ${file}`;
@@ -328,11 +329,18 @@ function execCommandScript(args: Record<string, unknown>): string {
   ].join('\n');
 }
 
-/** Code mode's JavaScript for one nested `apply_patch`, printing what it answered. */
-function applyPatchScript(patch: string): string {
+/**
+ * Code mode's JavaScript for one nested `apply_patch`. It answers `{}` when the patch applied and throws when it did
+ * not, so the script words the outcome the way a direct call's output does ("Success. Updated the following files").
+ */
+function applyPatchScript(patch: string, file: string): string {
   return [
-    `const r = await tools.apply_patch(${JSON.stringify(patch)});`,
-    "text(typeof r === 'string' ? r : typeof r?.output === 'string' ? r.output : JSON.stringify(r));",
+    'try {',
+    `  const r = await tools.apply_patch(${JSON.stringify(patch)});`,
+    `  text(\`Success. Updated the following files:\\nA ${file.replace(/[`$\\]/g, '')}\\n\${JSON.stringify(r)}\`);`,
+    '} catch (e) {',
+    '  text(`apply_patch failed: ${e}`);',
+    '}',
   ].join('\n');
 }
 

@@ -302,7 +302,6 @@ export const ErrorClasses = {
   missingDeliverables: MissingDeliverablesError,
   budgetExceeded: BudgetExceededError,
   reviewTimeout: ReviewTimeoutError,
-  reviewRoundsExhausted: ReviewRoundsExhaustedError,
   approvalRejected: ApprovalRejected,
   codexTurnFailed: CodexTurnFailedError,
   rpc: RpcError,
@@ -311,6 +310,7 @@ export const ErrorClasses = {
   hostMoveLoop: HostMoveLoopError,
   diskFull: DiskFullError,
   readOnlyDisk: ReadOnlyDiskError,
+  reviewRoundsExhausted: ReviewRoundsExhaustedError,
 } as const satisfies Record<string, ErrorClass>;
 
 type ErrorKey = keyof typeof ErrorClasses;

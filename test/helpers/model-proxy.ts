@@ -165,7 +165,18 @@ export function rewriteExecCommands(sse: string, rewrite: (cmd: string) => strin
   const frames = sse.split('\n\n').filter((f) => f.trim() !== '');
   const out: string[] = [];
   const fix = (item: unknown) => {
-    const it = item as { type?: string; name?: string; arguments?: string } | undefined;
+    const it = item as { type?: string; name?: string; arguments?: string; input?: string } | undefined;
+    // Code mode (Codex's default model): a JavaScript `exec` whose lines call `tools.exec_command({...});`.
+    if (it?.type === 'custom_tool_call' && it.name === 'exec' && it.input) {
+      it.input = it.input.replace(
+        /^(.*tools\.exec_command\()(\{.*\})(\);)$/gm,
+        (_, head: string, json: string, tail: string) => {
+          const args = JSON.parse(json) as { cmd: string };
+          return `${head}${JSON.stringify({ ...args, cmd: rewrite(args.cmd) })}${tail}`;
+        },
+      );
+      return;
+    }
     if (it?.type !== 'function_call' || it.name !== 'exec_command' || !it.arguments) return;
     const args = JSON.parse(it.arguments) as { cmd: string };
     it.arguments = JSON.stringify({ ...args, cmd: rewrite(args.cmd) });
@@ -183,6 +194,7 @@ export function rewriteExecCommands(sse: string, rewrite: (cmd: string) => strin
     };
     if (event.type === 'response.function_call_arguments.delta') continue;
     if (event.type === 'response.function_call_arguments.done') continue;
+    if (event.type.startsWith('response.custom_tool_call_input.')) continue;
     fix(event.item);
     event.response?.output?.forEach(fix);
     out.push(frame.replace(dataLine, `data: ${JSON.stringify(event)}`));
