@@ -18,6 +18,12 @@ async function main(): Promise<void> {
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   // Source maps are inline in the code; the field is deprecated.
   const workflowBundle = bundlePath ? { code: readFileSync(bundlePath, 'utf8'), sourceMap: '' } : undefined;
+  let polling = false;
+  // A standby that never polled has nothing to finish, and the Temporal Runtime's own SIGTERM handler only shuts down
+  // running workers: without this a standby outlived its harness's graceful stop by the full 10 s grace.
+  process.on('SIGTERM', () => {
+    if (!polling) process.exit(0);
+  });
   const go = new Promise<void>((resolve) => {
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (d: string) => d.includes('go') && resolve());
@@ -28,6 +34,7 @@ async function main(): Promise<void> {
   const worker = await createAgentWorker({ connection, namespace, settings, workflowBundle, openaiTraces });
   console.log(`Worker warm: pid ${process.pid}`);
   await go;
+  polling = true;
   console.log(`Worker ready: polling task queue "${settings.taskQueue}"`);
   await worker.run();
   await connection.close();
