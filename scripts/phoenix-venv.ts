@@ -2,8 +2,8 @@
  * A Python virtualenv with Arize Phoenix (`arize-phoenix` from PyPI, pinned exactly in
  * test/fixtures/phoenix/requirements.txt), an OpenTelemetry backend for LLM traces that users run, cached outside the
  * repo (./lib/pinned-venv.ts): `${XDG_CACHE_HOME:-~/.cache}/durable-codex-agents/phoenix-venv/<hash>`.
- * test/traces-phoenix.test.ts reads a run's GenAI spans back from it. Not built by .ci/run: it installs about 850 MB in
- * 2 to 8 minutes, more than CI's budget allows; the test says so and skips where it is missing.
+ * test/traces-phoenix.test.ts reads a run's GenAI spans back from it. .ci/run builds it (about 850 MB, 2 to 8 minutes the
+ * first time on a machine, a second when cached); outside CI the test says so and skips where it is missing.
  *
  *   npx tsx scripts/phoenix-venv.ts     # creates it (or finds it) and prints its python
  */
