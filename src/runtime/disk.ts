@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, rename, rm, statfs, writeFile } from 'node:fs/promises';
-import { AgentSystemError, DiskFullError, GitCommandError, ReadOnlyDiskError } from '../shared/errors';
+import { AgentSystemError, DiskError, DiskFullError, GitCommandError, ReadOnlyDiskError } from '../shared/errors';
 
 /** Below this much free space a workspace takes no new Codex call or verification: they would fail half-way. */
 export const MIN_FREE_BYTES = 1024 * 1024;
@@ -22,7 +22,7 @@ export function diskFault(
   /** What helps a full disk; activities are retried by Temporal. */
   fullHint = 'retried when space is freed',
 ): AgentSystemError | undefined {
-  if (err instanceof DiskFullError || err instanceof ReadOnlyDiskError) return err;
+  if (err instanceof DiskError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const text = err instanceof GitCommandError ? err.stderr : err instanceof Error ? err.message : '';
   if (code === 'ENOSPC' || code === 'EDQUOT' || FULL.test(text)) {

@@ -200,12 +200,11 @@ export class HostMoved extends AgentSystemError {
 
 // ---- the disk's fault ----
 
-/** The disk that holds a workspace or a report is full (ENOSPC, EDQUOT): worth retrying, space may come back. */
-export class DiskFullError extends AgentSystemError {
+/** A disk fault under a workspace or a report: `path` is the file or directory that could not be written. */
+export abstract class DiskError extends AgentSystemError {
   static override readonly fault: Fault = 'host';
   constructor(
     message: string,
-    /** The file or directory that could not be written. */
     readonly path: string,
     options?: { cause?: unknown },
   ) {
@@ -216,20 +215,12 @@ export class DiskFullError extends AgentSystemError {
   }
 }
 
+/** The disk that holds a workspace or a report is full (ENOSPC, EDQUOT): worth retrying, space may come back. */
+export class DiskFullError extends DiskError {}
+
 /** A workspace or report directory on a read-only file system (EROFS): retrying on this host cannot help. */
-export class ReadOnlyDiskError extends AgentSystemError {
+export class ReadOnlyDiskError extends DiskError {
   static override readonly retryable = false;
-  static override readonly fault: Fault = 'host';
-  constructor(
-    message: string,
-    readonly path: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-  override get details(): unknown[] {
-    return [{ path: this.path }];
-  }
 }
 
 // ---- a limit the run was given ----
