@@ -5,13 +5,13 @@
  * before the final output. The program is test/fixtures/agents-sdk/structured_output.py.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureAgentsSdkVenv } from '../scripts/agents-sdk-venv';
 import { startScriptedModel, type ScriptedModel } from '../src/scripted-model';
+import { runInGroup } from './helpers/program';
 
 const PROGRAM = path.join(__dirname, 'fixtures', 'agents-sdk', 'structured_output.py');
 const TIMEOUT_MS = 60_000;
@@ -41,15 +41,7 @@ async function runProgram(): Promise<{ code: number | null; stdout: string; stde
     OPENAI_API_KEY: 'scripted',
     OPENAI_AGENTS_DISABLE_TRACING: '1',
   };
-  const child = spawn(python, ['-u', PROGRAM], { cwd: home, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+  return runInGroup(python, ['-u', PROGRAM], { cwd: home, env, timeoutMs: TIMEOUT_MS });
 }
 
 interface Review {

@@ -8,7 +8,6 @@
  * Manager gates on (and the Tester's files, which come last).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { ensureAgentsSdkVenv } from '../scripts/agents-sdk-venv';
 import { startScriptedModel, type ScriptedModel } from '../src/scripted-model';
 import { SCRIPTED_MODEL_SLUG } from '../src/config/settings';
 import { findFreePort, startDevServer } from '../src/temporal/dev-server';
+import { runInGroup } from './helpers/program';
 
 const ROOT = path.join(__dirname, '..');
 const PROGRAMS = path.join(__dirname, 'fixtures', 'cookbook');
@@ -160,16 +160,9 @@ async function runProgram(
     ...extraEnv,
   };
   const started = Date.now();
-  const child = spawn(python, ['-u', program], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  // The whole group (python and the MCP server it started) goes on timeout.
-  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), PROGRAM_TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  return { code, stdout, stderr, cwd, ms: Date.now() - started };
+  // The whole group (python and the MCP server it started) goes on timeout and at the end.
+  const result = await runInGroup(python, ['-u', program], { cwd, env, timeoutMs: PROGRAM_TIMEOUT_MS });
+  return { ...result, cwd, ms: Date.now() - started };
 }
 
 function tempDir(prefix: string): string {

@@ -8,11 +8,11 @@
  * the basics (text, tools over two turns, streaming, handoffs on gpt-5 and gpt-4.1). No Temporal, no Codex.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureAgentsSdkVenv } from '../scripts/agents-sdk-venv';
 import { SCRIPTED_HEADER, startScriptedModel, type ScriptedModel } from '../src/scripted-model';
+import { runInGroup } from './helpers/program';
 
 const ROOT = path.join(__dirname, '..');
 const PROGRAMS = path.join(__dirname, 'fixtures', 'conformance');
@@ -144,22 +144,7 @@ async function runProgram(command: string, args: string[]): Promise<ProgramRun> 
     OPENAI_API_KEY: KEY,
     OPENAI_AGENTS_DISABLE_TRACING: '1',
   };
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const kill = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  const timer = setTimeout(kill, PROGRAM_TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  clearTimeout(timer);
-  kill();
+  const { code, stdout, stderr } = await runInGroup(command, args, { cwd: ROOT, env, timeoutMs: PROGRAM_TIMEOUT_MS });
   const lines = stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
