@@ -22,6 +22,21 @@ export interface PendingActivity {
 export type WorkflowStatus =
   'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'continued' | 'unknown';
 
+const STATUS: Record<string, WorkflowStatus> = {
+  RUNNING: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed-out',
+  CONTINUED_AS_NEW: 'continued',
+};
+
+/** A workflow execution's status as Temporal names it (`describe().status.name`), in our words. */
+export function workflowStatus(name: string): WorkflowStatus {
+  return STATUS[name] ?? 'unknown';
+}
+
 export interface ProgressSnapshot {
   workflowId: string;
   at: number;

@@ -20,7 +20,7 @@ import {
   type PendingActivity,
   type PlainState,
   type ProgressSnapshot,
-  type WorkflowStatus,
+  workflowStatus,
 } from './progress-render';
 import { progressQuery } from '../shared/progress';
 
@@ -69,15 +69,6 @@ function failureText(f: temporal.api.failure.v1.IFailure | null | undefined): st
 }
 
 const PENDING_STATE: Record<number, PendingActivity['state']> = { 1: 'scheduled', 2: 'started', 3: 'cancel-requested' };
-const STATUS: Record<string, WorkflowStatus> = {
-  RUNNING: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  CANCELLED: 'cancelled',
-  TERMINATED: 'terminated',
-  TIMED_OUT: 'timed-out',
-  CONTINUED_AS_NEW: 'continued',
-};
 
 /** One look at the run. Undefined when Temporal cannot describe it (yet). */
 export async function takeSnapshot(
@@ -115,7 +106,7 @@ export async function takeSnapshot(
   return {
     workflowId: handle.workflowId,
     at: Date.now(),
-    status: STATUS[desc.status.name] ?? 'unknown',
+    status: workflowStatus(desc.status.name),
     state: state ?? fallbackState,
     pending,
   };

@@ -6,11 +6,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
+import { workflowStatus, type WorkflowStatus } from '../cli/progress-render';
 import type { RunOutcome } from '../runtime/runs';
 import type { RunState, StepStatus } from '../shared/types';
-
-/** Temporal's view of the run: closed statuses in lower case. */
-export type RunLifecycle = 'running' | 'completed' | 'failed' | 'cancelled' | 'terminated' | 'timed-out' | 'other';
 
 /** What an MCP server records in the memo of a run it started as an MCP task. */
 export const McpTaskMemoSchema = z.object({
@@ -23,7 +21,7 @@ export const MCP_TASK_MEMO_KEY = 'mcpTask';
 export interface RunLook {
   workflowId: string;
   workflowType: string;
-  lifecycle: RunLifecycle;
+  lifecycle: WorkflowStatus;
   startedAt: Date;
   closedAt?: Date;
   /** Undefined when no worker answered the query in time. */
@@ -31,15 +29,6 @@ export interface RunLook {
   /** Set on runs an MCP server started as a task. */
   task?: McpTaskMemo;
 }
-
-const LIFECYCLE: Record<string, RunLifecycle> = {
-  RUNNING: 'running',
-  COMPLETED: 'completed',
-  FAILED: 'failed',
-  CANCELLED: 'cancelled',
-  TERMINATED: 'terminated',
-  TIMED_OUT: 'timed-out',
-};
 
 /** Undefined when Temporal knows no such workflow. */
 export async function lookAtRun(client: Client, workflowId: string, queryMs = 3_000): Promise<RunLook | undefined> {
@@ -63,7 +52,7 @@ export async function lookAtRun(client: Client, workflowId: string, queryMs = 3_
   return {
     workflowId,
     workflowType: desc.type,
-    lifecycle: LIFECYCLE[desc.status.name] ?? 'other',
+    lifecycle: workflowStatus(desc.status.name),
     startedAt: desc.startTime,
     closedAt: desc.closeTime,
     state,
