@@ -25,7 +25,7 @@ export const mcpServerCommand: CliCommand = {
       )
       .option(
         '--heartbeat-timeout <duration>',
-        'retry a Codex turn whose worker stopped heartbeating this long (default 30s)',
+        'retry a Codex turn whose worker stopped heartbeating this long (default 5s)',
       )
       .option('--approval-timeout <duration>', 'deny a Codex approval the client has not answered in this time')
       .option('--db-file <file>', 'SQLite file of the embedded Temporal dev server')

@@ -54,7 +54,7 @@ export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
   --no-worker                  do not serve this machine's host queue in-process (run \`npm run worker\` here instead)
   --idle-timeout DURATION      end a Codex session after this long without a turn (default 7d; e.g. 30m, 12h)
   --turns-per-run N            continue a session's history as new every N turns (default ${DEFAULT_SESSION_TURNS_PER_RUN})
-  --heartbeat-timeout DURATION a Codex turn whose worker stops heartbeating this long is retried (default 30s)
+  --heartbeat-timeout DURATION a Codex turn whose worker stops heartbeating this long is retried (default 5s)
   --approval-timeout DURATION deny a Codex approval the client has not answered in this time (default: no limit)
   --db-file FILE               SQLite file of the embedded Temporal dev server
                                (default ~/.local/state/durable-codex-agents/temporal.sqlite)

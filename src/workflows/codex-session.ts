@@ -21,6 +21,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_MAXIMUM_ATTEMPTS,
+  DEFAULT_RETRY_INITIAL_INTERVAL_MS,
+} from './activities';
+import {
   approveUpdate,
   requestApprovalUpdate,
   type ApprovalDecisionInput,
@@ -248,14 +253,15 @@ function installSessionApprovals(timeoutMs: number | undefined): SessionApproval
 function turnOptions(t: ActivityTuning = {}, approvalWaitMs?: number): ActivityOptions {
   return {
     startToCloseTimeout: (t.codexCallTimeoutMs ?? 30 * 60_000) + (approvalWaitMs ?? 0),
-    heartbeatTimeout: t.heartbeatTimeoutMs ?? 30_000,
+    // The run's defaults: a worker lost mid-turn is noticed in seconds (./activities.ts says why these values).
+    heartbeatTimeout: t.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
     // Nobody serving the host queue must not hang the client forever.
     scheduleToStartTimeout: t.hostScheduleToStartMs ?? 5 * 60_000,
     retry: {
-      initialInterval: t.retryInitialIntervalMs ?? 2_000,
+      initialInterval: t.retryInitialIntervalMs ?? DEFAULT_RETRY_INITIAL_INTERVAL_MS,
       backoffCoefficient: 2,
       maximumInterval: t.retryMaximumIntervalMs ?? 60_000,
-      maximumAttempts: t.maximumAttempts ?? 6,
+      maximumAttempts: t.maximumAttempts ?? DEFAULT_MAXIMUM_ATTEMPTS,
       nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
     },
   };
