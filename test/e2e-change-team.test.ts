@@ -7,17 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { git, IDNA_TEST_COMMAND, idnaRepo } from './helpers/idna-repo';
 
 const ROOT = path.resolve(__dirname, '..');
-/** The project under change, fetched from PyPI once and cached outside the repository. */
-const PROJECT = { name: 'idna', version: '3.20' };
-const CACHE = path.join(homedir(), '.cache', 'durable-codex-agents', 'fixtures');
 
 let stack: LocalStack;
 let dir: string;
@@ -30,29 +27,6 @@ after(async () => {
   await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-
-/** The sdist, downloaded with pip (PyPI) into the cache when it is not there yet. */
-async function sdist(): Promise<string> {
-  const file = path.join(CACHE, `${PROJECT.name}-${PROJECT.version}.tar.gz`);
-  if (!existsSync(file)) {
-    await mkdir(CACHE, { recursive: true });
-    execFileSync('python3', [
-      '-m',
-      'pip',
-      'download',
-      '-q',
-      '--no-deps',
-      '--no-binary',
-      ':all:',
-      '-d',
-      CACHE,
-      `${PROJECT.name}==${PROJECT.version}`,
-    ]);
-  }
-  return file;
-}
 
 function startRun(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -74,36 +48,9 @@ function startRun(args: string[]): Promise<{ code: number | null; stdout: string
 
 describe('the change team on a real project (idna from PyPI)', () => {
   it('plans, implements and tests in parallel, revises after review, passes the project tests, leaves main alone', async () => {
-    const repo = path.join(dir, 'idna');
-    await mkdir(repo);
-    execFileSync('tar', ['xzf', await sdist(), '-C', repo, '--strip-components=1']);
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'add', '-A');
-    git(
-      repo,
-      '-c',
-      'user.name=Maintainer',
-      '-c',
-      'user.email=m@example.org',
-      'commit',
-      '-q',
-      '-m',
-      'idna 3.20 (sdist)',
-    );
+    const { repo, task } = await idnaRepo(dir);
     const base = git(repo, 'rev-parse', 'main');
     const treeBefore = git(repo, 'ls-files', '-s');
-    const task = path.join(dir, 'task.md');
-    await writeFile(
-      task,
-      [
-        '# A clamp helper for idna',
-        '',
-        'Add a `clamp(value, low, high)` helper to the package, with a test and a README line.',
-        '',
-        'Test command: python3 -m unittest -q tests.test_intranges tests.test_idna tests.test_clamp',
-        '',
-      ].join('\n'),
-    );
     const id = `e2e-change-${Date.now()}`;
     const r = await startRun(['--repo', repo, '--team', 'change', '--task', task, '--id', id]);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
@@ -125,15 +72,11 @@ describe('the change team on a real project (idna from PyPI)', () => {
     // The project's own tests, in a clean checkout of the branch (not the run's workspace).
     const check = path.join(dir, 'check');
     git(dir, 'clone', '-q', '--branch', branch, repo, check);
-    const out = execFileSync(
-      'python3',
-      ['-m', 'unittest', '-q', 'tests.test_intranges', 'tests.test_idna', 'tests.test_clamp'],
-      {
-        cwd: check,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const out = execFileSync('python3', IDNA_TEST_COMMAND.split(' ').slice(1), {
+      cwd: check,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     assert.equal(out, '');
 
     // The base is byte-identical: its ref, its tree, the working tree.
