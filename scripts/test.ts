@@ -23,6 +23,7 @@ const ALONE: Record<string, string> = {
   'e2e-verify-crash.test.ts': 'kills the worker during verification',
   'e2e-approvals.test.ts': 'kills the worker while an approval is pending',
   'two-hosts.test.ts': 'kills a host with its disk; heartbeat timeouts decide the move',
+  'e2e-change-durability.test.ts': 'SIGKILLs a worker mid-Codex-call and a host with its disk (3 s heartbeats)',
   'mcp-server-durability.test.ts': 'kills the MCP server process mid-call',
   'faults.test.ts': 'hung calls and timeouts measured in seconds',
   'traces-openai.test.ts': 'SIGKILLs the worker twice mid-run (3 s heartbeats)',
