@@ -84,6 +84,26 @@ void describe('mcp-server flags', () => {
     assert.throws(() => parseMcpServerArgs(['--turns-per-run', '0'], {}), /--turns-per-run/);
     assert.throws(() => parseMcpServerArgs(['--bogus'], {}), /bogus/);
   });
+  void it("reads and checks the worker's trace variables: off by default, the same settings as the worker", () => {
+    assert.deepEqual(parseMcpServerArgs([], {}).traces, {});
+    const on = parseMcpServerArgs([], {
+      TRACES: 'openai,otlp',
+      TRACES_OPENAI_ENDPOINT: 'http://127.0.0.1:9/v1/traces/ingest',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      TRACES_CAPTURE_CONTENT: '1',
+    }).traces;
+    assert.equal(on.otel?.tracesUrl, 'http://127.0.0.1:4318/v1/traces');
+    assert.equal(on.otel?.captureContent, true);
+    assert.equal(on.openai?.endpoint, 'http://127.0.0.1:9/v1/traces/ingest');
+    assert.equal(on.openai?.captureContent, true);
+    assert.throws(() => parseMcpServerArgs([], { TRACES: 'opneai' }), /Invalid TRACES: opneai/);
+    assert.throws(() => parseMcpServerArgs([], { TRACES: 'openai', TRACES_OPENAI_ENDPOINT: 'nope' }), ConfigError);
+    assert.throws(() => parseMcpServerArgs([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), ConfigError);
+    assert.throws(
+      () => parseMcpServerArgs([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      /OTEL_EXPORTER_OTLP_PROTOCOL/,
+    );
+  });
 });
 
 void describe("the codex tool's config", () => {
@@ -107,17 +127,26 @@ void describe("the codex tool's config", () => {
 });
 
 void describe('mcp-server start-up failures', () => {
-  void it('an unreachable TEMPORAL_ADDRESS is one line on stderr, exit 2, nothing on stdout', async () => {
-    const bin = path.join(__dirname, '..', 'bin', 'durable-codex-agents.js');
-    const r = await promisify(execFile)(process.execPath, [bin, 'mcp-server'], {
-      env: { PATH: process.env.PATH, HOME: home, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+  const bin = path.join(__dirname, '..', 'bin', 'durable-codex-agents.js');
+  const failedStart = (env: NodeJS.ProcessEnv) =>
+    promisify(execFile)(process.execPath, [bin, 'mcp-server'], {
+      env: { PATH: process.env.PATH, HOME: home, ...env },
       timeout: 60_000,
     }).then(
       () => assert.fail('the server started'),
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
+  void it('an unreachable TEMPORAL_ADDRESS is one line on stderr, exit 2, nothing on stdout', async () => {
+    const r = await failedStart({ TEMPORAL_ADDRESS: '127.0.0.1:1' });
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^mcp-server: Cannot reach Temporal at 127\.0\.0\.1:1 .*TEMPORAL_ADDRESS\)\n$/);
+  });
+  void it('an invalid trace variable is one line on stderr, exit 2, before anything starts', async () => {
+    // The unreachable Temporal would be the error had anything been tried before the trace variables were read.
+    const r = await failedStart({ TEMPORAL_ADDRESS: '127.0.0.1:1', TRACES: 'openai,zipkin' });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'mcp-server: Invalid TRACES: zipkin (use openai, otlp)\n');
   });
 });

@@ -5,8 +5,6 @@
  * first, at INFO in JSON, and captured.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../src/shared/errors';
 import { formatJsonLine, formatTextLine, installLogging, loggingConfigFromEnv } from '../src/runtime/logging';
@@ -14,6 +12,7 @@ import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
 import { tracingConfigFromEnv } from '../src/runtime/telemetry';
 import { findFreePort } from '../src/temporal/dev-server';
+import { attributesOf, startOtlpCollector, type OtlpCollector } from './helpers/otlp-collector';
 
 const logLines: string[] = [];
 const otelModules = () =>
@@ -124,39 +123,26 @@ describe('a worker without tracing', () => {
 });
 
 describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
-  let collector: Server;
-  let collectorUrl: string;
-  const posts: { path: string; body: string }[] = [];
-  before(async () => {
-    collector = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => {
-        posts.push({ path: req.url ?? '', body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
-    collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-  });
-  after(() => new Promise<void>((r) => collector.close(() => r())));
+  let collector: OtlpCollector;
+  before(async () => (collector = await startOtlpCollector()));
+  after(() => collector.close());
 
   it('exports workflow and activity spans of one trace to the collector', async () => {
     // JSON, so this collector can read it (the default, http/protobuf, is what the Phoenix test reads back).
     const stack = await startLocalStack({
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
     });
     let outcome;
     try {
-      assert.equal(stack.worker?.tracing?.config.tracesUrl, `${collectorUrl}/v1/traces`);
+      assert.equal(stack.worker?.tracing?.config.tracesUrl, `${collector.url}/v1/traces`);
       outcome = await runSingle(stack, `obs-traced-${Date.now()}`);
     } finally {
       await stack.stop(); // flushes the span processor
     }
     assert.equal(outcome.ok, true, outcome.error);
     assert.ok(otelModules().length > 0);
-    assert.ok(posts.length > 0 && posts.every((p) => p.path === '/v1/traces'));
-    const spans = posts.flatMap((p) => spansOf(p.body));
+    assert.ok(collector.posts.length > 0 && collector.posts.every((p) => p.path === '/v1/traces'));
+    const spans = collector.spans();
     const run = spans.find((s) => s.name === 'RunWorkflow:teamWorkflow');
     const codex = spans.find((s) => s.name === 'RunActivity:codexCall');
     assert.ok(run && codex, `spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`);
@@ -193,20 +179,3 @@ describe('a worker with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     assert.ok(Date.now() - stopStarted.at < 15_000, 'shutdown is not held up by the exporter');
   });
 });
-
-interface OtlpSpan {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-}
-
-function attributesOf(span: OtlpSpan): Record<string, unknown> {
-  return Object.fromEntries((span.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
-}
-
-function spansOf(body: string): OtlpSpan[] {
-  const json = JSON.parse(body) as { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
-  return (json.resourceSpans ?? []).flatMap((r) => (r.scopeSpans ?? []).flatMap((s) => s.spans ?? []));
-}

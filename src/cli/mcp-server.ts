@@ -31,9 +31,12 @@ export const mcpServerCommand: CliCommand = {
       .option('--db-file <file>', 'SQLite file of the embedded Temporal dev server')
       .option('--http <port>', 'serve Streamable HTTP on http://HOST:PORT/mcp instead of stdio')
       .option('--host <host>', 'address to bind with --http (default 127.0.0.1; any other needs a token)')
-      .option(
-        '--token <token>',
-        'bearer token every HTTP request must carry (or DCA_MCP_TOKEN); required off loopback',
+      .option('--token <token>', 'bearer token every HTTP request must carry (or DCA_MCP_TOKEN); required off loopback')
+      .addHelpText(
+        'after',
+        '\nTraces as `npm run worker` makes them, from the same variables: TRACES=openai, OTEL_EXPORTER_OTLP_ENDPOINT,\n' +
+          'TRACES_CAPTURE_CONTENT (README "Traces"); MCP clients pass only a few variables, so set them in the\n' +
+          "client's server config (`env`).",
       ),
   action: ({ options }) =>
     mcpServerMain(

@@ -26,6 +26,7 @@ import {
 } from '@temporalio/client';
 import { z } from 'zod';
 import {
+  CODEX_SESSION_WORKFLOW_TYPE,
   codexTurnUpdate,
   parseTurnActivityId,
   sessionWorkflowId,
@@ -153,7 +154,7 @@ async function startSession(
       args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
       updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
-      startWorkflowOperation: new WithStartWorkflowOperation('codexSessionWorkflow', {
+      startWorkflowOperation: new WithStartWorkflowOperation(CODEX_SESSION_WORKFLOW_TYPE, {
         workflowId: sessionWorkflowId(threadId),
         taskQueue: deps.taskQueue,
         args: [input],

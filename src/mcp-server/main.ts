@@ -3,7 +3,9 @@
  * TEMPORAL_ADDRESS (envconfig), else one at localhost:7233, else the embedded dev server (persisted to a file); the
  * model credential the way Codex finds it (./credentials.ts), else the scripted model (said in every result); and an
  * in-process worker serving this machine's host queue, unless `--no-worker` (then `npm run worker` on this machine,
- * with the same TASK_QUEUE and WORKSPACE_ROOT or WORKER_HOST_ID, serves it). Everything it says goes to stderr.
+ * with the same TASK_QUEUE and WORKSPACE_ROOT or WORKER_HOST_ID, serves it). The in-process worker traces as `npm run
+ * worker` does, from the same variables (TRACES, OTEL_EXPORTER_OTLP_*; README "Traces"), checked before anything
+ * starts. Everything it says goes to stderr.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +19,7 @@ import { clientConnectConfig, describeTemporalTarget, workerConnectConfig } from
 import { installLogging, loggingConfigFromEnv } from '../runtime/logging';
 import { assertModelUsable } from '../runtime/model-check';
 import { webUiBase } from '../runtime/runs';
-import { tracingConfigFromEnv } from '../runtime/telemetry';
+import { tracingConfigFromEnv, type TracingConfig } from '../runtime/telemetry';
 import { createAgentWorker } from '../runtime/worker';
 import { startScriptedModel, type ScriptedModel } from '../scripted-model';
 import {
@@ -26,6 +28,7 @@ import {
   type CodexSessionLimits,
 } from '../shared/codex-session';
 import { ConfigError } from '../shared/errors';
+import { openaiTracesConfig, openaiTracesRequestFromEnv, type OpenAITracesRequest } from '../tracing/openai-traces';
 import { ensureTemporalCli, isTemporalReachable, startDevServer } from '../temporal/dev-server';
 import { findCredential } from './credentials';
 import { DEFAULT_HTTP_HOST, TOKEN_ENV, httpToken, isLoopback, serveHttp } from './http';
@@ -47,6 +50,8 @@ export interface McpServerOptions {
   dbFile: string;
   /** Serve Streamable HTTP on `/mcp` instead of stdio (./http.ts). */
   http?: { port: number; host: string; token?: string };
+  /** The worker's trace settings, from the same variables (checked here, so a bad one stops the start). */
+  traces: { otel?: TracingConfig; openai?: OpenAITracesRequest };
 }
 
 export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
@@ -60,7 +65,8 @@ export const MCP_SERVER_USAGE = `Usage: mcp-server [options]
                                (default ~/.local/state/durable-codex-agents/temporal.sqlite)
   --http PORT                  serve Streamable HTTP on http://HOST:PORT/mcp instead of stdio
   --host HOST                  address to bind with --http (default 127.0.0.1; any other needs a token)
-  --token TOKEN                bearer token every HTTP request must carry (or ${TOKEN_ENV}); required off loopback`;
+  --token TOKEN                bearer token every HTTP request must carry (or ${TOKEN_ENV}); required off loopback
+Traces as \`npm run worker\`: TRACES=openai, OTEL_EXPORTER_OTLP_ENDPOINT, TRACES_CAPTURE_CONTENT (README "Traces").`;
 
 /** The flags as parsed (by node's parseArgs here, or by the CLI's commander declaration). */
 export interface McpServerFlags {
@@ -128,7 +134,15 @@ export function mcpServerOptions(flags: McpServerFlags, env: NodeJS.ProcessEnv =
     ...(flags.approvalTimeout && { approvalTimeoutMs: parseDuration(flags.approvalTimeout, '--approval-timeout') }),
     dbFile: path.resolve(flags.dbFile ?? path.join(stateHome, 'durable-codex-agents', 'temporal.sqlite')),
     ...httpOptions(flags, env),
+    traces: tracesOptions(env),
   };
+}
+
+/** The trace variables `npm run worker` reads, read and checked the same way (a ConfigError names the variable). */
+function tracesOptions(env: NodeJS.ProcessEnv): McpServerOptions['traces'] {
+  const otel = tracingConfigFromEnv(env);
+  const openai = openaiTracesRequestFromEnv(env);
+  return { ...(otel && { otel }), ...(openai && { openai }) };
 }
 
 /** `--http PORT [--host HOST] [--token TOKEN]`, checked before anything starts (a public bind needs a token). */
@@ -262,14 +276,23 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
         })
       : serveStdio(createMcpServer(deps), stopSignal);
     if (options.worker) {
+      const { otel } = options.traces;
+      const openaiTraces = openaiTracesConfig(options.traces.openai, settings, (line) => log.warn(line));
       const workerConnection = await NativeConnection.connect(workerConnectConfig({ env }).connectionOptions);
       cleanups.push(() => workerConnection.close());
       const agentWorker = await createAgentWorker({
         connection: workerConnection,
         namespace: target.namespace,
         settings,
-        tracing: tracingConfigFromEnv(env),
+        tracing: otel,
+        openaiTraces,
       });
+      if (otel) log.info(`traces: OpenTelemetry spans to ${otel.tracesUrl} as "${otel.serviceName}"`);
+      if (openaiTraces) {
+        log.info(
+          `traces: OpenAI Traces to ${openaiTraces.endpoint} (content ${openaiTraces.captureContent ? 'captured' : 'not captured'})`,
+        );
+      }
       const running = agentWorker.run();
       cleanups.push(async () => {
         agentWorker.worker.shutdown();
@@ -282,6 +305,12 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
       log.info(
         `--no-worker: Codex turns go to host queue "${hostQueue}" (served by \`npm run worker\` on this machine)`,
       );
+      if (options.traces.otel || options.traces.openai) {
+        log.info(
+          '--no-worker: this process runs no turn, so it makes no span; the worker that runs them traces with its own ' +
+            'TRACES / OTEL_EXPORTER_OTLP_ENDPOINT',
+        );
+      }
       if (!(await hasActivityPollers(client, target.namespace, hostQueue))) {
         log.warn(
           `no worker polls "${hostQueue}" yet: Codex turns wait for one (start \`npm run worker\` here with the same ` +

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../shared/errors';
 import { captureContentFromEnv } from '../tracing/openai-traces';
+import type * as TracingModule from './tracing';
 import { TracingConfigSchema, type TracingConfig, type WorkerTracing } from './tracing-config';
 
 export { TracingConfigSchema, type TracingConfig, type WorkerTracing };
@@ -33,6 +34,9 @@ export function tracingConfigFromEnv(env: NodeJS.ProcessEnv): TracingConfig | un
 }
 
 export async function loadWorkerTracing(config: TracingConfig): Promise<WorkerTracing> {
-  const { createWorkerTracing } = await import('./tracing');
+  // require, not import(): the bin (bin/durable-codex-agents.js) loads TypeScript through tsx's require hook only, and
+  // import() would take Node's ESM loader, which that hook does not reach ("Cannot find module .../runtime/tracing").
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createWorkerTracing } = require('./tracing') as typeof TracingModule;
   return createWorkerTracing(config);
 }

@@ -35,7 +35,9 @@ export function createWorkerTracing(config: TracingConfig): WorkerTracing {
   installGlobals();
   const resource = new Resource({ 'service.name': config.serviceName });
   const Exporter = config.protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPTraceExporter;
-  const exporter = new Exporter({ url: config.tracesUrl, timeoutMillis: 5_000 });
+  // The export timeout is OTel's own (OTEL_EXPORTER_OTLP_TIMEOUT, default 10 s): a batch that times out is dropped,
+  // and 5 s lost batches on a busy machine. Shutdown stays bounded by SHUTDOWN_LIMIT_MS whatever it is.
+  const exporter = new Exporter({ url: config.tracesUrl });
   const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1_000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   const tracer = provider.getTracer('durable-codex-agents');

@@ -84,6 +84,8 @@ export const codexSessionStatusQuery = defineQuery<CodexSessionStatus>('codexSes
 /** The query the Codex call activity's approval requests read (src/activities/codex/ask-people.ts), as for runs. */
 export const sessionProgressQuery = defineQuery<Pick<CodexSessionStatus, 'approvals'>>('progress');
 
+/** The session workflow's type (src/workflows/codex-session.ts exports it under this name). */
+export const CODEX_SESSION_WORKFLOW_TYPE = 'codexSessionWorkflow';
 export const CODEX_SESSION_WORKFLOW_PREFIX = 'codex-session-';
 export const sessionWorkflowId = (threadId: string) => `${CODEX_SESSION_WORKFLOW_PREFIX}${threadId}`;
 

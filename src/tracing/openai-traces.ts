@@ -1,7 +1,8 @@
 /**
- * The OpenAI Traces export of a worker (`TRACES=openai`): its configuration from the environment, the activity
- * interceptor that turns completed model turns, Codex calls and verification rounds into spans, and the `traces`
- * sink that turns a run's start and end into its trace, agent, handoff, review and approval items.
+ * The OpenAI Traces export of a worker (`TRACES=openai`, the same for `npm run worker`, `demo` and the MCP server's
+ * in-process worker): its configuration from the environment, the activity interceptor that turns completed model
+ * turns, Codex calls (of runs and of the MCP server's Codex sessions) and verification rounds into spans, and the
+ * `traces` sink that turns a run's start and end into its trace, agent, handoff, review and approval items.
  *
  * Spans come only from completed activities and from sink calls, never from workflow code as it replays; a retried
  * activity or a sink call made again by another worker yields the same ids (./openai-items.ts).
@@ -15,7 +16,16 @@ import type { CodexCallInput, CodexCallOutput, ModelTurnInput, ModelTurnOutput }
 import type { VerifyInput, VerifyResult } from '../shared/types';
 import { OpenAITracesExporter } from './openai-exporter';
 import type { IngestItem } from './openai-items';
-import { codexCallSpans, modelTurnSpan, runEndItems, traceItem, verificationSpan, type ActivityRef } from './run-spans';
+import { CODEX_SESSION_WORKFLOW_TYPE } from '../shared/codex-session';
+import {
+  codexCallSpans,
+  modelTurnSpan,
+  runEndItems,
+  sessionTurnItems,
+  traceItem,
+  verificationSpan,
+  type ActivityRef,
+} from './run-spans';
 
 export interface OpenAITracesConfig {
   endpoint: string;
@@ -36,16 +46,22 @@ export function captureContentFromEnv(env: NodeJS.ProcessEnv): boolean {
   return truthy(env.TRACES_CAPTURE_CONTENT) || truthy(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT);
 }
 
+/** What the TRACES variables ask for, checked without the worker's settings (so a bad value stops a start-up early). */
+export interface OpenAITracesRequest {
+  /** TRACES_OPENAI_ENDPOINT; else `{OPENAI_BASE_URL}/traces/ingest` of the worker's settings. */
+  endpoint?: string;
+  captureContent: boolean;
+  organization?: string;
+  project?: string;
+  scheduleDelayMs?: number;
+  zeroDataRetention: boolean;
+}
+
 /**
- * `TRACES=openai` (a comma list; `otlp` is the OTel export, configured by OTEL_EXPORTER_OTLP_ENDPOINT) turns the
- * export on. Undefined when off, or refused with a warning: a zero-data-retention organisation
- * (OPENAI_ZERO_DATA_RETENTION=1: OpenAI offers no tracing to those), or the scripted model without an ingest URL.
+ * `TRACES=openai` (a comma list; `otlp` is the OTel export, configured by OTEL_EXPORTER_OTLP_ENDPOINT) asks for the
+ * export: undefined when it does not; a ConfigError for a value that cannot be meant.
  */
-export function openaiTracesConfigFromEnv(
-  env: NodeJS.ProcessEnv,
-  settings: Settings,
-  warn: (line: string) => void = (l) => console.warn(l),
-): OpenAITracesConfig | undefined {
+export function openaiTracesRequestFromEnv(env: NodeJS.ProcessEnv): OpenAITracesRequest | undefined {
   const wanted = (env.TRACES ?? '')
     .split(',')
     .map((s) => s.trim().toLowerCase())
@@ -53,39 +69,74 @@ export function openaiTracesConfigFromEnv(
   const unknown = wanted.filter((w) => !(TRACES_VALUES as readonly string[]).includes(w));
   if (unknown.length) throw new ConfigError(`Invalid TRACES: ${unknown.join(', ')} (use ${TRACES_VALUES.join(', ')})`);
   if (!wanted.includes('openai')) return undefined;
-  if (truthy(env.OPENAI_ZERO_DATA_RETENTION)) {
+  const explicit = env.TRACES_OPENAI_ENDPOINT?.trim();
+  if (explicit && !isUrl(explicit)) throw new ConfigError(`Invalid TRACES_OPENAI_ENDPOINT: not a URL`);
+  const delay = env.TRACES_BATCH_DELAY_MS ? Number(env.TRACES_BATCH_DELAY_MS) : undefined;
+  if (delay !== undefined && !(Number.isInteger(delay) && delay > 0)) {
+    throw new ConfigError('Invalid TRACES_BATCH_DELAY_MS: a positive number of milliseconds');
+  }
+  return {
+    ...(explicit && { endpoint: explicit }),
+    captureContent: captureContentFromEnv(env),
+    organization: env.OPENAI_ORG_ID?.trim() || undefined,
+    project: env.OPENAI_PROJECT_ID?.trim() || undefined,
+    ...(delay !== undefined && { scheduleDelayMs: delay }),
+    zeroDataRetention: truthy(env.OPENAI_ZERO_DATA_RETENTION),
+  };
+}
+
+/**
+ * The export for a worker with these settings (its key, its base URL, its WORKSPACE_ROOT for the spool). Undefined
+ * when not asked for, or refused with a warning: a zero-data-retention organisation (OPENAI_ZERO_DATA_RETENTION=1:
+ * OpenAI offers no tracing to those), or the scripted model without an ingest URL.
+ */
+export function openaiTracesConfig(
+  request: OpenAITracesRequest | undefined,
+  settings: Settings,
+  warn: (line: string) => void = (l) => console.warn(l),
+): OpenAITracesConfig | undefined {
+  if (!request) return undefined;
+  if (request.zeroDataRetention) {
     warn(
       'TRACES=openai refused: OPENAI_ZERO_DATA_RETENTION is set, and OpenAI does not offer tracing to ' +
         'zero-data-retention organisations; no trace is sent (use the OpenTelemetry export instead).',
     );
     return undefined;
   }
-  const explicit = env.TRACES_OPENAI_ENDPOINT?.trim();
   // The scripted model serves the Responses API only; its traces go wherever TRACES_OPENAI_ENDPOINT says.
-  if (settings.model.scripted && !explicit) {
+  if (settings.model.scripted && !request.endpoint) {
     warn('TRACES=openai ignored: the scripted model has no traces endpoint (set TRACES_OPENAI_ENDPOINT).');
     return undefined;
   }
   const base = (settings.model.baseUrl ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-  const endpoint = explicit || `${base}/traces/ingest`;
-  try {
-    new URL(endpoint);
-  } catch {
-    throw new ConfigError(`Invalid TRACES_OPENAI_ENDPOINT: not a URL`);
-  }
-  const delay = env.TRACES_BATCH_DELAY_MS ? Number(env.TRACES_BATCH_DELAY_MS) : undefined;
-  if (delay !== undefined && !(Number.isInteger(delay) && delay > 0)) {
-    throw new ConfigError('Invalid TRACES_BATCH_DELAY_MS: a positive number of milliseconds');
-  }
   return {
-    endpoint,
+    // The base URL is a URL already (settings check it).
+    endpoint: request.endpoint ?? `${base}/traces/ingest`,
     apiKey: settings.model.apiKey,
-    organization: env.OPENAI_ORG_ID?.trim() || undefined,
-    project: env.OPENAI_PROJECT_ID?.trim() || undefined,
-    captureContent: captureContentFromEnv(env),
+    organization: request.organization,
+    project: request.project,
+    captureContent: request.captureContent,
     spoolDir: path.join(settings.workspaceRoot, '.traces'),
-    scheduleDelayMs: delay,
+    scheduleDelayMs: request.scheduleDelayMs,
   };
+}
+
+/** Both steps at once, for a worker that has its settings already. */
+export function openaiTracesConfigFromEnv(
+  env: NodeJS.ProcessEnv,
+  settings: Settings,
+  warn: (line: string) => void = (l) => console.warn(l),
+): OpenAITracesConfig | undefined {
+  return openaiTracesConfig(openaiTracesRequestFromEnv(env), settings, warn);
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface OpenAITraces {
@@ -137,6 +188,9 @@ export function createOpenAITraces(config: OpenAITracesConfig): OpenAITraces {
         const content = config.captureContent;
         if (info.activityType === 'modelTurn') {
           emit(() => [modelTurnSpan(ref, arg as ModelTurnInput, result as ModelTurnOutput, content)]);
+        } else if (info.activityType === 'codexCall' && info.workflowType === CODEX_SESSION_WORKFLOW_TYPE) {
+          // A turn of the MCP server's Codex session: no run around it, so the turn brings its session's trace.
+          emit(() => sessionTurnItems(ref, arg as CodexCallInput, result as CodexCallOutput, content));
         } else if (info.activityType === 'codexCall') {
           emit(() => codexCallSpans(ref, arg as CodexCallInput, result as CodexCallOutput, content));
         } else if (info.activityType === 'runVerification') {

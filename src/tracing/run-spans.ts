@@ -2,11 +2,13 @@
  * A run as OpenAI Traces items: one trace per workflow run (group: the workflow id), an `agent` span per role, a
  * `generation` span per model turn, a `function` span per Codex call (with `custom` children for the commands it ran
  * and the files it changed), a `handoff` per DAG edge a role waited on, and `custom` spans for verification rounds,
- * reviews and approvals. Every id follows from the run and the step (./openai-items.ts), never from the attempt.
- * Prompts, instructions and answers go in only with content capture.
+ * reviews and approvals. A Codex session of the MCP server (`codex` / `codex-reply`) is a trace too: one per session
+ * workflow run, its turns' `function` spans at the top. Every id follows from the run and the step
+ * (./openai-items.ts), never from the attempt. Prompts, instructions and answers go in only with content capture.
  */
 import type { ModelTurnInput, ModelTurnOutput, CodexCallInput, CodexCallOutput, RunState } from '../shared/types';
 import type { VerifyInput, VerifyResult } from '../shared/types';
+import { CODEX_SESSION_WORKFLOW_PREFIX } from '../shared/codex-session';
 import type { TraceTeam } from '../shared/trace-sinks';
 import {
   isoOf,
@@ -90,11 +92,13 @@ export function modelTurnSpan(a: ActivityRef, input: ModelTurnInput, out: ModelT
   });
 }
 
+/** `parentKey`: the role's agent span in a run; null in a Codex session, whose turns are its top-level spans. */
 export function codexCallSpans(
   a: ActivityRef,
   input: CodexCallInput,
   out: CodexCallOutput,
   content: boolean,
+  parentKey: string | null = agentKey(input.role),
 ): SpanItem[] {
   const key = activityKey(a);
   const args = {
@@ -109,7 +113,7 @@ export function codexCallSpans(
     commands_run: out.commandsRun,
     ...(content ? { content: out.content } : {}),
   };
-  const call = span(a, key, agentKey(input.role), a, {
+  const call = span(a, key, parentKey, a, {
     type: 'function',
     name: input.tool,
     input: JSON.stringify(args),
@@ -127,6 +131,34 @@ export function codexCallSpans(
     ),
   ];
   return [call, ...children];
+}
+
+/**
+ * The trace of a Codex session's workflow run (the MCP server's `codex` / `codex-reply`), grouped by the session's
+ * workflow id, so the runs a long session continues as new into group together. Sent with every turn: the same id
+ * each time, so the exporter sends it once, and a turn's span never arrives without its trace.
+ */
+export function sessionTraceItem(run: RunRef): TraceItem {
+  const threadId = run.workflowId.startsWith(CODEX_SESSION_WORKFLOW_PREFIX)
+    ? run.workflowId.slice(CODEX_SESSION_WORKFLOW_PREFIX.length)
+    : run.workflowId;
+  return {
+    object: 'trace',
+    id: traceIdOf(run.workflowId, run.runId),
+    workflow_name: `${run.workflowType} (Codex session)`,
+    group_id: run.workflowId,
+    metadata: { workflow_id: run.workflowId, run_id: run.runId, thread_id: threadId },
+  };
+}
+
+/** One turn of a Codex session: the session's trace and the turn's Codex call at its top level. */
+export function sessionTurnItems(
+  a: ActivityRef,
+  input: CodexCallInput,
+  out: CodexCallOutput,
+  content: boolean,
+): IngestItem[] {
+  return [sessionTraceItem(a), ...codexCallSpans(a, input, out, content, null)];
 }
 
 export function verificationSpan(a: ActivityRef, input: VerifyInput, out: VerifyResult): SpanItem {

@@ -14,6 +14,7 @@ import { OpenAITracesExporter } from '../../src/tracing/openai-exporter';
 import {
   MAX_FIELD_BYTES,
   SpanItemSchema,
+  TraceItemSchema,
   TRUNCATION_SUFFIX,
   sanitizeSpanData,
   spanIdOf,
@@ -21,7 +22,7 @@ import {
   truncateToLimit,
 } from '../../src/tracing/openai-items';
 import { openaiTracesConfigFromEnv } from '../../src/tracing/openai-traces';
-import { codexCallSpans, modelTurnSpan, type ActivityRef } from '../../src/tracing/run-spans';
+import { codexCallSpans, modelTurnSpan, sessionTurnItems, type ActivityRef } from '../../src/tracing/run-spans';
 import type { CodexCallInput, CodexCallOutput, ModelTurnInput, ModelTurnOutput } from '../../src/shared/types';
 import { startTracesIngest, type TracesIngest } from '../helpers/traces-ingest';
 
@@ -115,6 +116,47 @@ describe('OpenAI Traces items', () => {
     for (const s of spans) SpanItemSchema.parse(s);
     assert.ok(!JSON.stringify(spans).includes('PROMPT') && !JSON.stringify(spans).includes('ANSWER'));
     assert.ok(JSON.stringify(codexCallSpans(ref, codexIn, codexOut, true)).includes('PROMPT'));
+  });
+
+  it("makes a Codex session's turn its session's trace and a top-level function span, the same ids every time", () => {
+    const turn = (activityId: string): ActivityRef => ({
+      workflowId: 'codex-session-0198aa00-0000-7000-8000-000000000001',
+      runId: 'run-s',
+      workflowType: 'codexSessionWorkflow',
+      activityId,
+      startedAt: 1_000,
+      endedAt: 2_000,
+    });
+    const call = {
+      role: 'codex',
+      label: 'Codex turn 1',
+      tool: 'codex',
+      prompt: 'PROMPT',
+      runId: 'x',
+    } as CodexCallInput;
+    const out = {
+      threadId: 'c1',
+      content: 'ANSWER',
+      filesChanged: ['a.txt'],
+      commandsRun: 1,
+      events: 3,
+    } as CodexCallOutput;
+    const first = sessionTurnItems(turn('codex-turn-1/u1'), call, out, false);
+    const second = sessionTurnItems(turn('codex-turn-2/u2'), { ...call, tool: 'codex-reply' }, out, false);
+    const [trace, fn, ...children] = first;
+    assert.ok(trace?.object === 'trace' && fn?.object === 'trace.span');
+    TraceItemSchema.parse(trace);
+    for (const s of [fn, ...children]) SpanItemSchema.parse(s);
+    assert.equal(trace.id, traceIdOf(turn('').workflowId, 'run-s'));
+    assert.equal(trace.group_id, turn('').workflowId);
+    assert.deepEqual(trace.metadata?.thread_id, '0198aa00-0000-7000-8000-000000000001');
+    assert.deepEqual(second[0], trace, 'every turn carries the same trace item');
+    assert.equal(fn.parent_id, null, 'a turn is a top-level span of its session');
+    assert.equal(fn.span_data.type, 'function');
+    assert.notEqual(second[1]?.id, fn.id, 'one function span per turn');
+    assert.deepEqual(sessionTurnItems(turn('codex-turn-1/u1'), call, out, false), first, 'a retried turn: same items');
+    assert.ok(children.every((c) => c.object === 'trace.span' && c.parent_id === fn.id));
+    assert.ok(!JSON.stringify(first).includes('PROMPT') && !JSON.stringify(first).includes('ANSWER'));
   });
 });
 
