@@ -1,6 +1,7 @@
 /** The benchmark's tables. Every number comes from a measured run; the goals are the issue's. */
 import type { BenchOptions } from './args';
 import type { HostLossReport } from './host-loss';
+import type { NoMoveReport } from './no-move';
 import type { LongRoleReport } from './long-role';
 import type { ConcurrencyLevel } from './concurrency';
 import { kb, mb, msf, ratio, secs, table } from './format';
@@ -18,6 +19,7 @@ export interface BenchResults {
   resume?: ResumeReport;
   concurrency?: ConcurrencyLevel[];
   hostLoss?: HostLossReport;
+  noMove?: NoMoveReport;
   mcpServer?: McpServerBenchReport;
   longRole?: LongRoleReport;
 }
