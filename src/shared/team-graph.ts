@@ -5,7 +5,15 @@
  * -- --only mcp-server` shows the first workflow task). Only input validation (../workflows/validate.ts) loads the
  * schema, when a team run starts.
  */
-import type { RoleId, Team, TeamRole, Verify } from './team';
+/** The shape of a team these helpers read (./team's `Team`), stated here so this module imports nothing of ./team. */
+interface TeamShape<R extends RoleShape> {
+  name: string;
+  roles: R[];
+}
+interface RoleShape {
+  id: string;
+  after: string[];
+}
 
 /** "90s", "2m", "500ms" or "1h" to milliseconds; undefined when it is none of these. */
 export function parseDuration(text: string): number | undefined {
@@ -16,20 +24,20 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** The verify block's round timeout in milliseconds (the schema has checked it parses). */
-export const verifyTimeoutMs = (v: Pick<Verify, 'timeout'>): number => parseDuration(v.timeout) ?? 120_000;
+export const verifyTimeoutMs = (v: { timeout: string }): number => parseDuration(v.timeout) ?? 120_000;
 
 /** "roles[1].after[0]" from ["roles", 1, "after", 0]. */
 export const formatIssuePath = (path: readonly (string | number)[]): string =>
   path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || '(team)';
 
-export const teamRole = (team: Team, id: RoleId): TeamRole => {
+export const teamRole = <R extends RoleShape>(team: TeamShape<R>, id: string): R => {
   const role = team.roles.find((r) => r.id === id);
   if (!role) throw new Error(`Team ${team.name} has no role ${id}`);
   return role;
 };
 
 /** Every role a role waits for, directly or not, in team order. */
-export function ancestors(team: Team, id: RoleId): TeamRole[] {
+export function ancestors<R extends RoleShape>(team: TeamShape<R>, id: string): R[] {
   const seen = new Set<string>();
   const walk = (r: string) => {
     for (const a of team.roles.find((x) => x.id === r)?.after ?? []) {
