@@ -76,6 +76,12 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Import activities as types only.',
             },
+            {
+              // Each workflow the worker creates evaluates its imports again: zod costs every one 10-25 ms.
+              group: ['../shared/team', 'zod'],
+              allowTypeImports: true,
+              message: 'Import the team schema as types only (lookups are in ../shared/team-graph).',
+            },
           ],
         },
       ],

@@ -17,6 +17,7 @@ import {
 } from './lib/report';
 import { measureResume } from './lib/resume';
 import { measureHostLoss, renderHostLoss } from './lib/host-loss';
+import { measureNoMove, renderNoMove } from './lib/no-move';
 import { measureMcpServer } from './lib/mcp-server';
 import { measureLongRole, renderLongRole } from './lib/long-role';
 
@@ -27,6 +28,8 @@ const BANNER = [
   ' Codex binary. Numbers measure orchestration cost, not LLM speed.',
   '==============================================================================',
 ].join('\n');
+
+const loadAvg = () => os.loadavg() as [number, number, number];
 
 async function main(): Promise<void> {
   let o: BenchOptions | undefined;
@@ -83,6 +86,12 @@ async function main(): Promise<void> {
     log("Host loss: two hosts, the run's host killed in the Tester step and its disk removed ...");
     results.hostLoss = await measureHostLoss(o, log);
     out(`\n${renderHostLoss(results.hostLoss)}`);
+  }
+  // The other half of host loss: with both hosts alive, nothing may move.
+  if (o.only.includes('host-loss') || o.only.includes('no-move')) {
+    log(`No-move pass: ${o.noMoveRuns} runs at once on two live hosts ...`);
+    results.noMove = await measureNoMove(o, o.noMoveRuns, loadAvg, log);
+    out(`\n${renderNoMove(results.noMove)}`);
   }
   if (o.only.includes('mcp-server')) {
     log(`MCP server: a trivial codex call through mcp-server vs straight to codex mcp-server 0.153.4 ...`);

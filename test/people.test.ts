@@ -74,6 +74,12 @@ describe('start-run people flags', () => {
     assert.match(refused({ budget: { maxTokens: -1 } }), /budget.maxTokens must be an integer/);
     assert.match(refused({ budget: { onExceeded: 'panic' } }), /budget.onExceeded must be fail or wait/);
     assert.match(refused({ approvals: { policy: 'always' } }), /approvals.policy must be never or on-request/);
+    // The team schema is loaded only here, when a team run's input is checked (src/workflows/validate.ts).
+    const cycle = {
+      ...COOKBOOK_TEAM,
+      roles: COOKBOOK_TEAM.roles.map((r, i) => (i === 0 ? { ...r, after: ['tester'] } : r)),
+    };
+    assert.match(refused({ team: cycle }), /team: roles\[0\]\.after: cycle of waits: project_manager waits for/);
     assert.ok(validateTeamRunInput({ ...base, review: { roles: ['designer'] }, budget: { maxTokens: 10 } }));
   });
 });

@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'resume',
   'concurrency',
   'host-loss',
+  'no-move',
   'mcp-server',
   'long-role',
 ] as const;
@@ -25,6 +26,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runs N                measured runs per variant for overhead and parallel (default 3)
   --mcp-runs N            trivial codex calls per side in the mcp-server scenario (default 5)
   --long-turns N          model turns of the one role in the long-role scenario (default 60)
+  --no-move-runs N        runs started at once on two live hosts in the no-move pass (host-loss, no-move; default 10)
   --concurrency LIST      runs started at once on one worker, e.g. 10,50,100 (default 1,10)
   --only LIST             scenarios among ${SCENARIOS.join(',')} (default all)
   --heartbeat-ms MS       activity heartbeat timeout in the resume and host-loss scenarios (default: the product's, 5000)
@@ -47,6 +49,7 @@ export const BenchOptionsSchema = z.object({
   runs: z.coerce.number().int().min(1).max(50),
   mcpRuns: z.coerce.number().int().min(1).max(50),
   longTurns: z.coerce.number().int().min(2).max(100),
+  noMoveRuns: z.coerce.number().int().min(1).max(100),
   concurrency: z.array(z.coerce.number().int().min(1).max(1000)).min(1),
   only: z.array(z.enum(SCENARIOS)).min(1),
   /** Undefined: the runs take the product's defaults (no tuning in their input). */
@@ -69,6 +72,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
       runs: { type: 'string', default: '3' },
       'mcp-runs': { type: 'string', default: '5' },
       'long-turns': { type: 'string', default: '60' },
+      'no-move-runs': { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '1,10' },
       only: { type: 'string', default: SCENARIOS.join(',') },
       'heartbeat-ms': { type: 'string' },
@@ -88,6 +92,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     runs: values.runs,
     mcpRuns: values['mcp-runs'],
     longTurns: values['long-turns'],
+    noMoveRuns: values['no-move-runs'],
     concurrency: list(values.concurrency),
     only: list(values.only),
     heartbeatMs: values['heartbeat-ms'],

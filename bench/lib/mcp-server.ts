@@ -20,6 +20,7 @@ import type { Client as TemporalClient } from '@temporalio/client';
 import { startLocalStack } from '../../src/runtime/local-stack';
 import { sessionWorkflowId } from '../../src/shared/codex-session';
 import { median } from './format';
+import { callPhases, medianPhases, type CallPhases, type PhaseMedian } from './mcp-phases';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const PROMPT = 'Say hello.';
@@ -32,6 +33,8 @@ export interface McpServerBenchReport {
   durableMedianMs: number;
   /** MCP_BENCH_COMPARE's server, when set. */
   compare?: { repo: string; ms: number[]; medianMs: number };
+  /** Where a durable call's time goes: median of each phase over the timed runs (./mcp-phases.ts). */
+  phases: PhaseMedian[];
   /** durable <= 1.10 x direct + 50 ms */
   goalMs: number;
   ok: boolean;
@@ -88,12 +91,15 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
     const durableArgs = { prompt: PROMPT, 'approval-policy': 'never', sandbox: 'read-only' };
 
     let lastThreadId: string | undefined;
+    let lastCall = { sentAt: 0, answeredAt: 0 };
     const time = async (c: Client, args: Record<string, unknown>) => {
+      const sentAt = Date.now();
       const t0 = performance.now();
       const r = (await c.callTool({ name: 'codex', arguments: args }, undefined, {
         timeout: 120_000,
       })) as CallToolResult;
       const ms = performance.now() - t0;
+      lastCall = { sentAt, answeredAt: sentAt + ms };
       if (r.isError) throw new Error(`codex call failed: ${JSON.stringify(r.content)}`);
       if (c === durable) lastThreadId = (r.structuredContent as { threadId?: string } | undefined)?.threadId;
       return ms;
@@ -105,10 +111,12 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
     const directMs: number[] = [];
     const durableMs: number[] = [];
     const compareMs: number[] = [];
+    const phases: CallPhases[] = [];
     // Interleaved, so load on a shared machine falls on all alike.
     for (let i = 0; i < runs; i++) {
       directMs.push(await time(direct, directArgs));
       durableMs.push(await time(durable, durableArgs));
+      if (lastThreadId) phases.push(await callPhases(stack.client, sessionWorkflowId(lastThreadId), lastCall));
       if (compare) compareMs.push(await time(compare, durableArgs));
       log(
         `  run ${i + 1}/${runs}: direct ${Math.round(directMs[i]!)} ms, durable ${Math.round(durableMs[i]!)} ms` +
@@ -125,6 +133,7 @@ export async function measureMcpServer(runs: number, log: (line: string) => void
       durableMs,
       directMedianMs,
       durableMedianMs,
+      phases: medianPhases(phases),
       ...(compareRepo && { compare: { repo: compareRepo, ms: compareMs, medianMs: median(compareMs) } }),
       goalMs,
       ok: durableMedianMs <= goalMs,

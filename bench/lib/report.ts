@@ -1,6 +1,7 @@
 /** The benchmark's tables. Every number comes from a measured run; the goals are the issue's. */
 import type { BenchOptions } from './args';
 import type { HostLossReport } from './host-loss';
+import type { NoMoveReport } from './no-move';
 import type { LongRoleReport } from './long-role';
 import type { ConcurrencyLevel } from './concurrency';
 import { kb, mb, msf, ratio, secs, table } from './format';
@@ -18,6 +19,7 @@ export interface BenchResults {
   resume?: ResumeReport;
   concurrency?: ConcurrencyLevel[];
   hostLoss?: HostLossReport;
+  noMove?: NoMoveReport;
   mcpServer?: McpServerBenchReport;
   longRole?: LongRoleReport;
 }
@@ -218,7 +220,7 @@ export function renderConcurrency(levels: ConcurrencyLevel[]): string {
 
 export function renderMcpServer(r: McpServerBenchReport): string {
   const spread = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ');
-  return table(
+  const calls = table(
     `6. MCP server: one trivial codex call (median of ${r.runs}; same Codex 0.153.4, SCRIPTED model)`,
     ['path', 'median', 'runs (ms)', 'goal'],
     [
@@ -232,4 +234,10 @@ export function renderMcpServer(r: McpServerBenchReport): string {
       ...(r.compare ? [[`compare: ${r.compare.repo}`, msf(r.compare.medianMs), spread(r.compare.ms), '']] : []),
     ],
   );
+  const phases = table(
+    'Where a durable call goes (median per phase; client clock and history event times)',
+    ['phase', 'median'],
+    r.phases.map((p) => [p.what, msf(p.ms)]),
+  );
+  return `${calls}\n\n${phases}`;
 }

@@ -244,9 +244,16 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
     }
 
     const { hostQueue } = defaultHost(settings);
-    const connection = await Connection.connect(target.connectionOptions);
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: target.namespace });
+    // With the in-process worker the client shares its native (Rust) connection: every call's RPCs and history long
+    // polls then cost the main thread, where the turn's activity runs, far less than grpc-js's would.
+    const workerConnection = options.worker
+      ? await NativeConnection.connect(workerConnectConfig({ env }).connectionOptions)
+      : undefined;
+    if (workerConnection) cleanups.push(() => workerConnection.close());
+    const client = new Client({
+      connection: workerConnection ?? (await grpcConnection(target.connectionOptions, cleanups)),
+      namespace: target.namespace,
+    });
     const deps: McpServerDeps = {
       client,
       namespace: target.namespace,
@@ -275,11 +282,9 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
           await h.close();
         })
       : serveStdio(createMcpServer(deps), stopSignal);
-    if (options.worker) {
+    if (workerConnection) {
       const { otel } = options.traces;
       const openaiTraces = openaiTracesConfig(options.traces.openai, settings, (line) => log.warn(line));
-      const workerConnection = await NativeConnection.connect(workerConnectConfig({ env }).connectionOptions);
-      cleanups.push(() => workerConnection.close());
       const agentWorker = await createAgentWorker({
         connection: workerConnection,
         namespace: target.namespace,
@@ -323,4 +328,13 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
+}
+
+async function grpcConnection(
+  options: Parameters<typeof Connection.connect>[0],
+  cleanups: (() => Promise<unknown>)[],
+): Promise<Connection> {
+  const connection = await Connection.connect(options);
+  cleanups.push(() => connection.close());
+  return connection;
 }

@@ -24,21 +24,21 @@ export async function awaitTurn(
   update: WorkflowUpdateHandle<CodexTurnResult>,
   o: TurnWatch,
 ): Promise<CodexTurnResult> {
-  const fromUpdate = update.result();
   const stop = new AbortController();
   const abort = () => stop.abort();
   o.signal?.addEventListener('abort', abort, { once: true });
   try {
-    const fromHistory = turnFromHistory(client, update, o, stop.signal).catch(() => undefined);
-    return await Promise.race([fromUpdate, fromHistory.then((r) => r ?? fromUpdate)]);
+    // The Update's result is asked for only when history has no answer: a second long poll open from the start
+    // would cost every call an RPC at the moment its turn's activity starts on this process's worker.
+    const fromHistory = await turnFromHistory(client, update, o, stop.signal).catch(() => undefined);
+    return fromHistory ?? (await update.result());
   } finally {
     stop.abort();
     o.signal?.removeEventListener('abort', abort);
-    fromUpdate.catch(() => undefined); // the loser of the race settles unobserved
   }
 }
 
-/** The turn's result once its activity completed; undefined when it failed or the run ended without it. */
+/** The turn's result once its activity completed; undefined when it failed, its Update ended, or the run ended. */
 async function turnFromHistory(
   client: Client,
   update: WorkflowUpdateHandle<CodexTurnResult>,
@@ -52,6 +52,8 @@ async function turnFromHistory(
   })) {
     o.onEvents?.(events);
     for (const e of events) {
+      // The Update ended without (another) turn activity, e.g. its handler failed: its result says why.
+      if (e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === update.updateId) return undefined;
       const s = e.activityTaskScheduledEventAttributes;
       const ours = s?.activityId ? parseTurnActivityId(s.activityId) : undefined;
       if (ours?.updateId === update.updateId) scheduled.set(String(e.eventId), { turn: ours.turn, at: eventMs(e) });

@@ -4,6 +4,10 @@
  * Pure: the workflow checks its input with the same schema, so nothing here may touch Node builtins.
  */
 import { z } from 'zod';
+import { parseDuration, teamRole } from './team-graph';
+
+// Workflows import these from ./team-graph (no zod: see there); everything else may import them from here.
+export { ancestors, formatIssuePath, parseDuration, teamRole, verifyTimeoutMs } from './team-graph';
 
 export const ROLE_ID_PATTERN = /^[a-z][a-z0-9_]*$/;
 export const AGENT_TOOLS = ['codex', 'codex-reply', 'web_search'] as const;
@@ -23,14 +27,6 @@ export const DeliverableSchema = z.strictObject({
   required: z.boolean().default(true),
 });
 export type Deliverable = z.infer<typeof DeliverableSchema>;
-
-/** "90s", "2m", "500ms" or "1h" to milliseconds; undefined when it is none of these. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unit);
-}
 
 export const MAX_VERIFY_TIMEOUT_MS = 60 * 60_000;
 
@@ -60,9 +56,6 @@ export const VerifySchema = z.strictObject({
     }, 'must be a duration from 1s to 1h, such as 90s or 2m'),
 });
 export type Verify = z.infer<typeof VerifySchema>;
-
-/** The verify block's round timeout in milliseconds (the schema has checked it parses). */
-export const verifyTimeoutMs = (v: Pick<Verify, 'timeout'>): number => parseDuration(v.timeout) ?? 120_000;
 
 export const TeamRoleSchema = z.strictObject({
   id: RoleIdSchema,
@@ -236,33 +229,8 @@ function findCycle(team: Team): string[] | undefined {
   return undefined;
 }
 
-/** "roles[1].after[0]" from ["roles", 1, "after", 0]. */
-export const formatIssuePath = (path: readonly (string | number)[]): string =>
-  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || '(team)';
-
-export const teamRole = (team: Team, id: RoleId): TeamRole => {
-  const role = team.roles.find((r) => r.id === id);
-  if (!role) throw new Error(`Team ${team.name} has no role ${id}`);
-  return role;
-};
-
 export const requiredPaths = (role: Pick<TeamRole, 'deliverables'>): string[] =>
   role.deliverables.filter((d) => d.required).map((d) => d.path);
-
-/** Every role a role waits for, directly or not, in team order. */
-export function ancestors(team: Team, id: RoleId): TeamRole[] {
-  const seen = new Set<string>();
-  const walk = (r: string) => {
-    for (const a of team.roles.find((x) => x.id === r)?.after ?? []) {
-      if (!seen.has(a)) {
-        seen.add(a);
-        walk(a);
-      }
-    }
-  };
-  walk(id);
-  return team.roles.filter((r) => seen.has(r.id));
-}
 
 /** Stages by depth, for summaries: "Project Manager → Designer → Frontend Developer ∥ Backend Developer → Tester". */
 export function teamShape(team: Team): string {

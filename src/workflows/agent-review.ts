@@ -6,7 +6,8 @@
  */
 import { ReviewRoundsExhaustedError, workflowFailure } from '../shared/errors';
 import { parseReviewVerdict, reviewChangesMessage } from '../shared/prompts';
-import { teamRole, type Team, type TeamRole } from '../shared/team';
+import type { Team, TeamRole } from '../shared/team';
+import { teamRole } from '../shared/team-graph';
 import { continueAgent, type AgentContext } from './agent';
 import { reviewDecided } from './run-state';
 

@@ -5,7 +5,8 @@
  */
 import { patched } from '@temporalio/workflow';
 import { agentBrief, repoBriefSection, reviewAgainMessage, type RoleAnswer } from '../shared/prompts';
-import { ancestors, teamRole, type Team, type TeamRole } from '../shared/team';
+import type { Team, TeamRole } from '../shared/team';
+import { ancestors, teamRole } from '../shared/team-graph';
 import type { RepoSpec, RunOptions, RunResult, RunState, TeamRunInput } from '../shared/types';
 import { agentReview } from './agent-review';
 import { runAgent, type AgentContext, type AgentSession } from './agent';

@@ -4,7 +4,8 @@
  */
 import type { ApplicationFailure } from '@temporalio/workflow';
 import { ConfigError, workflowFailure } from '../shared/errors';
-import { checkTeam, formatIssuePath } from '../shared/team';
+import type * as TeamSchema from '../shared/team';
+import { formatIssuePath } from '../shared/team-graph';
 import type { ActivityTuning, MultiAgentInput, SandboxMode, SingleAgentInput, TeamRunInput } from '../shared/types';
 
 export const MAX_TASK_LIST_CHARS = 64 * 1024;
@@ -77,7 +78,7 @@ export function validateTeamRunInput(input: TeamRunInput | undefined): TeamRunIn
   checkCount('maxDeliverableRetries', input.maxDeliverableRetries, 0, 10);
   checkCount('maxConcurrentRoles', input.maxConcurrentRoles, 1, 100);
   if (input.hostQueue !== undefined) checkText('hostQueue', input.hostQueue, true);
-  const checked = checkTeam(input.team);
+  const checked = teamSchema().checkTeam(input.team);
   if (!checked.ok) {
     const first = checked.issues[0];
     throw invalid(`team: ${first ? `${formatIssuePath(first.path)}: ${first.message}` : 'invalid'}`);
@@ -88,6 +89,16 @@ export function validateTeamRunInput(input: TeamRunInput | undefined): TeamRunIn
   );
   // The checked team: defaults (titles, tools, required) filled in.
   return { ...input, team: checked.team };
+}
+
+/**
+ * The team schema (zod), loaded when a team run's input is checked rather than when the bundle's modules are: each
+ * workflow the worker creates evaluates its imports again, and zod would cost every workflow (a Codex session's first
+ * workflow task too) 10-25 ms for a schema only team runs use. See src/shared/team-graph.ts.
+ */
+function teamSchema(): typeof TeamSchema {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose, see above
+  return require('../shared/team') as typeof TeamSchema;
 }
 
 const WEEK_MS = 7 * 24 * 3_600_000;

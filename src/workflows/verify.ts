@@ -6,7 +6,8 @@
  */
 import { workflowFailure, VerificationFailedError } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
-import { teamRole, verifyTimeoutMs, type Team, type TeamRole } from '../shared/team';
+import type { Team, TeamRole } from '../shared/team';
+import { teamRole, verifyTimeoutMs } from '../shared/team-graph';
 import type { VerificationRound, VerifyResult } from '../shared/types';
 import { VERIFY_TIMEOUT_MARGIN_MS } from './activities';
 import { continueAgent, type AgentContext } from './agent';
