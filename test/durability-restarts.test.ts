@@ -1,24 +1,34 @@
 /**
  * Other parts fail while a multi-agent run is in progress, on real parts: the Temporal dev server restarts (same
- * SQLite file) under a running worker (`src/cli/main.ts worker` as a child process), and the worker's `codex mcp-server`
- * process is killed mid-call (the worker lives on). Each run completes with every deliverable and redoes no
+ * SQLite file) under a running worker, and the worker's `codex mcp-server` process is killed mid-call (the worker
+ * lives on; `src/cli/main.ts worker` as a child process). Each run completes with every deliverable and redoes no
  * finished call; a Codex thread lost with its process is continued in a new thread.
+ *
+ * The restarts prove the fault matrix's server-restart column (README, reliability): one lands in each kind of
+ * activity (a model turn, a Codex call, and, held by the worker so that the restart lands inside, a gate, a commit, a
+ * verification round and the final listing), one while the report is written from the history; the printed column
+ * labels each restart by the kinds of activity open then.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
-import { startRun } from '../src/runtime/runs';
+import { finishRun, startRun } from '../src/runtime/runs';
+import { COOKBOOK_ROLES } from '../src/shared/builtin-teams';
 import {
   CRASH_TUNING,
   WorkerFleet,
   codexChildren,
   codexInFlightAfter,
   describeRedo,
+  holdEnv,
+  holdPoint,
   inFlight,
   isAlive,
   outcomeOf,
+  releaseHold,
   resetSticky,
   stepStatus,
   timeline,
@@ -26,9 +36,13 @@ import {
   waitForPoint,
   type KillPoint,
 } from './helpers/crash';
+import { assertReportWhole, kindsOpenAt, matrixColumn } from './helpers/fault-matrix';
 
 let stack: LocalStack;
 let fleet: WorkerFleet;
+/** Fleets of single tests. */
+const fleets: WorkerFleet[] = [];
+const HELD_TYPES = ['checkDeliverables', 'commitStep', 'runVerification', 'listWorkspace'];
 let taskList: string;
 
 before(async () => {
@@ -39,7 +53,7 @@ before(async () => {
   await fleet.start();
 });
 after(async () => {
-  await fleet?.stopAll();
+  await Promise.all([fleet, ...fleets].map((f) => f?.stopAll()));
   await stack?.stop();
 });
 
@@ -52,42 +66,106 @@ async function start(workflowId: string) {
   });
 }
 
-describe('the Temporal server restarts mid-run', { timeout: 180_000 }, () => {
-  it('completes the run, on the same worker, with every deliverable and no finished call redone', async (t) => {
-    const handle = await start(`restart-server-${Date.now()}`);
-    const points: KillPoint[] = [
+describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
+  it('completes the run, on the same worker, with every deliverable, no finished call redone, the report whole', async (t) => {
+    const workflowId = `restart-server-${Date.now()}`;
+    // Its own worker, which holds the first gate, commit, verification round and final listing until released, so
+    // that a restart lands inside each (they take milliseconds); the same worker as the CLI's (createAgentWorker).
+    const holds = path.join(stack.dir, `holds-${workflowId}`);
+    mkdirSync(holds);
+    const taskQueue = `${stack.taskQueue}-restart`;
+    const own = new WorkerFleet(stack, {
+      noSpare: true,
+      env: { TASK_QUEUE: taskQueue, ...holdEnv(holds, HELD_TYPES) },
+    });
+    fleets.push(own);
+    const worker = await own.start();
+    const handle = await startRun(stack.client, {
+      kind: 'multi',
+      input: { taskList, tuning: CRASH_TUNING },
+      workflowId,
+      taskQueue,
+    });
+    const held = (type: string, name: string, description: string) => ({
+      point: holdPoint(holds, type, name, description),
+      release: () => releaseHold(holds, type),
+    });
+    const points: { point: KillPoint; release?: () => void }[] = [
       {
-        name: 'pm-codex-mid-call',
-        description: "mid way through the PM's Codex call",
-        when: (o) => codexInFlightAfter(o, 'project_manager', /^apply_patch/),
+        point: {
+          name: 'pm-codex-mid-call',
+          description: "mid way through the PM's Codex call",
+          when: (o) => codexInFlightAfter(o, 'project_manager', /^apply_patch/),
+        },
       },
+      held('checkDeliverables', 'gate-held', "inside the PM's gate"),
+      held('commitStep', 'commit-held', "inside the PM's commit and push"),
       {
-        name: 'parallel-branches',
-        description: 'both branches in their first model turn',
-        when: (o) => inFlight(o, 'agent', 'frontend').length > 0 && inFlight(o, 'agent', 'backend').length > 0,
+        point: {
+          name: 'parallel-branches',
+          description: 'both branches in their first model turn',
+          when: (o) => inFlight(o, 'agent', 'frontend').length > 0 && inFlight(o, 'agent', 'backend').length > 0,
+        },
       },
+      held('runVerification', 'verification-held', "inside the Tester's verification round"),
+      held('listWorkspace', 'report-listing-held', "inside the run's last activity, the listing of its files"),
     ];
-    const restarts: number[] = [];
-    for (const point of points) {
+    const restarts: { name: string; at: number }[] = [];
+    for (const { point, release } of points) {
       const flying = await waitForPoint(stack, handle, point);
       const oldPid = stack.server.pid;
       const at = Date.now();
       await stack.restartServer();
-      restarts.push(at);
+      restarts.push({ name: point.name, at });
+      release?.();
       assert.notEqual(stack.server.pid, oldPid, 'a new server process');
       t.diagnostic(`${point.name}: server restarted in ${Date.now() - at} ms; in flight: ${flying?.join('; ')}`);
     }
-    const o = await outcomeOf(stack, handle, restarts);
+    const o = await outcomeOf(
+      stack,
+      handle,
+      restarts.map((r) => r.at),
+    );
     t.diagnostic(describeRedo(o.redo));
     if (!o.ok) t.diagnostic(timeline(o.history));
     assert.equal(o.ok, true, o.error);
     assert.deepEqual(o.missingFiles, []);
     assert.deepEqual(o.redo.redone, [], 'no call whose activity had completed ran again');
     assert.deepEqual(o.redo.excessive, []);
-    assert.equal(o.history.activities.filter((a) => a.type === 'modelTurn').length, 10);
-    assert.equal(o.history.activities.filter((a) => a.type === 'codexCall').length, 5);
-    assert.equal(fleet.all.length, 1, 'the worker rode through both restarts');
-    assert.equal(fleet.current?.child.exitCode, null);
+    const count = (type: string) => o.history.activities.filter((a) => a.type === type).length;
+    assert.deepEqual(
+      HELD_TYPES.map((type) => [type, count(type)]),
+      [
+        ['checkDeliverables', 5],
+        ['commitStep', 5],
+        ['runVerification', 1],
+        ['listWorkspace', 1],
+      ],
+      'no extra gate, commit, round or listing was scheduled',
+    );
+    assert.equal(count('modelTurn'), 10);
+    assert.equal(count('codexCall'), 5);
+    assert.ok(
+      o.result?.state.steps.every((s) => s.status === 'done' && s.commit),
+      'every step done and committed',
+    );
+    assert.equal(own.all.length, 1, 'the worker rode through every restart');
+    assert.equal(worker.child.exitCode, null);
+
+    // The report, written from the history by the client while the server restarts once more.
+    const oldPid = stack.server.pid;
+    const restarting = stack.restartServer();
+    await waitFor('the old server to be gone', () => !isAlive(oldPid) || undefined, 30_000);
+    const at = Date.now();
+    const [report] = await Promise.all([finishRun(stack.client.workflow.getHandle(workflowId)), restarting]);
+    restarts.push({ name: 'report-written', at });
+    assertReportWhole(report, COOKBOOK_ROLES);
+
+    const hits = restarts.map((r) => ({
+      label: r.name,
+      kinds: r.name === 'report-written' ? (['report'] as const).slice() : kindsOpenAt(o.history, r.at),
+    }));
+    for (const line of matrixColumn('Temporal server restart', hits)) t.diagnostic(line);
   });
 });
 
