@@ -1,7 +1,7 @@
 /**
  * Worker crashes on real parts: the worker runs as a child process (the pipeline's worker, createAgentWorker, warmed
  * up in standby by test/helpers/crash-worker.ts) against the real Temporal dev server, drives the real Codex binary,
- * and is SIGKILLed with its process group (worker and codex) at 13 chosen points of three multi-agent runs; a new
+ * and is SIGKILLed with its process group (worker and codex) at 17 chosen points of three multi-agent runs; a new
  * worker finishes each run. The scripted model's request log and the history prove that no model call or Codex call
  * whose activity had completed ran again (a call in flight at the kill may run once more). The three runs go at the
  * same time, each on its own task queue with its own workers.

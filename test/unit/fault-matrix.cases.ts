@@ -7,7 +7,7 @@
  * the fault's class says: the run completes (retried, or moved to a new host) with the finished first role neither
  * lost nor redone, or fails with one line naming the fault. The matrix is printed.
  *
- * Faults that need the real stack are proven there: worker SIGKILL at 13 points and a Temporal server restart
+ * Faults that need the real stack are proven there: worker SIGKILL at 17 points and Temporal server restarts, each in every kind of activity
  * (test/durability-*.test.ts, npm run chaos), a host SIGKILLed with its disk (test/two-hosts.test.ts), ENOSPC and
  * EROFS with real git on a tmpfs (test/disk-faults.test.ts), model 500/429 from the scripted model over HTTP.
  */
