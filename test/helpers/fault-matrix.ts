@@ -36,14 +36,14 @@ export interface MatrixHit {
 
 /**
  * The column: per kind, the disruptions that hit it. Every kind must be hit at least once, and every run they hit has
- * already passed its checks (completed, nothing lost, nothing redone), so each cell reads "completed".
+ * already passed its checks (completed, nothing lost, nothing redone), so each cell reads `outcome`.
  */
-export function matrixColumn(fault: string, hits: MatrixHit[]): string[] {
+export function matrixColumn(fault: string, hits: MatrixHit[], outcome = 'completed'): string[] {
   const lines = [`fault matrix, column "${fault}" (every run completed, no finished step lost or redone):`];
   for (const [kind] of MATRIX_KINDS) {
     const by = hits.filter((h) => h.kinds.includes(kind)).map((h) => h.label);
     assert.ok(by.length > 0, `${fault} × ${kind}: no disruption hit this kind of activity`);
-    lines.push(`  ${kind.padEnd(13)} | completed (${by.length}: ${by.join(', ')})`);
+    lines.push(`  ${kind.padEnd(13)} | ${outcome} (${by.length}: ${by.join(', ')})`);
   }
   return lines;
 }
