@@ -155,15 +155,19 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
     // The report, written from the history by the client while the server restarts once more.
     const oldPid = stack.server.pid;
     const restarting = stack.restartServer();
+    let up = false;
+    void restarting.then(() => (up = true));
     await waitFor('the old server to be gone', () => !isAlive(oldPid) || undefined, 30_000);
     const at = Date.now();
-    const [report] = await Promise.all([finishRun(stack.client.workflow.getHandle(workflowId)), restarting]);
+    const writing = finishRun(stack.client.workflow.getHandle(workflowId));
+    assert.equal(up, false, 'the report is written while the server is down');
+    const [report] = await Promise.all([writing, restarting]);
     restarts.push({ name: 'report-written', at });
     assertReportWhole(report, COOKBOOK_ROLES);
 
     const hits = restarts.map((r) => ({
       label: r.name,
-      kinds: r.name === 'report-written' ? (['report'] as const).slice() : kindsOpenAt(o.history, r.at),
+      kinds: r.name === 'report-written' ? ['report' as const] : kindsOpenAt(o.history, r.at),
     }));
     for (const line of matrixColumn('Temporal server restart', hits)) t.diagnostic(line);
   });
