@@ -4,10 +4,10 @@
  * lives on; `src/cli/main.ts worker` as a child process). Each run completes with every deliverable and redoes no
  * finished call; a Codex thread lost with its process is continued in a new thread.
  *
- * The restarts prove the fault matrix's server-restart column (README, reliability): one lands in each kind of
- * activity (a model turn, a Codex call, and, held by the worker so that the restart lands inside, a gate, a commit, a
- * verification round and the final listing), one while the report is written from the history; the printed column
- * labels each restart by the kinds of activity open then.
+ * The restarts prove the fault matrix's server-restart column (README, reliability): they land in each kind of
+ * activity (a model turn, a Codex call, and, held by the worker so that the restart lands inside, a gate and a commit
+ * at once, a verification round), and one while the report is written from the history; the printed column labels
+ * each restart by the kinds of activity open then.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -40,9 +40,13 @@ import { assertReportWhole, kindsOpenAt, matrixColumn } from './helpers/fault-ma
 
 let stack: LocalStack;
 let fleet: WorkerFleet;
-/** Fleets of single tests. */
-const fleets: WorkerFleet[] = [];
-const HELD_TYPES = ['checkDeliverables', 'commitStep', 'runVerification', 'listWorkspace'];
+/**
+ * The server-restart test's own worker (the same as the CLI's, createAgentWorker), which holds the Backend's gate, the
+ * Frontend's commit and the verification round until released, so that a restart lands inside them (they take
+ * milliseconds). The two branches run in parallel: one restart finds both the gate and the commit open.
+ */
+let restartFleet: WorkerFleet;
+let holds: string;
 let taskList: string;
 
 before(async () => {
@@ -50,10 +54,19 @@ before(async () => {
   stack = await startLocalStack({ inProcessWorker: false, scripted: { latency: { agentMs: 400, codexMs: 150 } } });
   // The real entrypoint this time: `node --import tsx src/cli/main.ts worker`.
   fleet = new WorkerFleet(stack, { entry: 'worker' });
-  await fleet.start();
+  holds = path.join(stack.dir, 'holds');
+  mkdirSync(holds);
+  restartFleet = new WorkerFleet(stack, {
+    noSpare: true,
+    env: {
+      TASK_QUEUE: `${stack.taskQueue}-restart`,
+      ...holdEnv(holds, ['checkDeliverables:backend/', 'commitStep:"role":"frontend"', 'runVerification']),
+    },
+  });
+  await Promise.all([fleet.start(), restartFleet.start()]);
 });
 after(async () => {
-  await Promise.all([fleet, ...fleets].map((f) => f?.stopAll()));
+  await Promise.all([fleet, restartFleet].map((f) => f?.stopAll()));
   await stack?.stop();
 });
 
@@ -69,27 +82,16 @@ async function start(workflowId: string) {
 describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
   it('completes the run, on the same worker, with every deliverable, no finished call redone, the report whole', async (t) => {
     const workflowId = `restart-server-${Date.now()}`;
-    // Its own worker, which holds the first gate, commit, verification round and final listing until released, so
-    // that a restart lands inside each (they take milliseconds); the same worker as the CLI's (createAgentWorker).
-    const holds = path.join(stack.dir, `holds-${workflowId}`);
-    mkdirSync(holds);
     const taskQueue = `${stack.taskQueue}-restart`;
-    const own = new WorkerFleet(stack, {
-      noSpare: true,
-      env: { TASK_QUEUE: taskQueue, ...holdEnv(holds, HELD_TYPES) },
-    });
-    fleets.push(own);
-    const worker = await own.start();
+    const worker = restartFleet.current!;
     const handle = await startRun(stack.client, {
       kind: 'multi',
       input: { taskList, tuning: CRASH_TUNING },
       workflowId,
       taskQueue,
     });
-    const held = (type: string, name: string, description: string) => ({
-      point: holdPoint(holds, type, name, description),
-      release: () => releaseHold(holds, type),
-    });
+    const gate = holdPoint(holds, 'checkDeliverables', 'gate', '');
+    const commit = holdPoint(holds, 'commitStep', 'commit', '');
     const points: { point: KillPoint; release?: () => void }[] = [
       {
         point: {
@@ -98,8 +100,6 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
           when: (o) => codexInFlightAfter(o, 'project_manager', /^apply_patch/),
         },
       },
-      held('checkDeliverables', 'gate-held', "inside the PM's gate"),
-      held('commitStep', 'commit-held', "inside the PM's commit and push"),
       {
         point: {
           name: 'parallel-branches',
@@ -107,8 +107,18 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
           when: (o) => inFlight(o, 'agent', 'frontend').length > 0 && inFlight(o, 'agent', 'backend').length > 0,
         },
       },
-      held('runVerification', 'verification-held', "inside the Tester's verification round"),
-      held('listWorkspace', 'report-listing-held', "inside the run's last activity, the listing of its files"),
+      {
+        point: {
+          name: 'gate-and-commit-held',
+          description: "inside the Backend's gate and the Frontend's commit",
+          when: (o) => gate.when(o) && commit.when(o),
+        },
+        release: () => ['checkDeliverables', 'commitStep'].forEach((type) => releaseHold(holds, type)),
+      },
+      {
+        point: holdPoint(holds, 'runVerification', 'verification-held', "inside the Tester's verification round"),
+        release: () => releaseHold(holds, 'runVerification'),
+      },
     ];
     const restarts: { name: string; at: number }[] = [];
     for (const { point, release } of points) {
@@ -134,7 +144,7 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
     assert.deepEqual(o.redo.excessive, []);
     const count = (type: string) => o.history.activities.filter((a) => a.type === type).length;
     assert.deepEqual(
-      HELD_TYPES.map((type) => [type, count(type)]),
+      ['checkDeliverables', 'commitStep', 'runVerification', 'listWorkspace'].map((type) => [type, count(type)]),
       [
         ['checkDeliverables', 5],
         ['commitStep', 5],
@@ -149,7 +159,7 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
       o.result?.state.steps.every((s) => s.status === 'done' && s.commit),
       'every step done and committed',
     );
-    assert.equal(own.all.length, 1, 'the worker rode through every restart');
+    assert.equal(restartFleet.all.length, 1, 'the worker rode through every restart');
     assert.equal(worker.child.exitCode, null);
 
     // The report, written from the history by the client while the server restarts once more.

@@ -6,8 +6,8 @@
  * closes before that (the harness died), it exits.
  *
  * Environment: what `stack.workerEnv()` gives, plus WORKFLOW_BUNDLE_PATH (the bundle's code, written by the harness),
- * and optionally CRASH_HOLD (activity types) with CRASH_HOLD_DIR: the first attempt of the first activity of each type
- * that any worker of the fleet runs waits before it starts (heartbeating) until the harness writes `<type>.release`
+ * and optionally CRASH_HOLD (activity types, each `type` or `type:text` for one whose input contains the text) with
+ * CRASH_HOLD_DIR: the first attempt of the first activity of each type that any worker of the fleet runs waits before it starts (heartbeating) until the harness writes `<type>.release`
  * there, so a kill or a server restart lands inside an activity that takes milliseconds (a gate, a commit). The hold is
  * claimed by creating `<type>.held` (once per fleet: the replacement worker does not hold it again).
  */
@@ -22,13 +22,18 @@ import { openaiTracesConfigFromEnv } from '../../src/tracing/openai-traces';
 /** Bound on a hold the harness never releases (it was killed, or its point failed). */
 const HOLD_MAX_MS = 60_000;
 
-function holdInterceptor(dir: string, types: string[]): ActivityInterceptorsFactory {
+/** `holds`: activity types, each optionally `type:text`, held only when its input (as JSON) contains the text. */
+function holdInterceptor(dir: string, holds: string[]): ActivityInterceptorsFactory {
   return (ctx) => ({
     inbound: {
       async execute(input, next) {
         const { activityType, attempt } = ctx.info;
         const claim = path.join(dir, `${activityType}.held`);
-        if (!types.includes(activityType) || attempt !== 1 || existsSync(claim)) return next(input);
+        const wanted = holds.some((h) => {
+          const [type, text] = h.split(/:(.*)/s);
+          return type === activityType && (!text || JSON.stringify(input.args).includes(text));
+        });
+        if (!wanted || attempt !== 1 || existsSync(claim)) return next(input);
         try {
           writeFileSync(claim, `${process.pid} ${ctx.info.activityId}\n`, { flag: 'wx' });
         } catch {

@@ -339,8 +339,11 @@ export function releaseHold(dir: string, type: string): void {
   writeFileSync(path.join(dir, `${type}.release`), '');
 }
 
-/** The environment that makes a fleet's workers hold these activity types once (see holdPoint). */
-export const holdEnv = (dir: string, types: string[]) => ({ CRASH_HOLD_DIR: dir, CRASH_HOLD: types.join(',') });
+/**
+ * The environment that makes a fleet's workers hold these activity types once (see holdPoint); `type:text` holds the
+ * first whose input contains the text (e.g. `commitStep:"role":"frontend"`).
+ */
+export const holdEnv = (dir: string, holds: string[]) => ({ CRASH_HOLD_DIR: dir, CRASH_HOLD: holds.join(',') });
 
 export const inFlight = (o: Observation, kind: 'agent' | 'codex', role?: string) =>
   o.requests.filter((r) => r.durationMs === null && r.kind === kind && (role === undefined || r.role === role));
