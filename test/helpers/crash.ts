@@ -173,12 +173,19 @@ export class WorkerProcess {
   }
 
   private waitForLine(line: RegExp): Promise<void> {
-    const p = Promise.race([
-      waitFor(`worker output ${line}`, () => line.test(this.output) || undefined, 60_000, 10).then(() => undefined),
-      this.exited.then((e) => {
-        throw new Error(`worker exited (${JSON.stringify(e)}) before ${line}:\n${this.output.slice(-3000)}`);
-      }),
-    ]);
+    // The wait ends when the worker exits too: a poll left running would keep the test process alive for its minute.
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    void this.exited.then((e) => (exit = e));
+    const p = waitFor(
+      `worker output ${line}`,
+      () => line.test(this.output) || exit !== undefined || undefined,
+      60_000,
+      10,
+    ).then(() => {
+      if (!line.test(this.output)) {
+        throw new Error(`worker exited (${JSON.stringify(exit)}) before ${line}:\n${this.output.slice(-3000)}`);
+      }
+    });
     p.catch(() => undefined);
     return p;
   }
