@@ -17,7 +17,7 @@ const ROOT = path.join(__dirname, '..');
 
 /** Files that must run alone, with why. */
 const ALONE: Record<string, string> = {
-  'durability-worker-crash.test.ts': 'SIGKILLs workers at 13 instants of three concurrent runs (3 s heartbeats)',
+  'durability-worker-crash.test.ts': 'SIGKILLs workers at 17 instants of three concurrent runs (3 s heartbeats)',
   'durability-restarts.test.ts': 'restarts the Temporal server mid-run',
   'e2e-app-server-crash.test.ts': 'kills the worker mid-Codex-call',
   'e2e-verify-crash.test.ts': 'kills the worker during verification',

@@ -1,24 +1,34 @@
 /**
  * Other parts fail while a multi-agent run is in progress, on real parts: the Temporal dev server restarts (same
- * SQLite file) under a running worker (`src/cli/main.ts worker` as a child process), and the worker's `codex mcp-server`
- * process is killed mid-call (the worker lives on). Each run completes with every deliverable and redoes no
+ * SQLite file) under a running worker, and the worker's `codex mcp-server` process is killed mid-call (the worker
+ * lives on; `src/cli/main.ts worker` as a child process). Each run completes with every deliverable and redoes no
  * finished call; a Codex thread lost with its process is continued in a new thread.
+ *
+ * The restarts prove the fault matrix's server-restart column (README, reliability): they land in each kind of
+ * activity (a model turn, a Codex call, and, held by the worker so that the restart lands inside, a gate and a commit
+ * at once, a verification round), and one while the report is written from the history; the printed column labels
+ * each restart by the kinds of activity open then.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
-import { startRun } from '../src/runtime/runs';
+import { finishRun, startRun } from '../src/runtime/runs';
+import { COOKBOOK_ROLES } from '../src/shared/builtin-teams';
 import {
   CRASH_TUNING,
   WorkerFleet,
   codexChildren,
   codexInFlightAfter,
   describeRedo,
+  holdEnv,
+  holdPoint,
   inFlight,
   isAlive,
   outcomeOf,
+  releaseHold,
   resetSticky,
   stepStatus,
   timeline,
@@ -26,9 +36,17 @@ import {
   waitForPoint,
   type KillPoint,
 } from './helpers/crash';
+import { assertReportWhole, kindsOpenAt, matrixColumn } from './helpers/fault-matrix';
 
 let stack: LocalStack;
 let fleet: WorkerFleet;
+/**
+ * The server-restart test's own worker (the same as the CLI's, createAgentWorker), which holds the Backend's gate, the
+ * Frontend's commit and the verification round until released, so that a restart lands inside them (they take
+ * milliseconds). The two branches run in parallel: one restart finds both the gate and the commit open.
+ */
+let restartFleet: WorkerFleet;
+let holds: string;
 let taskList: string;
 
 before(async () => {
@@ -36,10 +54,19 @@ before(async () => {
   stack = await startLocalStack({ inProcessWorker: false, scripted: { latency: { agentMs: 400, codexMs: 150 } } });
   // The real entrypoint this time: `node --import tsx src/cli/main.ts worker`.
   fleet = new WorkerFleet(stack, { entry: 'worker' });
-  await fleet.start();
+  holds = path.join(stack.dir, 'holds');
+  mkdirSync(holds);
+  restartFleet = new WorkerFleet(stack, {
+    noSpare: true,
+    env: {
+      TASK_QUEUE: `${stack.taskQueue}-restart`,
+      ...holdEnv(holds, ['checkDeliverables:backend/', 'commitStep:"role":"frontend"', 'runVerification']),
+    },
+  });
+  await Promise.all([fleet.start(), restartFleet.start()]);
 });
 after(async () => {
-  await fleet?.stopAll();
+  await Promise.all([fleet, restartFleet].map((f) => f?.stopAll()));
   await stack?.stop();
 });
 
@@ -52,42 +79,107 @@ async function start(workflowId: string) {
   });
 }
 
-describe('the Temporal server restarts mid-run', { timeout: 180_000 }, () => {
-  it('completes the run, on the same worker, with every deliverable and no finished call redone', async (t) => {
-    const handle = await start(`restart-server-${Date.now()}`);
-    const points: KillPoint[] = [
+describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
+  it('completes the run, on the same worker, with every deliverable, no finished call redone, the report whole', async (t) => {
+    const workflowId = `restart-server-${Date.now()}`;
+    const taskQueue = `${stack.taskQueue}-restart`;
+    const worker = restartFleet.current!;
+    const handle = await startRun(stack.client, {
+      kind: 'multi',
+      input: { taskList, tuning: CRASH_TUNING },
+      workflowId,
+      taskQueue,
+    });
+    const gate = holdPoint(holds, 'checkDeliverables', 'gate', '');
+    const commit = holdPoint(holds, 'commitStep', 'commit', '');
+    const points: { point: KillPoint; release?: () => void }[] = [
       {
-        name: 'pm-codex-mid-call',
-        description: "mid way through the PM's Codex call",
-        when: (o) => codexInFlightAfter(o, 'project_manager', /^apply_patch/),
+        point: {
+          name: 'pm-codex-mid-call',
+          description: "mid way through the PM's Codex call",
+          when: (o) => codexInFlightAfter(o, 'project_manager', /^apply_patch/),
+        },
       },
       {
-        name: 'parallel-branches',
-        description: 'both branches in their first model turn',
-        when: (o) => inFlight(o, 'agent', 'frontend').length > 0 && inFlight(o, 'agent', 'backend').length > 0,
+        point: {
+          name: 'parallel-branches',
+          description: 'both branches in their first model turn',
+          when: (o) => inFlight(o, 'agent', 'frontend').length > 0 && inFlight(o, 'agent', 'backend').length > 0,
+        },
+      },
+      {
+        point: {
+          name: 'gate-and-commit-held',
+          description: "inside the Backend's gate and the Frontend's commit",
+          when: (o) => gate.when(o) && commit.when(o),
+        },
+        release: () => ['checkDeliverables', 'commitStep'].forEach((type) => releaseHold(holds, type)),
+      },
+      {
+        point: holdPoint(holds, 'runVerification', 'verification-held', "inside the Tester's verification round"),
+        release: () => releaseHold(holds, 'runVerification'),
       },
     ];
-    const restarts: number[] = [];
-    for (const point of points) {
+    const restarts: { name: string; at: number }[] = [];
+    for (const { point, release } of points) {
       const flying = await waitForPoint(stack, handle, point);
       const oldPid = stack.server.pid;
       const at = Date.now();
       await stack.restartServer();
-      restarts.push(at);
+      restarts.push({ name: point.name, at });
+      release?.();
       assert.notEqual(stack.server.pid, oldPid, 'a new server process');
       t.diagnostic(`${point.name}: server restarted in ${Date.now() - at} ms; in flight: ${flying?.join('; ')}`);
     }
-    const o = await outcomeOf(stack, handle, restarts);
+    const o = await outcomeOf(
+      stack,
+      handle,
+      restarts.map((r) => r.at),
+    );
     t.diagnostic(describeRedo(o.redo));
     if (!o.ok) t.diagnostic(timeline(o.history));
     assert.equal(o.ok, true, o.error);
     assert.deepEqual(o.missingFiles, []);
     assert.deepEqual(o.redo.redone, [], 'no call whose activity had completed ran again');
     assert.deepEqual(o.redo.excessive, []);
-    assert.equal(o.history.activities.filter((a) => a.type === 'modelTurn').length, 10);
-    assert.equal(o.history.activities.filter((a) => a.type === 'codexCall').length, 5);
-    assert.equal(fleet.all.length, 1, 'the worker rode through both restarts');
-    assert.equal(fleet.current?.child.exitCode, null);
+    const count = (type: string) => o.history.activities.filter((a) => a.type === type).length;
+    assert.deepEqual(
+      ['checkDeliverables', 'commitStep', 'runVerification', 'listWorkspace'].map((type) => [type, count(type)]),
+      [
+        ['checkDeliverables', 5],
+        ['commitStep', 5],
+        ['runVerification', 1],
+        ['listWorkspace', 1],
+      ],
+      'no extra gate, commit, round or listing was scheduled',
+    );
+    assert.equal(count('modelTurn'), 10);
+    assert.equal(count('codexCall'), 5);
+    assert.ok(
+      o.result?.state.steps.every((s) => s.status === 'done' && s.commit),
+      'every step done and committed',
+    );
+    assert.equal(restartFleet.all.length, 1, 'the worker rode through every restart');
+    assert.equal(worker.child.exitCode, null);
+
+    // The report, written from the history by the client while the server restarts once more.
+    const oldPid = stack.server.pid;
+    const restarting = stack.restartServer();
+    let up = false;
+    void restarting.then(() => (up = true));
+    await waitFor('the old server to be gone', () => !isAlive(oldPid) || undefined, 30_000);
+    const at = Date.now();
+    const writing = finishRun(stack.client.workflow.getHandle(workflowId));
+    assert.equal(up, false, 'the report is written while the server is down');
+    const [report] = await Promise.all([writing, restarting]);
+    restarts.push({ name: 'report-written', at });
+    assertReportWhole(report, COOKBOOK_ROLES);
+
+    const hits = restarts.map((r) => ({
+      label: r.name,
+      kinds: r.name === 'report-written' ? ['report' as const] : kindsOpenAt(o.history, r.at),
+    }));
+    for (const line of matrixColumn('Temporal server restart', hits)) t.diagnostic(line);
   });
 });
 

@@ -1,21 +1,31 @@
 /**
  * Worker crashes on real parts: the worker runs as a child process (the pipeline's worker, createAgentWorker, warmed
  * up in standby by test/helpers/crash-worker.ts) against the real Temporal dev server, drives the real Codex binary,
- * and is SIGKILLed with its process group (worker and codex) at 13 chosen points of three multi-agent runs; a new
+ * and is SIGKILLed with its process group (worker and codex) at 17 chosen points of three multi-agent runs; a new
  * worker finishes each run. The scripted model's request log and the history prove that no model call or Codex call
  * whose activity had completed ran again (a call in flight at the kill may run once more). The three runs go at the
  * same time, each on its own task queue with its own workers.
+ *
+ * It also proves the fault matrix's worker-SIGKILL column (README, reliability): every kill is labelled by the kinds of
+ * activity open at that instant, and every kind is hit at least once. A gate, a commit, a verification round and the
+ * run's last listing (what the report is built from) take milliseconds: the workers hold the first of each (see
+ * holdPoint) so that a kill lands inside it. After the run the report is written, whole.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
+import { finishRun } from '../src/runtime/runs';
+import { COOKBOOK_ROLES } from '../src/shared/builtin-teams';
 import {
   CRASH_TUNING,
   WorkerFleet,
   codexInFlightAfter,
   describeRedo,
+  holdEnv,
+  holdPoint,
   inFlight,
   isAlive,
   runWithKills,
@@ -24,6 +34,7 @@ import {
   type CrashRunOutcome,
   type KillPoint,
 } from './helpers/crash';
+import { assertReportWhole, kindsOpenAt, matrixColumn, type MatrixHit } from './helpers/fault-matrix';
 
 let stack: LocalStack;
 let taskList: string;
@@ -127,7 +138,44 @@ const POINTS: Record<string, KillPoint> = {
   },
 };
 
+/** Where a run's workers claim and release their holds. */
+const holdDir = (workflowId: string) => path.join(stack.dir, `holds-${workflowId}`);
+
+/** Points inside the first activity of a kind that takes milliseconds, held by the run's workers (see holdPoint). */
+const HELD = {
+  gate: (id: string) =>
+    holdPoint(holdDir(id), 'checkDeliverables', 'gate-held', "inside the Project Manager's gate (checkDeliverables)"),
+  commit: (id: string) =>
+    holdPoint(holdDir(id), 'commitStep', 'commit-held', "inside the Project Manager's commit and push (commitStep)"),
+  verification: (id: string) =>
+    holdPoint(holdDir(id), 'runVerification', 'verification-held', "inside the Tester's verification round"),
+  report: (id: string) =>
+    holdPoint(
+      holdDir(id),
+      'listWorkspace',
+      'report-listing-held',
+      "inside the run's last activity: the listing of its files for the report",
+    ),
+};
+
 const counts = (o: CrashRunOutcome, type: string) => o.history.activities.filter((a) => a.type === type).length;
+
+/** The matrix's SIGKILL column: every kill of every run, by the kinds of activity it hit. */
+const hits: MatrixHit[] = [];
+function recordHits(o: CrashRunOutcome) {
+  const run = o.workflowId.split('-')[1];
+  for (const k of o.kills) hits.push({ label: `${run}:${k.point}`, kinds: kindsOpenAt(o.history, k.at) });
+}
+
+/** A held activity was killed and ran again on a new worker: one activity, a second attempt, nothing scheduled twice. */
+function assertHeldRetried(o: CrashRunOutcome, type: string, expected: number) {
+  const acts = o.history.activities.filter((a) => a.type === type);
+  assert.equal(acts.length, expected, `no extra ${type} was scheduled`);
+  assert.ok(
+    acts.some((a) => a.status === 'completed' && a.attempt >= 2 && /heartbeat/i.test(a.lastFailure ?? '')),
+    `the killed ${type} ran again after its heartbeat timeout`,
+  );
+}
 
 function assertRecovered(t: TestContext, o: CrashRunOutcome, expected: { modelTurns: number; codexCalls: number }) {
   for (const k of o.kills) {
@@ -158,9 +206,10 @@ function assertRecovered(t: TestContext, o: CrashRunOutcome, expected: { modelTu
 }
 
 /** One scenario on its own task queue and worker fleet, so the scenarios can run at the same time. */
-async function crashRun(workflowId: string, points: KillPoint[]) {
+async function crashRun(workflowId: string, points: KillPoint[], holds: string[] = []) {
   const taskQueue = `${stack.taskQueue}-${workflowId}`;
-  const fleet = new WorkerFleet(stack, { env: { TASK_QUEUE: taskQueue } });
+  mkdirSync(holdDir(workflowId));
+  const fleet = new WorkerFleet(stack, { env: { TASK_QUEUE: taskQueue, ...holdEnv(holdDir(workflowId), holds) } });
   fleets.push(fleet);
   return runWithKills(stack, fleet, { workflowId, taskQueue, input: { taskList, tuning: CRASH_TUNING }, points });
 }
@@ -189,24 +238,43 @@ describe(
       const pmCodex = o.history.activities.find((a) => a.summary === 'Project Manager: Codex call 1');
       assert.ok((pmCodex?.attempt ?? 0) >= 2, 'the PM Codex call ran a second attempt');
       assert.match(pmCodex?.lastFailure ?? '', /heartbeat/i);
+      recordHits(o);
     });
 
-    it('kills in the parallel model turns, with one branch done, at the Tester, and kills the replacement too', async (t) => {
-      const o = await crashRun(ids.b, [
-        POINTS.parallelModelTurns!,
-        POINTS.oneBranchDone!,
-        POINTS.doubleKill!,
-        POINTS.testerCodexStart!,
-      ]);
+    it('kills in the parallel model turns, with one branch done, at the Tester, in its verification and the last listing, and kills the replacement too', async (t) => {
+      const o = await crashRun(
+        ids.b,
+        [
+          POINTS.parallelModelTurns!,
+          POINTS.oneBranchDone!,
+          POINTS.doubleKill!,
+          POINTS.testerCodexStart!,
+          HELD.verification(ids.b),
+          HELD.report(ids.b),
+        ],
+        ['runVerification', 'listWorkspace'],
+      );
       assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
-      for (const k of o.kills.filter((k) => k.point !== 'one-branch-done')) {
+      assertHeldRetried(o, 'runVerification', 1);
+      assertHeldRetried(o, 'listWorkspace', 1);
+      // The report, written after the run from its history, is whole.
+      assertReportWhole(await finishRun(stack.client.workflow.getHandle(ids.b)), COOKBOOK_ROLES);
+      // A held activity is no model or Codex call.
+      for (const k of o.kills.filter((k) => k.point !== 'one-branch-done' && !k.point.endsWith('-held'))) {
         assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
       }
+      recordHits(o);
     });
 
-    it('kills at a gate re-request and during codex-reply: the lost Codex thread continues in a new thread', async (t) => {
-      const o = await crashRun(ids.c, [POINTS.noStickyReset!, POINTS.reaskAfterGate!, POINTS.codexReplyLost!]);
+    it('kills in a gate, in a commit, at a gate re-request and during codex-reply: the lost Codex thread continues in a new thread', async (t) => {
+      const o = await crashRun(
+        ids.c,
+        [POINTS.noStickyReset!, HELD.gate(ids.c), HELD.commit(ids.c), POINTS.reaskAfterGate!, POINTS.codexReplyLost!],
+        ['checkDeliverables', 'commitStep'],
+      );
       assertRecovered(t, o, { modelTurns: 12, codexCalls: 6 });
+      assertHeldRetried(o, 'checkDeliverables', 6);
+      assertHeldRetried(o, 'commitStep', 5);
       const backend = o.result?.state.steps.find((s) => s.role === 'backend');
       assert.equal(backend?.attempts, 2);
       const [first, reply] = backend?.codexCalls ?? [];
@@ -214,6 +282,13 @@ describe(
       assert.ok(first?.threadId && reply?.threadId);
       assert.equal(reply.continuedFromThreadId, first.threadId, 'the lost thread was continued in a new one');
       assert.notEqual(reply.threadId, first.threadId);
+      recordHits(o);
     });
   },
 );
+
+describe('the fault matrix: the worker-SIGKILL column', () => {
+  it('every kind of activity was hit by a kill, and its run completed with nothing lost or redone', (t) => {
+    for (const line of matrixColumn('worker SIGKILL', hits, 'retried, completed')) t.diagnostic(line);
+  });
+});

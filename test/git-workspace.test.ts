@@ -119,6 +119,31 @@ describe('a run workspace is a git repository with one pushed commit per step', 
     assert.equal(git(p.workspace, 'ls-tree', '-r', '--name-only', 'HEAD'), 'frontend/index.html');
   });
 
+  it("a commit retried after its git was killed holding the index lock commits; a live git's lock is left alone", async () => {
+    const root = path.join(dir, 'locks');
+    const ws = createGitWorkspace({ workspaceRoot: root, ...hostA });
+    const p = await ws.prepare({ workflowId: 'wf-l', runId: 'run-l' });
+    const lock = path.join(p.workspace, '.git', 'index.lock');
+    const input = { workspace: p.workspace, workflowId: 'wf-l', runId: 'run-l', branch: p.branch };
+    // A live git in the workspace (it waits on its stdin) holds the lock: its lock is not ours to take.
+    const live = spawn('git', ['hash-object', '--stdin'], { cwd: p.workspace, stdio: ['pipe', 'ignore', 'ignore'] });
+    await waitFor('the live git', () => (live.pid && existsSync(`/proc/${live.pid}`)) || undefined, 5_000);
+    await writeFile(lock, '');
+    await writeFile(path.join(p.workspace, 'REQUIREMENTS.md'), 'req');
+    await assert.rejects(
+      ws.commitStep({ ...input, role: 'project_manager', title: 'Project Manager', files: [] }),
+      /index\.lock': File exists/,
+    );
+    assert.equal(existsSync(lock), true, "the live git's lock is kept");
+    live.kill('SIGKILL');
+    await new Promise((r) => live.once('exit', r));
+    // Its git died holding the lock (as when the worker is SIGKILLed with its process group): the retry commits.
+    const c = await ws.commitStep({ ...input, role: 'project_manager', title: 'Project Manager', files: [] });
+    assert.equal(existsSync(lock), false);
+    assert.equal(c.commits, 2);
+    assert.equal(git(p.workspace, 'fsck', '--no-progress'), '');
+  });
+
   it('a host move clones the last pushed commit on a clean checkout; partial files are gone', async () => {
     const remote = path.join(dir, 'shared.git');
     execFileSync('git', ['init', '--bare', '-q', remote]);

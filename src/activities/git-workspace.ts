@@ -14,6 +14,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostError } from '../shared/errors';
 import { git } from './git';
+import { clearStaleGitLocks } from './git-locks';
 import type {
   CommitStepInput,
   PrepareWorkspaceInput,
@@ -64,6 +65,19 @@ const out = async (args: string[], cwd: string) => (await git(args, { cwd })).st
 async function stagedPaths(dir: string): Promise<string[]> {
   const names = (await out(['diff', '--cached', '--name-only'], dir)).split('\n').filter(Boolean);
   return names.length > 8 ? [...names.slice(0, 8), `and ${names.length - 8} more`] : names;
+}
+
+/** Clears the locks a killed git left in the repository at `dir`, saying so in the activity's log. */
+async function unlock(dir: string, branch: string): Promise<void> {
+  const removed = await clearStaleGitLocks(dir, branch);
+  if (removed.length === 0) return;
+  let log: { warn: (m: string, a: Record<string, unknown>) => void } | undefined;
+  try {
+    log = Context.current().log;
+  } catch {
+    // not in an activity (tests, tools): nothing to log to
+  }
+  log?.warn('removed the lock files of a git process that died holding them', { removed });
 }
 
 /** Runs callers one after another per key: parallel steps of a run share one repository (and its index.lock). */
@@ -353,6 +367,7 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
       }
       const remote = remoteOf(input.repo);
       return serialised(dir, async () => {
+        await unlock(dir, input.branch);
         const paths = input.paths?.filter((p) => existsSync(path.join(dir, p)));
         if (!paths) await git(['add', '-A'], { cwd: dir });
         else if (paths.length) await git(['add', '-A', '--', ...paths], { cwd: dir });

@@ -2,7 +2,12 @@
  * Builds the pipeline's worker: workflows bundled from src/workflows, activities from settings.
  * Shared by `npm run worker`, the demo, tests and benchmarks so they all run the same thing.
  */
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type ActivityInterceptorsFactory,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createActivities, defaultHost, hostActivities } from '../activities';
 import { createCodexTransport } from '../activities/codex/create-transport';
@@ -37,6 +42,8 @@ export interface AgentWorkerOptions {
   stickyScheduleToStartMs?: number;
   /** Where start-up warnings go (a remote other hosts cannot reach); default stderr. */
   warn?: (line: string) => void;
+  /** More activity interceptors, innermost (the crash harness holds chosen activities with one, to kill inside them). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export interface AgentWorker {
@@ -70,6 +77,7 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
   const activityInterceptors = [
     ...(tracing?.activityInterceptors ?? []),
     ...(openaiTraces ? [openaiTraces.activityInterceptor] : []),
+    ...(o.activityInterceptors ?? []),
   ];
   // Traced workflows need the tracing interceptors inside their bundle (bundleWorkflows caches one per set).
   const workflowBundle = tracing

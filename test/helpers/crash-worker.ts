@@ -5,13 +5,51 @@
  * kills the current worker. (Not a signal: the Temporal runtime treats SIGUSR2 as a shutdown signal.) When stdin
  * closes before that (the harness died), it exits.
  *
- * Environment: what `stack.workerEnv()` gives, plus WORKFLOW_BUNDLE_PATH (the bundle's code, written by the harness).
+ * Environment: what `stack.workerEnv()` gives, plus WORKFLOW_BUNDLE_PATH (the bundle's code, written by the harness),
+ * and optionally CRASH_HOLD (activity types, each `type` or `type:text` for one whose input contains the text) with
+ * CRASH_HOLD_DIR: the first attempt of the first activity of each type that any worker of the fleet runs waits before it starts (heartbeating) until the harness writes `<type>.release`
+ * there, so a kill or a server restart lands inside an activity that takes milliseconds (a gate, a commit). The hold is
+ * claimed by creating `<type>.held` (once per fleet: the replacement worker does not hold it again).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { loadSettings } from '../../src/config/settings';
 import { connectWorker } from '../../src/config/temporal-connection';
 import { createAgentWorker } from '../../src/runtime/worker';
 import { openaiTracesConfigFromEnv } from '../../src/tracing/openai-traces';
+
+/** Bound on a hold the harness never releases (it was killed, or its point failed). */
+const HOLD_MAX_MS = 60_000;
+
+/** `holds`: activity types, each optionally `type:text`, held only when its input (as JSON) contains the text. */
+function holdInterceptor(dir: string, holds: string[]): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const { activityType, attempt } = ctx.info;
+        const claim = path.join(dir, `${activityType}.held`);
+        const wanted = holds.some((h) => {
+          const [type, text] = h.split(/:(.*)/s);
+          return type === activityType && (!text || JSON.stringify(input.args).includes(text));
+        });
+        if (!wanted || attempt !== 1 || existsSync(claim)) return next(input);
+        try {
+          writeFileSync(claim, `${process.pid} ${ctx.info.activityId}\n`, { flag: 'wx' });
+        } catch {
+          return next(input); // another worker of the fleet claimed it first
+        }
+        console.log(`Holding ${activityType} (activity ${ctx.info.activityId})`);
+        const end = Date.now() + HOLD_MAX_MS;
+        while (!existsSync(path.join(dir, `${activityType}.release`)) && Date.now() < end) {
+          ctx.heartbeat();
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return next(input);
+      },
+    },
+  });
+}
 
 async function main(): Promise<void> {
   const settings = loadSettings(process.env, { scriptedBaseUrl: process.env.SCRIPTED_MODEL_URL || undefined });
@@ -31,7 +69,16 @@ async function main(): Promise<void> {
   });
   const { connection, namespace } = await connectWorker();
   const openaiTraces = openaiTracesConfigFromEnv(process.env, settings);
-  const worker = await createAgentWorker({ connection, namespace, settings, workflowBundle, openaiTraces });
+  const hold = process.env.CRASH_HOLD_DIR;
+  const activityInterceptors = hold ? [holdInterceptor(hold, (process.env.CRASH_HOLD ?? '').split(','))] : [];
+  const worker = await createAgentWorker({
+    connection,
+    namespace,
+    settings,
+    workflowBundle,
+    openaiTraces,
+    activityInterceptors,
+  });
   console.log(`Worker warm: pid ${process.pid}`);
   await go;
   polling = true;

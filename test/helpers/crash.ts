@@ -22,11 +22,16 @@ import { progressQuery } from '../../src/shared/progress';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
-/** Short enough that a dead worker's activity is retried within seconds. */
+/**
+ * Short enough that a dead worker's activity is retried within seconds. The host never dies here (only its worker):
+ * a replacement slow to start on a loaded machine must not look like a lost host, which moves the run and does its
+ * unfinished step again (the default host schedule-to-start timeout is 5 s).
+ */
 export const CRASH_TUNING: ActivityTuning = {
   heartbeatTimeoutMs: 3_000,
   retryInitialIntervalMs: 200,
   retryMaximumIntervalMs: 1_000,
+  hostScheduleToStartMs: 30_000,
 };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -168,12 +173,19 @@ export class WorkerProcess {
   }
 
   private waitForLine(line: RegExp): Promise<void> {
-    const p = Promise.race([
-      waitFor(`worker output ${line}`, () => line.test(this.output) || undefined, 60_000, 10).then(() => undefined),
-      this.exited.then((e) => {
-        throw new Error(`worker exited (${JSON.stringify(e)}) before ${line}:\n${this.output.slice(-3000)}`);
-      }),
-    ]);
+    // The wait ends when the worker exits too: a poll left running would keep the test process alive for its minute.
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    void this.exited.then((e) => (exit = e));
+    const p = waitFor(
+      `worker output ${line}`,
+      () => line.test(this.output) || exit !== undefined || undefined,
+      60_000,
+      10,
+    ).then(() => {
+      if (!line.test(this.output)) {
+        throw new Error(`worker exited (${JSON.stringify(exit)}) before ${line}:\n${this.output.slice(-3000)}`);
+      }
+    });
     p.catch(() => undefined);
     return p;
   }
@@ -225,6 +237,8 @@ export interface WorkerFleetOptions {
   env?: NodeJS.ProcessEnv;
   /** 'standby' (default): the next worker warms up while the current one works. */
   entry?: 'standby' | 'worker';
+  /** With 'standby': warm up no next worker (a fleet whose worker is never killed). */
+  noSpare?: boolean;
 }
 
 /**
@@ -254,7 +268,7 @@ export class WorkerFleet {
     this.standby = undefined;
     await w.go();
     this.current = w;
-    if (entry === 'standby') this.standby = this.spawn(entry);
+    if (entry === 'standby' && !this.options.noSpare) this.standby = this.spawn(entry);
     return w;
   }
 
@@ -318,6 +332,25 @@ export function afterMs(ms: number): KillPoint {
     when: () => Date.now() - (armedAt ??= Date.now()) >= ms,
   };
 }
+
+/**
+ * A point inside an activity that takes milliseconds: the fleet's workers hold the first attempt of the first activity
+ * of `type` (env CRASH_HOLD, CRASH_HOLD_DIR: see ./crash-worker.ts) until `releaseHold`; the point is that hold.
+ */
+export function holdPoint(dir: string, type: string, name: string, description: string): KillPoint {
+  return { name, description, when: () => existsSync(path.join(dir, `${type}.held`)) };
+}
+
+/** Lets a held activity go on (after a server restart; a killed worker's hold needs no release). */
+export function releaseHold(dir: string, type: string): void {
+  writeFileSync(path.join(dir, `${type}.release`), '');
+}
+
+/**
+ * The environment that makes a fleet's workers hold these activity types once (see holdPoint); `type:text` holds the
+ * first whose input contains the text (e.g. `commitStep:"role":"frontend"`).
+ */
+export const holdEnv = (dir: string, holds: string[]) => ({ CRASH_HOLD_DIR: dir, CRASH_HOLD: holds.join(',') });
 
 export const inFlight = (o: Observation, kind: 'agent' | 'codex', role?: string) =>
   o.requests.filter((r) => r.durationMs === null && r.kind === kind && (role === undefined || r.role === role));

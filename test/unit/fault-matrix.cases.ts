@@ -1,18 +1,20 @@
 /**
- * The fault matrix, fast: each kind of activity (model turn, Codex call, gate, commit/push, verification) × each fault
+ * The fault matrix, fast: each kind of activity (model turn, Codex call, gate, commit/push, verification, and the
+ * run's last listing, which the report is built from) × each fault
  * as the real activities report it at their boundary (a 500/429 from the model or Codex: TransientServiceError; a full
  * disk: DiskFullError; a read-only disk: ReadOnlyDiskError; the git remote unreachable: ConfigError; the host and its
  * disk lost: WorkspaceLostError). The fault hits the second role's first call of that kind, once. Every cell ends as
  * the fault's class says: the run completes (retried, or moved to a new host) with the finished first role neither
  * lost nor redone, or fails with one line naming the fault. The matrix is printed.
  *
- * Faults that need the real stack are proven there: worker SIGKILL at 13 points and a Temporal server restart
+ * Faults that need the real stack are proven there: worker SIGKILL at 17 points and Temporal server restarts, each in every kind of activity
  * (test/durability-*.test.ts, npm run chaos), a host SIGKILLed with its disk (test/two-hosts.test.ts), ENOSPC and
  * EROFS with real git on a tmpfs (test/disk-faults.test.ts), model 500/429 from the scripted model over HTTP.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
+import { reportFromHistory } from '../../src/report/run-report';
 import type { RunResult } from '../../src/shared/types';
 import { role, team, type ActivityName } from './helpers/fakes';
 import { failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
@@ -39,8 +41,16 @@ const KINDS: [ActivityName, string][] = [
   ['checkDeliverables', 'gate'],
   ['commitStep', 'commit/push'],
   ['runVerification', 'verification'],
+  // The run's last activity: the list of files the report is built from (the client writes REPORT.md afterwards).
+  ['listWorkspace', 'report'],
 ];
-const HOST_KINDS = new Set<ActivityName>(['codexCall', 'checkDeliverables', 'commitStep', 'runVerification']);
+const HOST_KINDS = new Set<ActivityName>([
+  'codexCall',
+  'checkDeliverables',
+  'commitStep',
+  'runVerification',
+  'listWorkspace',
+]);
 /** The host activities that write to the disk (a gate only reads its files). */
 const WRITING_KINDS = new Set<ActivityName>(['codexCall', 'commitStep', 'runVerification']);
 
@@ -126,9 +136,11 @@ describe('fault matrix: activity kind × fault', { timeout: SUITE_TIMEOUT_MS }, 
           {},
           {
             before: (name, input) => {
-              // A gate names its files, not its role: dev's is the one requiring index.html.
+              // A gate names its files, not its role: dev's is the one requiring index.html. The listing is the run's.
               const isDev =
-                roleOf(input) === 'dev' || (input as { required?: string[] }).required?.includes('index.html') === true;
+                name === 'listWorkspace' ||
+                roleOf(input) === 'dev' ||
+                (input as { required?: string[] }).required?.includes('index.html') === true;
               if (name === kind && isDev && !hit) {
                 hit = true;
                 throw fault.failure(kind, cwdOf(input));
@@ -152,6 +164,19 @@ describe('fault matrix: activity kind × fault', { timeout: SUITE_TIMEOUT_MS }, 
             ['modelTurn', 'codexCall', 'modelTurn', 'commitStep'],
             `${cell}: the finished pm step ran once, nothing of it redone`,
           );
+          if (kind === 'listWorkspace') {
+            // What the client writes as REPORT.md after the run, built from its history: every step and file.
+            const report = await reportFromHistory(handle);
+            assert.deepEqual(
+              report.steps.map((s) => [s.role, s.status]),
+              [
+                ['pm', 'done'],
+                ['dev', 'done'],
+              ],
+              `${cell}: the report has every step`,
+            );
+            assert.deepEqual(report.files, result.files, `${cell}: the report lists the run's files`);
+          }
           return {
             kindName,
             fault: fault.name,
