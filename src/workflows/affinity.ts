@@ -118,7 +118,9 @@ export class RunHost {
 
   /**
    * One role's step on the run's host: `attempt` gets a context whose workspace activities go to the host; when its
-   * gate has passed, the step is committed and pushed. A lost host makes the step start again on the new host.
+   * gate has passed, the step is committed and pushed, by the gate's own activity (STEP_END_PATCH), else (no gate, a
+   * run from before the patch, or a gate answered by a worker from before it) by a commitStep activity. The step
+   * counts as finished only once the push answered. A lost host makes the step start again on the new host.
    */
   async runStep<C extends { workspace: string; acts: ActivityProxies; stepGate?: StepGate }>(
     ctx: C,
@@ -130,7 +132,6 @@ export class RunHost {
       const epoch = this.epoch;
       const workspace = this.placement.workspace;
       const acts = this.proxiesFor(epoch);
-      // The gate that passes commits and pushes the step in the same activity (STEP_END_PATCH).
       let committed: StepCommit | undefined;
       const stepGate: StepGate = async (gate, summary) => {
         if (!patched(STEP_END_PATCH)) {
