@@ -12,6 +12,7 @@ import {
   renderMcpServer,
   renderOverhead,
   renderParallel,
+  renderStepCost,
   renderResume,
   type BenchResults,
 } from './lib/report';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     const r = await measurePipelines(o, log);
     results.overhead = r.overhead;
     results.parallel = r.parallel;
-    if (r.overhead) out(`\n${renderOverhead(r.overhead)}`);
+    if (r.overhead) out(`\n${renderOverhead(r.overhead)}\n\n${renderStepCost(r.overhead, os.loadavg())}`);
     if (r.parallel) out(`\n${renderParallel(r.parallel)}`);
   }
   if (o.only.includes('resume')) {

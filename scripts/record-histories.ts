@@ -63,6 +63,13 @@ async function main(): Promise<void> {
       request: { kind: 'team', workflowId: 'replay-team-cookbook', input: { team, task: taskList, tuning } },
     },
     {
+      file: 'team-cookbook-git.json',
+      description:
+        'Bug Busters on a git workspace (host affinity, conversation store): each gate, then its commit pushed, as two ' +
+        "activities (recorded before the 'step-end-folded' patch, with the code of commit 4837544)",
+      request: { kind: 'team', workflowId: 'replay-team-cookbook-git', input: { team, task: taskList, tuning } },
+    },
+    {
       file: 'team-cookbook-verify.json',
       description: 'Bug Busters with verification: a broken backend fails round 1, the owners fix it, round 2 passes',
       request: { kind: 'team', workflowId: 'replay-team-cookbook-verify', input: { team, task: taskList, tuning } },

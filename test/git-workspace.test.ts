@@ -13,7 +13,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createGitWorkspace, createGitWorkspaceActivities, defaultRemote } from '../src/activities/git-workspace';
+import {
+  createGitWorkspace,
+  createGitWorkspaceActivities,
+  defaultRemote,
+  gateThenCommit,
+} from '../src/activities/git-workspace';
+import { createWorkspaceActivities } from '../src/activities/workspace';
 import { ConfigError, WorkspaceError, WorkspaceLostError } from '../src/shared/errors';
 import { findFreePort } from '../src/temporal/dev-server';
 import { waitFor } from './helpers/crash';
@@ -177,6 +183,39 @@ describe('a run workspace is a git repository with one pushed commit per step', 
       b.commitStep({ ...input, workspace: moved.workspace, role: 'tester', title: 'Tester', files: [] }),
       WorkspaceLostError,
     );
+  });
+});
+
+describe("a step's gate commits and pushes the step once it passed (issue 22: one activity, not two)", () => {
+  it('a shut gate commits nothing; the gate that passes pushes the commit, its deliverables among its own paths', async () => {
+    const root = path.join(dir, 'gate');
+    const ws = createGitWorkspace({ workspaceRoot: root, ...hostA });
+    const gateAndCommit = gateThenCommit(
+      (i) => new MockActivityEnvironment().run(createWorkspaceActivities({ workspaceRoot: root }).checkDeliverables, i),
+      (i) => ws.commitStep(i),
+    );
+    const p = await ws.prepare({ workflowId: 'wf-g', runId: 'run-g' });
+    const commit = { workflowId: 'wf-g', runId: 'run-g', branch: p.branch, role: 'frontend', title: 'Frontend' };
+    const gate = { workspace: p.workspace, gate: 'Frontend', required: ['index.html'], optional: [] };
+    // A sibling still working: only the step's own paths (Codex reported none here), its deliverables added.
+    const own = { ...gate, commit: { ...commit, paths: [] } };
+    await writeFile(path.join(p.workspace, 'half.js'), '//');
+
+    const shut = await gateAndCommit(own);
+    assert.deepEqual([shut.missing, shut.commit], [['index.html'], undefined]);
+    assert.equal(git(defaultRemote(root), 'rev-list', '--count', p.branch), '1', 'nothing committed');
+
+    await writeFile(path.join(p.workspace, 'index.html'), '<p>');
+    const passed = await gateAndCommit(own);
+    assert.deepEqual(passed.missing, []);
+    assert.equal(passed.commit?.commits, 2);
+    assert.equal(git(defaultRemote(root), 'rev-parse', p.branch), passed.commit?.commit, 'pushed before it answers');
+    assert.equal(git(p.workspace, 'ls-tree', '-r', '--name-only', 'HEAD'), 'index.html', "the sibling's file left out");
+    assert.match(git(p.workspace, 'log', '-1', '--format=%B'), /^index\.html {2}3 bytes {2}sha256:/m);
+    // Retried after a lost answer: gated again, committed nothing twice.
+    assert.equal((await gateAndCommit(own)).commit?.commit, passed.commit?.commit);
+    // Without `commit` it is the plain gate.
+    assert.equal((await gateAndCommit(gate)).commit, undefined);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Determinism: recorded histories (test/fixtures/histories/, recorded by scripts/record-histories.ts on real parts)
  * replay against today's workflow code: the legacy multi-agent and single-agent workflow types, recorded before
- * team files and now thin entry points on the team runner, and a teamWorkflow run of teams/cookbook.yaml. A change that would break
+ * team files and now thin entry points on the team runner, and teamWorkflow runs of teams/cookbook.yaml (one on a git
+ * workspace, each step's gate then its commit, from before the 'step-end-folded' patch). A change that would break
  * workflows already running fails here; the check itself is proven able to fail with a modified workflow.
  */
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ const FIXTURES = [
   'single-agent.json',
   'team-cookbook.json',
   'team-cookbook-verify.json',
+  'team-cookbook-git.json',
 ];
 
 const load = (file: string) => ({
@@ -110,6 +112,13 @@ describe('recorded histories replay against the current workflow code', () => {
       verify.scheduled.filter((a) => a.type === 'runVerification').map((a) => a.input.round),
       [1, 2],
     );
+    // On a git workspace, before 'step-end-folded': every role's gate, then its commit as an activity of its own.
+    const onGit = summarise('team-cookbook-git.json');
+    assert.equal(onGit.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    assert.equal(onGit.scheduled[0]?.type, 'prepareWorkspace');
+    const commits = onGit.scheduled.filter((a) => a.type === 'commitStep').map((a) => String(a.input.role));
+    assert.deepEqual(commits.sort(), ['backend', 'designer', 'frontend', 'project_manager', 'tester']);
+    assert.ok(onGit.scheduled.filter((a) => a.type === 'checkDeliverables').every((a) => a.input.commit === undefined));
     assert.deepEqual(
       verify.scheduled
         .filter((a) => a.type === 'codexCall' && a.input.tool === 'codex-reply')

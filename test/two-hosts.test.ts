@@ -18,7 +18,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { readHistory, type WorkflowRecord } from '../src/report/history';
+import { readHistory, stepCommitOf, type WorkflowRecord } from '../src/report/history';
 import { renderMarkdown } from '../src/report/markdown';
 import { reportFromHistory } from '../src/report/run-report';
 import { doctor } from '../src/cli/doctor';
@@ -133,8 +133,13 @@ const progress = (h: WorkflowHandle) => h.query(progressQuery).catch(() => undef
 const git = (...args: string[]) => execFileSync('git', ['-C', remote, ...args], { encoding: 'utf8' }).trim();
 
 function finishedBefore(history: WorkflowRecord, at: number): Set<string> {
-  const done = history.activities.filter((a) => a.type === 'commitStep' && a.endedAt !== undefined && a.endedAt < at);
-  return new Set(done.map((a) => (a.input as { role: string }).role));
+  // A step is finished once its commit is pushed: by commitStep, or by the gate that committed it (step-end-folded).
+  return new Set(
+    history.activities.flatMap((a) => {
+      const c = stepCommitOf(a);
+      return c && a.endedAt !== undefined && a.endedAt < at ? [c.role] : [];
+    }),
+  );
 }
 
 describe('two worker hosts with their own disks, one task queue, a shared git remote', { timeout: 240_000 }, () => {

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { readHistory } from '../../src/report/history';
+import { readHistory, stepCommitOf } from '../../src/report/history';
 import type { RunState } from '../../src/shared/types';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS } from '../../src/runtime/host';
 import { heartbeatOf, hostS2sOf, tuningOf, type BenchOptions } from './args';
@@ -93,9 +93,10 @@ export async function measureHostLoss(o: BenchOptions, log: (line: string) => vo
       (x) => x.taskQueue?.endsWith('-host-host-b') && (x.startedAt ?? 0) >= (move?.endedAt ?? Infinity),
     );
     const finished = new Set(
-      h.activities
-        .filter((x) => x.type === 'commitStep' && (x.endedAt ?? Infinity) < killAt)
-        .map((x) => (x.input as { role: string }).role),
+      h.activities.flatMap((x) => {
+        const c = stepCommitOf(x);
+        return c && (x.endedAt ?? Infinity) < killAt ? [c.role] : [];
+      }),
     );
     const redone = h.activities.filter(
       (x) =>

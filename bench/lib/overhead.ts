@@ -118,7 +118,7 @@ const spread = (xs: number[]) => ({ p50: median(xs), p95: percentile(xs, 95), ma
 export function overheadReport(runs: RunTiming[], warmupMs: number): OverheadReport {
   const ratios = runs.map((r) => r.wallMs / r.criticalInjectedMs);
   const pick = (f: (r: RunTiming) => number) => median(runs.map(f));
-  const b = (k: keyof Breakdown) => pick((r) => r.breakdown[k]);
+  const b = (k: Exclude<keyof Breakdown, 'ownByType'>) => pick((r) => r.breakdown[k]);
   const breakdown: Breakdown = {
     activities: b('activities'),
     codexCalls: b('codexCalls'),
@@ -129,6 +129,15 @@ export function overheadReport(runs: RunTiming[], warmupMs: number): OverheadRep
     temporalQueue: b('temporalQueue'),
     temporalGap: b('temporalGap'),
     startAndFinish: b('startAndFinish'),
+    ownByType: Object.fromEntries(
+      [...new Set(runs.flatMap((r) => Object.keys(r.breakdown.ownByType)))].map((t) => [
+        t,
+        {
+          ms: pick((r) => r.breakdown.ownByType[t]?.ms ?? 0),
+          count: pick((r) => r.breakdown.ownByType[t]?.count ?? 0),
+        },
+      ]),
+    ),
   };
   const first = runs[0];
   const roleCounts = Object.fromEntries(

@@ -26,6 +26,42 @@ export interface BenchResults {
 
 const pass = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 
+/** Issue 22's table: each per-run figure beside its goal (medians over the runs). */
+export function renderStepCost(r: OverheadReport, load: readonly number[]): string {
+  const b = r.breakdown;
+  const goal = (ok: boolean, text: string) => `${text} ${pass(ok)}`;
+  return table(
+    `1a. Cost of the steps (issue 22; median of ${r.runs}; load ${load.map((x) => x.toFixed(2)).join(' ')})`,
+    ['figure', 'value', 'goal'],
+    [
+      ['all-in ratio wall / critical path', ratio(r.ratio.median), goal(r.ratio.median <= 1.1, '<= 1.10')],
+      [
+        "  same, Codex binary's own work counted as work",
+        ratio(r.ratioExcludingCodexWork),
+        goal(r.ratioExcludingCodexWork <= 1.03, '<= 1.03'),
+      ],
+      [
+        "overhead per critical-chain activity, without Codex's work",
+        msf(r.orchestrationMsPerActivity),
+        goal(r.orchestrationMsPerActivity <= 40, '<= 40 ms'),
+      ],
+      ['activity code and file activities per run', msf(b.activityOwn), goal(b.activityOwn <= 200, '<= 200 ms')],
+      [
+        'workflow-task round trips per run (completion -> next scheduled)',
+        msf(b.temporalGap),
+        goal(b.temporalGap <= 350, '<= 350 ms'),
+      ],
+      ['activities on the critical chain', String(b.activities), goal(b.activities <= 18, '<= 18')],
+      [
+        'history per cookbook run',
+        `${kb(r.historyBytes)} / ${r.events} events`,
+        goal(r.historyBytes <= 200 * 1024, '<= 200 KB'),
+      ],
+      ["Codex binary's own work per call", msf(r.codexOwnMsPerCall), goal(r.codexOwnMsPerCall <= 600, '<= 600 ms')],
+    ],
+  );
+}
+
 export function renderOverhead(r: OverheadReport): string {
   const b = r.breakdown;
   const shape = Object.entries(r.roleCounts)
@@ -82,6 +118,9 @@ export function renderOverhead(r: OverheadReport): string {
         ] as [string, number][]
       ).map(([k, v]) => [k, msf(v), `${((v / r.wallMs) * 100).toFixed(1)}%`]),
     ),
+    `   Activity code and file activities by type (chain count, median ms): ${Object.entries(b.ownByType)
+      .map(([t, v]) => `${t} ${v.count}x ${msf(v.ms)}`)
+      .join(', ')}.`,
     `   Activities per role in the history (model turns + Codex calls): ${shape}; ` +
       `2 + 1 for every role: ${r.roleShapeVerified ? 'verified' : 'NOT verified'}.`,
   ].join('\n');

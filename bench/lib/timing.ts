@@ -62,6 +62,8 @@ export interface Breakdown {
   temporalGap: number;
   /** Client start -> first activity scheduled, and last activity completed -> client has the result. */
   startAndFinish: number;
+  /** `activityOwn` by activity type, with how many of that type are on the chain. */
+  ownByType: Record<string, { ms: number; count: number }>;
 }
 
 export interface RunTiming {
@@ -231,6 +233,7 @@ function breakdown(activities: readonly ActivityTiming[], clientStart: number, c
     temporalQueue: 0,
     temporalGap: 0,
     startAndFinish: 0,
+    ownByType: {},
   };
   chain.forEach((a, i) => {
     const prev = chain[i - 1];
@@ -239,7 +242,12 @@ function breakdown(activities: readonly ActivityTiming[], clientStart: number, c
     b.injected += a.injectedMs;
     b.scriptedServe += a.modelMs - a.injectedMs;
     if (a.type === 'codexCall') b.codexOwn += a.runMs - a.modelMs;
-    else b.activityOwn += a.runMs - a.modelMs;
+    else {
+      b.activityOwn += a.runMs - a.modelMs;
+      const t = (b.ownByType[a.type] ??= { ms: 0, count: 0 });
+      t.ms += a.runMs - a.modelMs;
+      t.count += 1;
+    }
   });
   const first = chain[0];
   const last = chain[chain.length - 1];

@@ -20,8 +20,11 @@ import type {
   PrepareWorkspaceInput,
   RepoSpec,
   StepCommit,
+  StepEndInput,
+  StepEndResult,
   WorkspacePlacement,
 } from '../shared/placement';
+import type { GateInput, GateResult } from '../shared/types';
 import { branchOf } from '../shared/placement';
 import { Context } from '@temporalio/activity';
 import { classifyDiskFaults, diskFault } from '../runtime/disk';
@@ -445,5 +448,24 @@ export function createGitWorkspaceActivities(deps: GitWorkspaceDeps) {
         classifyDiskFaults(`Commit of step ${input.role}`, input.workspace, () => ws.commitStep(input)),
       ),
     ),
+  };
+}
+
+/**
+ * The gate activity of a step on its host: the gate, then, when it passed and `commit` is asked for, the step's commit
+ * pushed (one activity and one workflow task where there were two). The step counts as finished only on the answer,
+ * so only once its commit is on the remote; a retry gates again and commits nothing twice (`commitStep`).
+ */
+export function gateThenCommit(
+  gate: (input: GateInput) => Promise<GateResult>,
+  commitStep: (input: CommitStepInput) => Promise<StepCommit>,
+): (input: StepEndInput) => Promise<StepEndResult> {
+  return async ({ commit, ...input }) => {
+    const result = await gate(input);
+    if (!commit || result.missing.length > 0 || (result.unchanged?.length ?? 0) > 0) return result;
+    // A sibling still working: only this step's own paths, its deliverables among them.
+    const paths = commit.paths && [...new Set([...commit.paths, ...result.present.map((f) => f.path)])];
+    const done = await commitStep({ ...commit, workspace: input.workspace, files: result.present, paths });
+    return { ...result, commit: done };
   };
 }

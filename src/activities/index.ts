@@ -7,7 +7,7 @@ import { WorkspaceLostError } from '../shared/errors';
 import { createCodexActivities } from './codex/call';
 import type { CodexTransport } from './codex/transport';
 import { withFailureConversion } from './failures';
-import { createGitWorkspaceActivities } from './git-workspace';
+import { createGitWorkspaceActivities, gateThenCommit } from './git-workspace';
 import { createModelActivities } from './model-turn';
 import { createVerifyActivities } from './verify';
 import { createWorkspaceActivities } from './workspace';
@@ -23,17 +23,21 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { settings } = deps;
   const { host, disk, hostQueue } = deps.host ?? defaultHost(settings);
+  const files = createWorkspaceActivities({ workspaceRoot: settings.workspaceRoot });
+  const gitWorkspace = createGitWorkspaceActivities({
+    workspaceRoot: settings.workspaceRoot,
+    remote: settings.workspaceRemote,
+    host,
+    disk,
+    hostQueue,
+  });
   return {
     ...createModelActivities({ settings }),
     ...createCodexActivities({ settings, transport: deps.codexTransport }),
-    ...createWorkspaceActivities({ workspaceRoot: settings.workspaceRoot }),
-    ...createGitWorkspaceActivities({
-      workspaceRoot: settings.workspaceRoot,
-      remote: settings.workspaceRemote,
-      host,
-      disk,
-      hostQueue,
-    }),
+    ...files,
+    ...gitWorkspace,
+    // A step's gate commits and pushes the step when it passed, if the workflow asks (`commit`, ../workflows/affinity.ts).
+    checkDeliverables: withFailureConversion(gateThenCommit(files.checkDeliverables, gitWorkspace.commitStep)),
     ...createVerifyActivities({ sandbox: settings.verifySandbox }),
   };
 }

@@ -185,6 +185,19 @@ export function activityRole(a: ActivityRecord): string | undefined {
   return typeof input?.role === 'string' ? input.role : undefined;
 }
 
+/**
+ * A step's commit pushed, from the activity that made it: `commitStep`, or a gate that committed the step once it passed
+ * (`checkDeliverables` with `commit`, patch `step-end-folded`). Undefined for any other activity, or one not completed.
+ */
+export function stepCommitOf(a: ActivityRecord): { role: string; result: unknown } | undefined {
+  if (a.status !== 'completed') return undefined;
+  if (a.type === 'commitStep') return { role: activityRole(a) ?? '', result: a.result };
+  if (a.type !== 'checkDeliverables') return undefined;
+  const asked = (a.input as { commit?: { role?: unknown } } | undefined)?.commit;
+  const done = (a.result as { commit?: unknown } | undefined)?.commit;
+  return typeof asked?.role === 'string' && done !== undefined ? { role: asked.role, result: done } : undefined;
+}
+
 /** True when two activity intervals overlap in time. */
 export function overlaps(
   a: { startedAt?: number; endedAt?: number },

@@ -2,7 +2,7 @@
 import type { TeamRole } from '../shared/team';
 import { ZERO_USAGE, type TokenUsage } from '../shared/types';
 import { hostOfQueue } from '../runtime/host';
-import type { ActivityRecord, WorkflowRecord } from './history';
+import { stepCommitOf, type ActivityRecord, type WorkflowRecord } from './history';
 import {
   CodexCallInputSchema,
   CodexCallResultSchema,
@@ -123,7 +123,10 @@ export function buildStep(spec: ReportRoleSpec, all: ActivityRecord[], rec: Work
   // The step's commit comes after its gate: the gate, not the commit, says whether the step finished.
   const committed = parseOr(
     StepCommitSchema,
-    [...all].reverse().find((a) => a.type === 'commitStep' && a.status === 'completed')?.result,
+    [...all]
+      .reverse()
+      .map(stepCommitOf)
+      .find((c) => c !== undefined)?.result,
   );
   const acts = all.filter((a) => a.type !== 'commitStep');
   const host = committed?.host ?? hostOfQueue([...acts].reverse().find((a) => a.type === 'codexCall')?.taskQueue);

@@ -2,7 +2,7 @@
  * Payloads of run placement: which worker host holds a run's workspace (a git repository on branch
  * `runs/<workflowId>`), and the step commits pushed to the run's remote so another host can take the run over.
  */
-import type { FileRecord, RepoSpec } from './types';
+import type { FileRecord, GateInput, GateResult, RepoSpec } from './types';
 
 export type { RepoSpec } from './types';
 
@@ -66,4 +66,17 @@ export interface StepCommit {
   commits: number;
   host: string;
   branch: string;
+}
+
+/**
+ * A step's end on its host in one activity (`checkDeliverables` with `commit`, patch `step-end-folded`): the gate, then,
+ * only when it passed, the step's commit pushed to the remote. `paths` gets the deliverables present added.
+ */
+export interface StepEndInput extends GateInput {
+  commit?: Omit<CommitStepInput, 'workspace' | 'files'>;
+}
+
+/** The gate's result, and the step's commit when the gate passed and a commit was asked for. */
+export interface StepEndResult extends GateResult {
+  commit?: StepCommit;
 }

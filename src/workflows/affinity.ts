@@ -19,8 +19,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureTypes, HostMoveLoopError, HostMoved, workflowFailure } from '../shared/errors';
-import type { RepoSpec, StepCommit, WorkspacePlacement } from '../shared/placement';
-import type { ActivityTuning, HostMove, RunState, StepState } from '../shared/types';
+import type { CommitStepInput, RepoSpec, StepCommit, WorkspacePlacement } from '../shared/placement';
+import type { ActivityTuning, GateInput, GateResult, HostMove, RunState, StepState } from '../shared/types';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type ActivityProxies } from './activities';
 import { hostPlaced, stepCommitted, stepOf, stepRestarted } from './run-state';
 
@@ -33,6 +33,11 @@ const MAX_STEP_RESTARTS = 5;
 export const MAX_MOVES_WITHOUT_PROGRESS = 3;
 /** The patch that bounds moves without progress: runs that looped before it replay as they ran. */
 export const HOST_MOVE_BOUND_PATCH = 'host-move-bound';
+/**
+ * The patch that folded a step's commit into its gate (issue 22): one activity and one workflow task fewer per step.
+ * Steps of runs recorded before it (a gate, then a commit) replay as they ran.
+ */
+export const STEP_END_PATCH = 'step-end-folded';
 
 /** True when a failure says the host is gone rather than that the work failed. */
 export function isHostLoss(err: unknown): boolean {
@@ -60,6 +65,8 @@ const short = (sha: string) => sha.slice(0, 10);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => Promise<any>;
+/** Checks a step's gate (`summary` names it in the Web UI); on the host it also commits the step (runStep). */
+export type StepGate = (input: GateInput, summary: string) => Promise<GateResult>;
 
 export class RunHost {
   private epoch = 0;
@@ -111,9 +118,11 @@ export class RunHost {
 
   /**
    * One role's step on the run's host: `attempt` gets a context whose workspace activities go to the host; when its
-   * gate has passed, the step is committed and pushed. A lost host makes the step start again on the new host.
+   * gate has passed, the step is committed and pushed, by the gate's own activity (STEP_END_PATCH), else (no gate, a
+   * run from before the patch, or a gate answered by a worker from before it) by a commitStep activity. The step
+   * counts as finished only once the push answered. A lost host makes the step start again on the new host.
    */
-  async runStep<C extends { workspace: string; acts: ActivityProxies }>(
+  async runStep<C extends { workspace: string; acts: ActivityProxies; stepGate?: StepGate }>(
     ctx: C,
     role: string,
     attempt: (ctx: C) => Promise<string>,
@@ -122,31 +131,28 @@ export class RunHost {
     for (let restarts = 0; ; restarts++) {
       const epoch = this.epoch;
       const workspace = this.placement.workspace;
-      try {
-        const text = await attempt({ ...ctx, workspace, acts: this.proxiesFor(epoch) });
-        const othersRunning = this.state.steps.some((s) => s.role !== role && s.status === 'running');
-        const done: StepCommit = await this.call(
-          this.git.commitStep,
+      const acts = this.proxiesFor(epoch);
+      let committed: StepCommit | undefined;
+      const stepGate: StepGate = async (gate, summary) => {
+        if (!patched(STEP_END_PATCH)) {
+          return acts.checkDeliverables.executeWithOptions({ ...this.acts.fileOptions, summary }, [gate]);
+        }
+        const result = await this.call(
+          this.acts.checkDeliverables,
           epoch,
-          {
-            ...this.git.options,
-            summary: `Commit: ${step.title} → ${this.placement.branch} (host ${this.placement.host})`,
-          },
-          [
-            {
-              workspace,
-              workflowId: this.input.workflowId,
-              runId: this.input.runId,
-              branch: this.placement.branch,
-              role,
-              title: step.title,
-              files: step.files,
-              // A sibling still working must not have its half-written files committed under this role.
-              paths: othersRunning ? ownPaths(step) : undefined,
-              ...(this.input.repo ? { repo: this.input.repo } : {}),
-            },
-          ],
+          { ...this.git.options, summary: `${summary}, then ${this.commitSummary(step)}` },
+          [{ ...gate, commit: this.commitRequest(step) }],
         );
+        committed = result.commit;
+        return result;
+      };
+      try {
+        const text = await attempt({ ...ctx, workspace, acts, stepGate });
+        const done: StepCommit =
+          committed ??
+          (await this.call(this.git.commitStep, epoch, { ...this.git.options, summary: this.commitSummary(step) }, [
+            { ...this.commitRequest(step), workspace, files: step.files },
+          ]));
         if (done.commits > this.last.commits) this.last = { commit: done.commit, commits: done.commits };
         stepCommitted(this.state, step, done);
         return text;
@@ -156,6 +162,25 @@ export class RunHost {
         stepRestarted(this.state, step, restarts + 1);
       }
     }
+  }
+
+  /** What a step's commit is asked to do, but its workspace and files (its gate's deliverables). */
+  private commitRequest(step: StepState): Omit<CommitStepInput, 'workspace' | 'files'> {
+    const othersRunning = this.state.steps.some((s) => s.role !== step.role && s.status === 'running');
+    return {
+      workflowId: this.input.workflowId,
+      runId: this.input.runId,
+      branch: this.placement.branch,
+      role: step.role,
+      title: step.title,
+      // A sibling still working must not have its half-written files committed under this role.
+      paths: othersRunning ? ownPaths(step) : undefined,
+      ...(this.input.repo ? { repo: this.input.repo } : {}),
+    };
+  }
+
+  private commitSummary(step: StepState): string {
+    return `Commit: ${step.title} → ${this.placement.branch} (host ${this.placement.host})`;
   }
 
   /** The base commit of a run on an existing repository (diffs are against it). */

@@ -11,13 +11,14 @@ import type {
   CodexToolCall,
   ConversationItem,
   FileRecord,
+  GateInput,
   ModelOverrides,
   RunState,
   SandboxMode,
   StepState,
 } from '../shared/types';
 import type { ActivityProxies } from './activities';
-import type { RunHost } from './affinity';
+import type { RunHost, StepGate } from './affinity';
 import { withdrawApprovals } from './approvals';
 import type { Budget } from './budget';
 import {
@@ -54,6 +55,8 @@ export interface AgentContext {
   sessions?: Map<string, AgentSession>;
   /** The run's token and turn budgets (./budget.ts): checked before every model turn and Codex call. */
   budget?: Budget;
+  /** A step on the run's host (./affinity.ts): its gate, which commits and pushes the step once it passes. */
+  stepGate?: StepGate;
 }
 
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });
@@ -144,10 +147,11 @@ async function untilGateOpens(
     for (;;) {
       stepAnswered(step, await converse(ctx, spec, step, session));
       if (spec.deliverables.length === 0 && changed.length === 0) break;
-      const gate = await ctx.acts.checkDeliverables.executeWithOptions(
-        { ...ctx.acts.fileOptions, summary: `Gate: ${spec.title} deliverables (${label})` },
-        [{ workspace: ctx.workspace, gate: spec.title, required, optional, ...changeGate }],
-      );
+      const gateInput: GateInput = { workspace: ctx.workspace, gate: spec.title, required, optional, ...changeGate };
+      const summary = `Gate: ${spec.title} deliverables (${label})`;
+      const gate = ctx.stepGate
+        ? await ctx.stepGate(gateInput, summary)
+        : await ctx.acts.checkDeliverables.executeWithOptions({ ...ctx.acts.fileOptions, summary }, [gateInput]);
       gateChecked(step, gate);
       const unchanged = gate.unchanged ?? [];
       if (gate.missing.length === 0 && unchanged.length === 0) break;

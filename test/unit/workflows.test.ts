@@ -11,5 +11,6 @@ import './reviews-verify.cases';
 import './hosts-cancel-approvals.cases';
 import './conversations.cases';
 import './fault-matrix.cases';
+import './step-end.cases';
 
 after(() => Harness.stopShared());

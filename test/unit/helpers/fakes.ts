@@ -13,6 +13,8 @@ import type {
   CommitStepInput,
   PrepareWorkspaceInput,
   StepCommit,
+  StepEndInput,
+  StepEndResult,
   WorkspacePlacement,
 } from '../../../src/shared/placement';
 import type {
@@ -52,6 +54,8 @@ export interface CallRecord {
   taskQueue: string;
   /** The heartbeat timeout the workflow gave the activity. */
   heartbeatTimeoutMs?: number;
+  /** A commit made by the gate activity that passed (`commit` in its input), not by an activity of its own. */
+  inGate?: true;
 }
 
 export interface FakeOptions {
@@ -300,22 +304,38 @@ export class Fakes {
   /** Activities for a worker on `taskQueue`. */
   activities(taskQueue: string) {
     const wrap =
-      <I, O>(name: ActivityName, fn: (run: FakeRun, input: I) => O) =>
+      <I, O>(name: ActivityName, fn: (run: FakeRun, input: I) => O | Promise<O>, inGate = false) =>
       async (input: I): Promise<O> => {
         const run = this.runs.get(workflowIdOf(name, input));
         if (!run) throw ApplicationFailure.nonRetryable(`no fake run for ${name} ${JSON.stringify(input)}`);
         const { heartbeatTimeoutMs } = Context.current().info;
-        const record: CallRecord = { seq: ++this.seq, name, role: roleOf(input), input, taskQueue, heartbeatTimeoutMs };
+        const record: CallRecord = {
+          seq: ++this.seq,
+          name,
+          role: roleOf(input),
+          input,
+          taskQueue,
+          heartbeatTimeoutMs,
+          ...(inGate ? { inGate } : {}),
+        };
         run.calls.push(record);
         await run.options.before?.(name, input, run);
-        const out = fn(run, input);
+        const out = await fn(run, input);
         record.endSeq = ++this.seq;
         return out;
       };
+    const commitInGate = wrap('commitStep', (r, i: CommitStepInput) => r.commitStep(i), true);
     return {
       modelTurn: wrap('modelTurn', (r, i: ModelTurnInput) => r.modelTurn(i)),
       codexCall: wrap('codexCall', (r, i: CodexCallInput) => r.codexCall(i)),
-      checkDeliverables: wrap('checkDeliverables', (r, i: GateInput) => r.checkDeliverables(i)),
+      // As the worker's gate (src/activities/git-workspace.ts gateThenCommit): one that passed commits the step when
+      // asked to, in the same activity; the commit is recorded as a commitStep call `inGate` (faults hit it too).
+      checkDeliverables: wrap('checkDeliverables', async (r, i: StepEndInput): Promise<StepEndResult> => {
+        const result = r.checkDeliverables(i);
+        if (!i.commit || result.missing.length > 0) return result;
+        const files = result.present;
+        return { ...result, commit: await commitInGate({ ...i.commit, workspace: i.workspace, files }) };
+      }),
       listWorkspace: wrap('listWorkspace', (r, i: string) => r.listWorkspace(i)),
       createWorkspace: wrap('createWorkspace', (r, i: CreateWorkspaceInput) => r.createWorkspace(i)),
       prepareWorkspace: wrap('prepareWorkspace', (r, i: PrepareWorkspaceInput) => r.prepareWorkspace(i, taskQueue)),
