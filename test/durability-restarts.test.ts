@@ -60,7 +60,7 @@ before(async () => {
     noSpare: true,
     env: {
       TASK_QUEUE: `${stack.taskQueue}-restart`,
-      ...holdEnv(holds, ['checkDeliverables:backend/', 'commitStep:"role":"frontend"', 'runVerification']),
+      ...holdEnv(holds, ['checkDeliverables:backend/', '+checkDeliverables:"role":"frontend"', 'runVerification']),
     },
   });
   await Promise.all([fleet.start(), restartFleet.start()]);
@@ -91,7 +91,8 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
       taskQueue,
     });
     const gate = holdPoint(holds, 'checkDeliverables', 'gate', '');
-    const commit = holdPoint(holds, 'commitStep', 'commit', '');
+    // The Frontend's gate after it committed and pushed its step (patch 'step-end-folded'), before Temporal knows.
+    const commit = holdPoint(holds, 'checkDeliverables+', 'commit', '');
     const points: { point: KillPoint; release?: () => void }[] = [
       {
         point: {
@@ -110,10 +111,10 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
       {
         point: {
           name: 'gate-and-commit-held',
-          description: "inside the Backend's gate and the Frontend's commit",
+          description: "inside the Backend's gate, and the Frontend's gate after it committed and pushed",
           when: (o) => gate.when(o) && commit.when(o),
         },
-        release: () => ['checkDeliverables', 'commitStep'].forEach((type) => releaseHold(holds, type)),
+        release: () => ['checkDeliverables', 'checkDeliverables+'].forEach((type) => releaseHold(holds, type)),
       },
       {
         point: holdPoint(holds, 'runVerification', 'verification-held', "inside the Tester's verification round"),
@@ -147,11 +148,11 @@ describe('the Temporal server restarts mid-run', { timeout: 240_000 }, () => {
       ['checkDeliverables', 'commitStep', 'runVerification', 'listWorkspace'].map((type) => [type, count(type)]),
       [
         ['checkDeliverables', 5],
-        ['commitStep', 5],
+        ['commitStep', 0],
         ['runVerification', 1],
         ['listWorkspace', 1],
       ],
-      'no extra gate, commit, round or listing was scheduled',
+      'no extra gate, round or listing was scheduled; the gates committed the steps',
     );
     assert.equal(count('modelTurn'), 10);
     assert.equal(count('codexCall'), 5);

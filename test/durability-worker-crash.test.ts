@@ -16,9 +16,11 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { stepCommitOf } from '../src/report/history';
 import { startLocalStack, type LocalStack } from '../src/runtime/local-stack';
 import { finishRun } from '../src/runtime/runs';
 import { COOKBOOK_ROLES } from '../src/shared/builtin-teams';
+import type { StepCommit } from '../src/shared/placement';
 import {
   CRASH_TUNING,
   WorkerFleet,
@@ -145,8 +147,14 @@ const holdDir = (workflowId: string) => path.join(stack.dir, `holds-${workflowId
 const HELD = {
   gate: (id: string) =>
     holdPoint(holdDir(id), 'checkDeliverables', 'gate-held', "inside the Project Manager's gate (checkDeliverables)"),
+  // A gate commits and pushes its step once it passed (patch 'step-end-folded'): held after that, before Temporal knows.
   commit: (id: string) =>
-    holdPoint(holdDir(id), 'commitStep', 'commit-held', "inside the Project Manager's commit and push (commitStep)"),
+    holdPoint(
+      holdDir(id),
+      'checkDeliverables+',
+      'commit-held',
+      "after the Designer's gate committed and pushed its step, before its completion reached Temporal",
+    ),
   verification: (id: string) =>
     holdPoint(holdDir(id), 'runVerification', 'verification-held', "inside the Tester's verification round"),
   report: (id: string) =>
@@ -270,11 +278,22 @@ describe(
       const o = await crashRun(
         ids.c,
         [POINTS.noStickyReset!, HELD.gate(ids.c), HELD.commit(ids.c), POINTS.reaskAfterGate!, POINTS.codexReplyLost!],
-        ['checkDeliverables', 'commitStep'],
+        ['checkDeliverables', '+checkDeliverables'],
       );
       assertRecovered(t, o, { modelTurns: 12, codexCalls: 6 });
       assertHeldRetried(o, 'checkDeliverables', 6);
-      assertHeldRetried(o, 'commitStep', 5);
+      assert.equal(counts(o, 'commitStep'), 0, 'every step was committed by its gate');
+      // The gate retried after its push committed nothing twice: the steps' commits follow each other on the branch.
+      const commits = o.history.activities
+        .map((a) => (stepCommitOf(a)?.result as StepCommit | undefined)?.commits)
+        .filter((n) => n !== undefined)
+        .sort((a, b) => a - b);
+      assert.equal(commits.length, 5, 'five steps committed');
+      assert.deepEqual(
+        commits,
+        commits.map((_, i) => commits[0]! + i),
+        'one commit per step, none twice',
+      );
       const backend = o.result?.state.steps.find((s) => s.role === 'backend');
       assert.equal(backend?.attempts, 2);
       const [first, reply] = backend?.codexCalls ?? [];

@@ -6,9 +6,9 @@
  * closes before that (the harness died), it exits.
  *
  * Environment: what `stack.workerEnv()` gives, plus WORKFLOW_BUNDLE_PATH (the bundle's code, written by the harness),
- * and optionally CRASH_HOLD (activity types, each `type` or `type:text` for one whose input contains the text) with
- * CRASH_HOLD_DIR: the first attempt of the first activity of each type that any worker of the fleet runs waits before it starts (heartbeating) until the harness writes `<type>.release`
- * there, so a kill or a server restart lands inside an activity that takes milliseconds (a gate, a commit). The hold is
+ * and optionally CRASH_HOLD (activity types, each `type` or `type:text` for one whose input contains the text, `+type`
+ * to hold after the work) with CRASH_HOLD_DIR: the first attempt of the first activity of each type that any worker of
+ * the fleet runs waits before it starts (heartbeating) until the harness writes `<type>.release` there, so a kill or a server restart lands inside an activity that takes milliseconds (a gate, a commit). The hold is
  * claimed by creating `<type>.held` (once per fleet: the replacement worker does not hold it again).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,33 +22,53 @@ import { openaiTracesConfigFromEnv } from '../../src/tracing/openai-traces';
 /** Bound on a hold the harness never releases (it was killed, or its point failed). */
 const HOLD_MAX_MS = 60_000;
 
-/** `holds`: activity types, each optionally `type:text`, held only when its input (as JSON) contains the text. */
+/**
+ * `holds`: activity types, each optionally `type:text`, held only when its input (as JSON) contains the text. A type
+ * written `+type` is held after the activity's work is done, before its result reaches Temporal (a gate that committed
+ * and pushed its step, say); its files are `type+.held` and `type+.release`. One hold per attempt at most.
+ */
 function holdInterceptor(dir: string, holds: string[]): ActivityInterceptorsFactory {
-  return (ctx) => ({
-    inbound: {
-      async execute(input, next) {
-        const { activityType, attempt } = ctx.info;
-        const claim = path.join(dir, `${activityType}.held`);
-        const wanted = holds.some((h) => {
-          const [type, text] = h.split(/:(.*)/s);
-          return type === activityType && (!text || JSON.stringify(input.args).includes(text));
-        });
-        if (!wanted || attempt !== 1 || existsSync(claim)) return next(input);
-        try {
-          writeFileSync(claim, `${process.pid} ${ctx.info.activityId}\n`, { flag: 'wx' });
-        } catch {
-          return next(input); // another worker of the fleet claimed it first
-        }
-        console.log(`Holding ${activityType} (activity ${ctx.info.activityId})`);
-        const end = Date.now() + HOLD_MAX_MS;
-        while (!existsSync(path.join(dir, `${activityType}.release`)) && Date.now() < end) {
-          ctx.heartbeat();
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        return next(input);
-      },
-    },
+  const specs = holds.map((h) => {
+    const [type = '', text] = h.split(/:(.*)/s);
+    const after = type.startsWith('+');
+    return { type: after ? type.slice(1) : type, text, after, name: after ? `${type.slice(1)}+` : type };
   });
+  return (ctx) => {
+    /** Claims the first matching hold of this kind and waits until it is released; false when none was claimed. */
+    const hold = async (args: unknown[], after: boolean): Promise<boolean> => {
+      const { activityType, attempt, activityId } = ctx.info;
+      const spec = specs.find(
+        (s) =>
+          s.type === activityType &&
+          s.after === after &&
+          (!s.text || JSON.stringify(args).includes(s.text)) &&
+          !existsSync(path.join(dir, `${s.name}.held`)),
+      );
+      if (!spec || attempt !== 1) return false;
+      try {
+        writeFileSync(path.join(dir, `${spec.name}.held`), `${process.pid} ${activityId}\n`, { flag: 'wx' });
+      } catch {
+        return false; // another worker of the fleet claimed it first
+      }
+      console.log(`Holding ${activityType} ${after ? 'after its work' : ''}(activity ${activityId})`);
+      const end = Date.now() + HOLD_MAX_MS;
+      while (!existsSync(path.join(dir, `${spec.name}.release`)) && Date.now() < end) {
+        ctx.heartbeat();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return true;
+    };
+    return {
+      inbound: {
+        async execute(input, next) {
+          const heldBefore = await hold(input.args, false);
+          const result = await next(input);
+          if (!heldBefore) await hold(input.args, true);
+          return result;
+        },
+      },
+    };
+  };
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@ import type { WorkflowRecord } from '../../src/report/history';
 import type { RunOutcome } from '../../src/runtime/runs';
 import { openAt } from './crash';
 
-/** The matrix's rows, by the activity types that stand for them. The report row is the run's last activity (the list of
+/** The matrix's rows, by the activity types that stand for them (see kindsOpenAt for a gate that commits). The report row is the run's last activity (the list of
  * files the report is built from) and the report itself, written from the history by the client. */
 export const MATRIX_KINDS = [
   ['model turn', ['modelTurn']],
@@ -22,9 +22,16 @@ export const MATRIX_KINDS = [
 ] as const;
 export type MatrixKind = (typeof MATRIX_KINDS)[number][0];
 
-/** The matrix kinds open at `at` in the run's history. */
+/**
+ * The matrix kinds open at `at` in the run's history. A gate asked to commit its step once it passes (patch
+ * 'step-end-folded') is a gate and a commit/push at once.
+ */
 export function kindsOpenAt(h: WorkflowRecord, at: number): MatrixKind[] {
-  const types = new Set(openAt(h, at).map((a) => a.type));
+  const open = openAt(h, at);
+  const types = new Set(open.map((a) => a.type));
+  if (open.some((a) => a.type === 'checkDeliverables' && (a.input as { commit?: unknown } | undefined)?.commit)) {
+    types.add('commitStep');
+  }
   return MATRIX_KINDS.filter(([, ts]) => ts.some((t) => types.has(t))).map(([k]) => k);
 }
 
