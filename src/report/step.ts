@@ -1,5 +1,6 @@
 /** One role's step in the report, from the activities it ran: model turns, Codex calls and gates. */
 import type { TeamRole } from '../shared/team';
+import { GATE_THEN_COMMIT } from '../shared/placement';
 import { ZERO_USAGE, type TokenUsage } from '../shared/types';
 import { hostOfQueue } from '../runtime/host';
 import { stepCommitOf, type ActivityRecord, type WorkflowRecord } from './history';
@@ -108,7 +109,8 @@ function codexCall(a: ActivityRecord): ReportCodexCall | undefined {
 function gate(a: ActivityRecord, title: string, n: number): ReportGate {
   const out = parseOr(GateResultSchema, a.result);
   return {
-    ...toSpan(a, 'gate', a.summary ?? `${title}: gate ${n}`),
+    // A gate that commits its step once it passed says so in its summary too: the gate line names the gate only.
+    ...toSpan(a, 'gate', a.summary?.split(GATE_THEN_COMMIT)[0] ?? `${title}: gate ${n}`),
     kind: 'gate',
     present: out?.present ?? [],
     missing: out?.missing ?? [],

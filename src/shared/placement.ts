@@ -80,3 +80,6 @@ export interface StepEndInput extends GateInput {
 export interface StepEndResult extends GateResult {
   commit?: StepCommit;
 }
+
+/** Between a gate's own summary and its commit's, in the summary of a gate that commits its step (the report cuts there). */
+export const GATE_THEN_COMMIT = ', then ';

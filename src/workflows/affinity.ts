@@ -19,7 +19,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { FailureTypes, HostMoveLoopError, HostMoved, workflowFailure } from '../shared/errors';
-import type { CommitStepInput, RepoSpec, StepCommit, WorkspacePlacement } from '../shared/placement';
+import {
+  GATE_THEN_COMMIT,
+  type CommitStepInput,
+  type RepoSpec,
+  type StepCommit,
+  type WorkspacePlacement,
+} from '../shared/placement';
 import type { ActivityTuning, GateInput, GateResult, HostMove, RunState, StepState } from '../shared/types';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, type ActivityProxies } from './activities';
 import { hostPlaced, stepCommitted, stepOf, stepRestarted } from './run-state';
@@ -140,7 +146,7 @@ export class RunHost {
         const result = await this.call(
           this.acts.checkDeliverables,
           epoch,
-          { ...this.git.options, summary: `${summary}, then ${this.commitSummary(step)}` },
+          { ...this.git.options, summary: `${summary}${GATE_THEN_COMMIT}${this.commitSummary(step)}` },
           [{ ...gate, commit: this.commitRequest(step) }],
         );
         committed = result.commit;
