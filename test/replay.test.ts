@@ -2,7 +2,9 @@
  * Determinism: recorded histories (test/fixtures/histories/, recorded by scripts/record-histories.ts on real parts)
  * replay against today's workflow code: the legacy multi-agent and single-agent workflow types, recorded before
  * team files and now thin entry points on the team runner, and teamWorkflow runs of teams/cookbook.yaml (one on a git
- * workspace, each step's gate then its commit, from before the 'step-end-folded' patch). A change that would break
+ * workspace, each step's gate then its commit, from before the 'step-end-folded' patch), and the first run of an MCP
+ * Codex session started by an Update-with-Start, two turns then continued as new (recorded on a real dev server with a
+ * stand-in codexCall, before a session's first turn rode in its input). A change that would break
  * workflows already running fails here; the check itself is proven able to fail with a modified workflow.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +23,7 @@ const FIXTURES = [
   'team-cookbook.json',
   'team-cookbook-verify.json',
   'team-cookbook-git.json',
+  'codex-session.json',
 ];
 
 const load = (file: string) => ({
@@ -119,6 +122,17 @@ describe('recorded histories replay against the current workflow code', () => {
     const commits = onGit.scheduled.filter((a) => a.type === 'commitStep').map((a) => String(a.input.role));
     assert.deepEqual(commits.sort(), ['backend', 'designer', 'frontend', 'project_manager', 'tester']);
     assert.ok(onGit.scheduled.filter((a) => a.type === 'checkDeliverables').every((a) => a.input.commit === undefined));
+    // A Codex session: two turns, each a codexTurn Update, then continue-as-new.
+    const session = summarise('codex-session.json');
+    assert.equal(session.workflowType, 'codexSessionWorkflow');
+    assert.equal(session.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    assert.deepEqual(
+      session.scheduled.map((a) => [a.type, a.input.tool]),
+      [
+        ['codexCall', 'codex'],
+        ['codexCall', 'codex-reply'],
+      ],
+    );
     assert.deepEqual(
       verify.scheduled
         .filter((a) => a.type === 'codexCall' && a.input.tool === 'codex-reply')
