@@ -18,6 +18,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import {
+  WithStartWorkflowOperation,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
@@ -37,7 +38,7 @@ import { webUiLink } from '../runtime/runs';
 import { approvalWatcher } from './approvals';
 import { forwardCodexEvents } from './codex-progress';
 import type { McpServerDeps } from './deps';
-import { awaitTurn, updateTurn } from './turn-watch';
+import { awaitTurn } from './turn-watch';
 
 const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -125,8 +126,6 @@ async function startSession(
   const signal = extra.signal;
   const cwd = path.resolve(deps.cwd, args.cwd ?? '.');
   if (!isDirectory(cwd)) return toolError(`cwd: ${cwd} is not a directory on the MCP server's machine`);
-  // The Update's validator checks a reply's prompt; a first turn rides in the session's input.
-  if (args.prompt.trim() === '') return toolError('prompt: must not be empty');
   const policy = args['approval-policy'] ?? 'on-request';
   if (policy === 'untrusted' && deps.settings.codex.transport === 'mcp') {
     return toolError(
@@ -144,35 +143,31 @@ async function startSession(
     ...(args['base-instructions'] && { baseInstructions: args['base-instructions'] }),
   };
   const threadId = newThreadId();
-  const workflowId = sessionWorkflowId(threadId);
-  // The first turn rides in the session's input: no Update, so the start can be eager (the worker in this process
-  // gets the first workflow task in the start's answer instead of polling for it).
-  const turnId = randomUUID();
-  const input: CodexSessionInput = {
-    sessionId: threadId,
-    settings,
-    limits: deps.sessions,
-    firstTurn: { prompt: args.prompt, hostQueue: deps.hostQueue, turnId },
-  };
-  const handle = deps.client.workflow.getHandle(workflowId);
+  const input: CodexSessionInput = { sessionId: threadId, settings, limits: deps.sessions };
+  const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
   const approvals = policy === 'never' ? undefined : approvalWatcher(server, handle, threadId, deps.log, signal);
-  const stopProgress = sendCodexProgress(extra, workflowId, turnId);
+  const updateId = randomUUID();
+  const stopProgress = sendCodexProgress(extra, handle.workflowId, updateId);
   try {
-    const started = await deps.client.workflow.start(CODEX_SESSION_WORKFLOW_TYPE, {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      staticSummary: `Codex session ${threadId} in ${cwd}`,
-      ...(deps.eagerStart && { requestEagerStart: true }),
+    // Accepted, not completed: the turn's result is read from history as soon as it is recorded (./turn-watch.ts).
+    const update = await deps.client.workflow.startUpdateWithStart(codexTurnUpdate, {
+      args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
+      updateId,
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+      startWorkflowOperation: new WithStartWorkflowOperation(CODEX_SESSION_WORKFLOW_TYPE, {
+        workflowId: sessionWorkflowId(threadId),
+        taskQueue: deps.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        staticSummary: `Codex session ${threadId} in ${cwd}`,
+      }),
     });
-    // The turn's result, or why it failed, is read from history as soon as it is recorded (./turn-watch.ts).
-    const result = await awaitTurn(
-      deps.client,
-      { workflowId, runId: started.firstExecutionRunId, turnKey: turnId },
-      { sessionId: threadId, signal, ...(approvals && { onEvents: () => approvals.check() }) },
-    );
-    const link = webUiLink(deps.webUiBase, deps.namespace, workflowId);
+    const result = await awaitTurn(deps.client, update, {
+      sessionId: threadId,
+      signal,
+      ...(approvals && { onEvents: () => approvals.check() }),
+    });
+    const link = webUiLink(deps.webUiBase, deps.namespace, sessionWorkflowId(threadId));
     deps.log.info(
       `codex: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms${link ? ` (${link})` : ''}`,
     );
@@ -203,7 +198,7 @@ async function continueSession(
       updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
     });
-    const result = await awaitTurn(deps.client, updateTurn(update), {
+    const result = await awaitTurn(deps.client, update, {
       sessionId: threadId,
       signal,
       onEvents: () => approvals.check(),
