@@ -4,7 +4,7 @@
  * team files and now thin entry points on the team runner, and teamWorkflow runs of teams/cookbook.yaml (one on a git
  * workspace, each step's gate then its commit, from before the 'step-end-folded' patch), and the first run of an MCP
  * Codex session started by an Update-with-Start, two turns then continued as new (recorded on a real dev server with a
- * stand-in codexCall, before a session's first turn rode in its input). A change that would break
+ * stand-in codexCall, as test/codex-session.test.ts runs it). A change that would break
  * workflows already running fails here; the check itself is proven able to fail with a modified workflow.
  */
 import assert from 'node:assert/strict';
