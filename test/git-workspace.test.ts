@@ -237,6 +237,46 @@ describe('bad remotes fail the first step with one clear line', () => {
     assert.equal(git(remote, 'rev-parse', 'runs/wf-t'), p.commit, 'the branch is untouched');
   });
 
+  it('a first step killed before its first commit is taken up again; an empty repository not of this run is refused', async () => {
+    const root = path.join(dir, 'killed-prepare');
+    const ws = createGitWorkspace({ workspaceRoot: root, ...hostA });
+    // Killed right after `git init` (before the run's marker), and after the marker and the remote.
+    const justInit = path.join(root, 'wf-k1');
+    await mkdir(justInit, { recursive: true });
+    git(justInit, 'init', '-q', '-b', 'runs/wf-k1');
+    await writeFile(path.join(justInit, 'notes.txt'), 'x');
+    const p1 = await ws.prepare({ workflowId: 'wf-k1', runId: 'run-k1' });
+    assert.equal(p1.commits, 1);
+    assert.equal(git(defaultRemote(root), 'rev-parse', 'runs/wf-k1'), p1.commit, 'the first commit pushed');
+    assert.match(git(justInit, 'log', '-1', '--format=%B'), /Run-Id: run-k1/);
+    const marked = path.join(root, 'wf-k2');
+    await mkdir(marked, { recursive: true });
+    git(marked, 'init', '-q', '-b', 'runs/wf-k2');
+    git(marked, 'remote', 'add', 'origin', defaultRemote(root));
+    await writeFile(path.join(marked, '.git', 'durable-codex-agents-run'), 'run-k2\n');
+    assert.equal((await ws.prepare({ workflowId: 'wf-k2', runId: 'run-k2' })).commits, 1);
+
+    // Another run's marker, or a directory the user named holding their own empty repository: not ours to redo.
+    const others = path.join(root, 'wf-k3');
+    await mkdir(others, { recursive: true });
+    git(others, 'init', '-q', '-b', 'runs/wf-k3');
+    await writeFile(path.join(others, '.git', 'durable-codex-agents-run'), 'run-other\n');
+    const users = path.join(root, 'mine');
+    await mkdir(users, { recursive: true });
+    git(users, 'init', '-q');
+    for (const [input, where] of [
+      [{ workflowId: 'wf-k3', runId: 'run-k3' }, others],
+      [{ workflowId: 'wf-k4', runId: 'run-k4', requested: 'mine' }, users],
+    ] as const) {
+      await assert.rejects(ws.prepare(input), (err: unknown) => {
+        assert.ok(err instanceof WorkspaceError);
+        assert.equal(err.message, `Workspace ${where} is already a git repository of another run`);
+        return true;
+      });
+      assert.ok(existsSync(path.join(where, '.git')), 'left as it was');
+    }
+  });
+
   it('an unreachable remote is a ConfigError in one line, non-retryable at the activity boundary', async () => {
     const port = await findFreePort();
     for (const remote of [path.join(dir, 'no-such.git'), `git://127.0.0.1:${port}/x.git`]) {

@@ -10,7 +10,7 @@
  * host move clones the base again and fetches the branch on top of it (only the run's own commits travel).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostError } from '../shared/errors';
 import { git } from './git';
@@ -48,6 +48,9 @@ export interface GitWorkspaceDeps {
 export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(workspaceRoot), '.remote.git');
 
 /** Files the run writes for people, not steps: kept out of the step commits. */
+/** In `.git`: the run id of the prepare that created the repository (read only while it has no commit). */
+const RUN_MARKER = 'durable-codex-agents-run';
+
 const EXCLUDED = [
   '/run.json',
   '/REPORT.md',
@@ -149,12 +152,26 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     await git(['push', '-q', remote, `HEAD:refs/heads/${branch}`], { cwd: dir, timeoutMs: remoteTimeoutMs });
   }
 
-  async function initRepo(dir: string, branch: string, remote: string): Promise<void> {
+  async function initRepo(dir: string, branch: string, remote: string, runId?: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await git(['init', '-q', '-b', branch], { cwd: dir });
+    // Whose repository this is before it has a commit: a prepare killed before its first commit is taken up again.
+    if (runId) await writeFile(path.join(dir, '.git', RUN_MARKER), `${runId}\n`);
     // A named remote lets a user push the branch on from the workspace itself.
     await git(['remote', 'add', 'origin', remote], { cwd: dir });
     await writeFile(path.join(dir, '.git', 'info', 'exclude'), `${EXCLUDED.join('\n')}\n`);
+  }
+
+  /**
+   * A repository without a commit at the run's workspace is what this run's own prepare leaves when killed before its
+   * first commit: its marker names the run; in the run's default directory (named by its workflow id, which no
+   * other live run has) a repository with no marker and no commit is one killed before it wrote the marker. In a
+   * directory the user named, an empty repository without our marker is the user's.
+   */
+  async function diedBeforeFirstCommit(dir: string, input: PrepareWorkspaceInput): Promise<boolean> {
+    const marker = await readFile(path.join(dir, '.git', RUN_MARKER), 'utf8').catch(() => undefined);
+    if (marker !== undefined) return marker.trim() === input.runId;
+    return input.requested === undefined;
   }
 
   const trailers = (input: { workflowId: string; runId: string }, step: string) =>
@@ -334,13 +351,17 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
           await cloneAt(dir, branch, remote, tip);
           return placement(dir, branch, remote);
         }
-        if (existsSync(path.join(dir, '.git'))) {
-          const head = await out(['rev-parse', '-q', '--verify', 'HEAD'], dir).catch(() => '');
-          if (!head || !(await ownedBy(dir, 'HEAD', input.runId))) {
-            throw new WorkspaceError(`Workspace ${dir} is already a git repository of another run`);
-          }
-        } else {
-          await initRepo(dir, branch, remote);
+        const head = existsSync(path.join(dir, '.git'))
+          ? await out(['rev-parse', '-q', '--verify', 'HEAD'], dir).catch(() => '')
+          : undefined;
+        if (head === '' && (await diedBeforeFirstCommit(dir, input))) {
+          // This prepare was killed between `git init` and its first commit: nothing was committed, start over.
+          await rm(path.join(dir, '.git'), { recursive: true, force: true });
+        } else if (head !== undefined && (!head || !(await ownedBy(dir, 'HEAD', input.runId)))) {
+          throw new WorkspaceError(`Workspace ${dir} is already a git repository of another run`);
+        }
+        if (!existsSync(path.join(dir, '.git'))) {
+          await initRepo(dir, branch, remote, input.runId);
           await git(['add', '-A'], { cwd: dir });
           await commit(
             dir,
