@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,25 @@ describe('a run workspace is a git repository with one pushed commit per step', 
       'REQUIREMENTS.md',
       'design/design_spec.md',
     ]);
+  });
+
+  it('workers starting runs at the same moment on one disk all find the default remote whole', async () => {
+    const root = path.join(dir, 'race');
+    // One instance per worker process, as each worker has its own; started a few milliseconds apart.
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      new Promise<void>((r) => setTimeout(r, i % 4)).then(() =>
+        createGitWorkspace({ workspaceRoot: root, ...hostA }).prepare({ workflowId: `wf-r${i}`, runId: `run-r${i}` }),
+      ),
+    );
+    const placed = await Promise.all(runs);
+    assert.equal(placed.length, 8);
+    const heads = git(defaultRemote(root), 'for-each-ref', '--format=%(refname)', 'refs/heads/runs/');
+    assert.equal(heads.split('\n').length, 8, 'every run pushed its branch');
+    assert.deepEqual(
+      (await readdir(root)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no half-made remote left beside it',
+    );
   });
 
   it('a parallel step commits only its own paths', async () => {

@@ -9,8 +9,9 @@
  * a root commit; its branch goes to the repository's remote (or `pushTo`), created by the first step's push, and a
  * host move clones the base again and fetches the branch on top of it (only the run's own commits travel).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, GitCommandError, gitReason, WorkspaceError, WorkspaceLostError } from '../shared/errors';
 import { git } from './git';
@@ -123,12 +124,26 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
     return new ConfigError(`Workspace remote ${displayRemote(remote)} ${what}: ${why}`, { cause: err });
   };
 
+  /**
+   * The default bare remote, created whole: made beside its path and renamed into place, so another worker on this
+   * disk starting a run at the same moment never finds a half-made repository (it failed that run as unreachable).
+   */
+  async function ensureDefaultRemote(remote: string): Promise<void> {
+    if (existsSync(remote)) return;
+    const tmp = `${remote}.${randomBytes(6).toString('hex')}.tmp`;
+    await mkdir(path.dirname(remote), { recursive: true });
+    await git(['init', '--bare', '-q', tmp]);
+    try {
+      await rename(tmp, remote);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      if (!existsSync(remote)) throw err; // else another worker made it first
+    }
+  }
+
   /** The remote's tip of `branch`, undefined when it has none. Unreachable remote: ConfigError. */
   async function remoteTip(remote: string, branch: string): Promise<string | undefined> {
-    if (deps.remote === undefined && remote === workerRemote && !existsSync(remote)) {
-      await mkdir(remote, { recursive: true });
-      await git(['init', '--bare', '-q', remote]);
-    }
+    if (deps.remote === undefined && remote === workerRemote) await ensureDefaultRemote(remote);
     try {
       const { stdout } = await git(['ls-remote', '--heads', remote, `refs/heads/${branch}`], {
         timeoutMs: remoteTimeoutMs,
