@@ -36,6 +36,7 @@ import {
   codexInFlightAfter,
   isAlive,
   observe,
+  onOwnDisk,
   resetSticky,
   stepStatus,
   timeline,
@@ -115,28 +116,11 @@ function hostWorker(id: string, taskQueue: string): WorkerProcess {
     CODEX_HOME: path.join(stack.dir, `codex-home-${id}`),
     WORKFLOW_BUNDLE_PATH: bundlePath,
   };
-  // `exec` keeps one pid from unshare to node: the process group the kill targets is the worker's.
-  const inOwnNamespace = (command: string, args: string[]): [string, string[]] => [
-    'unshare',
-    [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      'mount --bind "$1" "$2" && shift 2 && exec "$@"',
-      'sh',
-      disk,
-      hostRoot,
-      command,
-      ...args,
-    ],
-  ];
   const w = new WorkerProcess(
     env,
     path.join(stack.dir, `worker-${id}-${workers.length}.log`),
     'standby',
-    inOwnNamespace,
+    onOwnDisk(disk, hostRoot),
   );
   workers.push(w);
   return w;

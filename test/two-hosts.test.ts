@@ -30,7 +30,7 @@ import { COOKBOOK_TEAM, SINGLE_TEAM } from '../src/shared/builtin-teams';
 import type { Role } from '../src/shared/roles';
 import { requiredPaths } from '../src/shared/team';
 import type { ActivityTuning, RunResult } from '../src/shared/types';
-import { WorkerProcess, timeline, waitFor } from './helpers/crash';
+import { onOwnDisk, WorkerProcess, timeline, waitFor } from './helpers/crash';
 import { progressQuery } from '../src/shared/progress';
 
 const TUNING: ActivityTuning = {
@@ -96,28 +96,11 @@ function spawnWorker(
     ...env,
   };
   for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
-  // `exec` keeps one pid from unshare to node: the process group the kill targets is the worker's.
-  const inOwnNamespace = (command: string, args: string[]): [string, string[]] => [
-    'unshare',
-    [
-      '-m',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      'mount --bind "$1" "$2" && shift 2 && exec "$@"',
-      'sh',
-      h.disk,
-      h.root,
-      command,
-      ...args,
-    ],
-  ];
   const w = new WorkerProcess(
     full,
     path.join(stack.dir, `worker-${h.id}.log`),
     entry,
-    canUnshare ? inOwnNamespace : undefined,
+    canUnshare ? onOwnDisk(h.disk, h.root) : undefined,
   );
   workers.push(w);
   return w;

@@ -113,6 +113,32 @@ export interface KillReport {
   codexPids: number[];
 }
 
+/** How WorkerProcess starts a worker's command line. */
+export type Launcher = (command: string, args: string[]) => [string, string[]];
+
+/**
+ * A launcher for a second host on this machine (root only): the worker in its own mount namespace, `disk` bind-mounted
+ * at `root`. `exec` keeps one pid from unshare to node: the process group a kill targets is the worker's.
+ */
+export const onOwnDisk =
+  (disk: string, root: string): Launcher =>
+  (command, args) => [
+    'unshare',
+    [
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount --bind "$1" "$2" && shift 2 && exec "$@"',
+      'sh',
+      disk,
+      root,
+      command,
+      ...args,
+    ],
+  ];
+
 /**
  * One worker child process in its own process group, output to a log file. `entry: 'standby'` runs
  * test/helpers/crash-worker.ts, which warms up and polls only after `go()`; `entry: 'worker'` runs `src/cli/main.ts worker`.
@@ -129,7 +155,7 @@ export class WorkerProcess {
     readonly logFile: string,
     readonly entry: 'standby' | 'worker' = 'standby',
     /** Wraps the node command line, e.g. to run the worker in its own mount namespace (a host with its own disk). */
-    launcher: (command: string, args: string[]) => [string, string[]] = (command, args) => [command, args],
+    launcher: Launcher = (command, args) => [command, args],
   ) {
     const script =
       entry === 'standby'

@@ -10,7 +10,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { raiseBudgetUpdate } from '../../src/shared/people';
 import { missingDeliverablesMessage } from '../../src/shared/prompts';
 import type { CodexCallInput, ModelTurnInput } from '../../src/shared/types';
-import { role, team, userMessages } from './helpers/fakes';
+import { pmThenDev, role, team, userMessages } from './helpers/fakes';
 import { completed, failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
 let h: Harness;
@@ -18,10 +18,7 @@ before(async () => {
   h = await Harness.shared();
 });
 
-const twoRoles = team({
-  name: 'two',
-  roles: [role('pm', ['REQUIREMENTS.md']), role('dev', ['index.html', 'game.js'], { after: ['pm'] })],
-});
+const twoRoles = pmThenDev();
 
 describe('deliverable gates', { timeout: SUITE_TIMEOUT_MS }, () => {
   it('asks again for a missing deliverable on the same Codex thread, then goes on', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { StepEndInput } from '../../src/shared/placement';
-import { role, team, until, type FakeRun } from './helpers/fakes';
+import { pmThenDev, role, team, until, type FakeRun } from './helpers/fakes';
 import { completed, failure, Harness, SUITE_TIMEOUT_MS } from './helpers/harness';
 
 let h: Harness;
@@ -16,10 +16,7 @@ before(async () => {
   h = await Harness.shared();
 });
 
-const twoRoles = team({
-  name: 'two',
-  roles: [role('pm', ['REQUIREMENTS.md']), role('dev', ['index.html', 'game.js'], { after: ['pm'] })],
-});
+const twoRoles = pmThenDev();
 
 /** The gate activities of a role (gates name their role by title), with what they asked and answered. */
 const gatesOf = (fake: FakeRun, title: string) =>

@@ -87,6 +87,13 @@ export function role(id: string, files: string[], more: Record<string, unknown> 
   return { id, instructions: `You are ${id}.`, deliverables: files.map((path) => ({ path })), ...more };
 }
 
+/** Two roles in a row, the second with two deliverables: the smallest team with a handoff. */
+export const pmThenDev = (): Team =>
+  team({
+    name: 'two',
+    roles: [role('pm', ['REQUIREMENTS.md']), role('dev', ['index.html', 'game.js'], { after: ['pm'] })],
+  });
+
 export class FakeRun {
   readonly calls: CallRecord[] = [];
   /** Workspace path → files in it. */
