@@ -48,10 +48,10 @@ export interface GitWorkspaceDeps {
 
 export const defaultRemote = (workspaceRoot: string) => path.join(path.resolve(workspaceRoot), '.remote.git');
 
-/** Files the run writes for people, not steps: kept out of the step commits. */
 /** In `.git`: the run id of the prepare that created the repository (read only while it has no commit). */
 const RUN_MARKER = 'durable-codex-agents-run';
 
+/** Files the run writes for people, not steps: kept out of the step commits. */
 const EXCLUDED = [
   '/run.json',
   '/REPORT.md',
