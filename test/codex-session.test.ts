@@ -2,13 +2,16 @@
  * The Codex session workflow on a real Temporal dev server with a stand-in `codexCall` (the real one is exercised by
  * test/mcp-server*.test.ts): turns run one at a time in arrival order, the history continues as new every
  * `turnsPerRun` turns carrying the thread mapping, a lost thread's continuation gets the earlier prompts, a failed turn
- * is an Update error the server turns into a tool error, and an idle session ends.
+ * is an Update error the server turns into a tool error, and an idle session ends; a first turn carried in the
+ * session's input (how the MCP server starts one, eagerly) runs before any Update's turn, and its client reads its
+ * result or its failure from history (src/mcp-server/turn-watch.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
+import { awaitTurn } from '../src/mcp-server/turn-watch';
 import { bundleWorkflows } from '../src/runtime/workflow-bundle';
 import {
   codexSessionStatusQuery,
@@ -16,6 +19,7 @@ import {
   sessionWorkflowId,
   type CodexSessionInput,
 } from '../src/shared/codex-session';
+import { CodexTurnFailedError } from '../src/shared/errors';
 import type { CodexCallInput, CodexCallOutput } from '../src/shared/types';
 import { startTestTemporal, type TestTemporal } from './helpers/temporal';
 
@@ -113,5 +117,66 @@ void describe('codexSessionWorkflow', () => {
     const ended = await client.workflow.getHandle(sessionWorkflowId(sessionId)).result();
     assert.equal(ended.reason, 'idle');
     assert.equal(ended.turns, 4);
+  });
+
+  void it("a first turn in the session's input runs before any Update's, and its client reads result or failure from history", async () => {
+    const sessionId = `first-${Date.now()}`;
+    const client = new Client({ connection: temporal.nativeConnection, namespace: temporal.namespace });
+    const workflowId = sessionWorkflowId(sessionId);
+    const withFirst = (prompt: string, id: string, turnId: string): CodexSessionInput => ({
+      ...input(id, 8_000),
+      firstTurn: { prompt, hostQueue: taskQueue, turnId },
+    });
+    // Eager, on the worker's own native connection, as the MCP server starts a session.
+    const started = await client.workflow.start('codexSessionWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [withFirst('first', sessionId, 'turn-a')],
+      requestEagerStart: true,
+    });
+    const handle = client.workflow.getHandle(workflowId);
+    const watching = awaitTurn(
+      client,
+      { workflowId, runId: started.firstExecutionRunId, turnKey: 'turn-a' },
+      { sessionId },
+    );
+    // A reply sent once the session has started (a query answers after its first workflow task) queues behind it.
+    assert.equal((await handle.query(codexSessionStatusQuery)).turns, 1, 'the first turn began in the first task');
+    const [first, second] = await Promise.all([
+      watching,
+      handle.executeUpdate(codexTurnUpdate, { args: [{ prompt: 'second', hostQueue: taskQueue }] }),
+    ]);
+    assert.deepEqual([first.turn, first.content, first.threadId], [1, 'answer to first', sessionId]);
+    assert.deepEqual([second.turn, second.content], [2, 'answer to second']);
+    const mine = calls.filter((c) => c.runId === workflowId);
+    assert.deepEqual(
+      mine.map((c) => [c.tool, c.prompt]),
+      [
+        ['codex', 'first'],
+        ['codex-reply', 'second'],
+      ],
+    );
+    assert.equal((await handle.query(codexSessionStatusQuery)).turns, 2);
+
+    // A first turn that fails: no Update carries the failure, history does.
+    const failing = `first-fail-${Date.now()}`;
+    const run = await client.workflow.start('codexSessionWorkflow', {
+      workflowId: sessionWorkflowId(failing),
+      taskQueue,
+      args: [withFirst('fail', failing, 'turn-f')],
+    });
+    await assert.rejects(
+      awaitTurn(
+        client,
+        { workflowId: sessionWorkflowId(failing), runId: run.firstExecutionRunId, turnKey: 'turn-f' },
+        { sessionId: failing },
+      ),
+      (err: unknown) => err instanceof CodexTurnFailedError && err.message === 'Codex said no',
+    );
+    // The session lives on after it: a reply runs.
+    const after = await client.workflow
+      .getHandle(sessionWorkflowId(failing))
+      .executeUpdate(codexTurnUpdate, { args: [{ prompt: 'again', hostQueue: taskQueue }] });
+    assert.equal(after.turn, 2);
   });
 });

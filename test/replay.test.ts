@@ -2,9 +2,10 @@
  * Determinism: recorded histories (test/fixtures/histories/, recorded by scripts/record-histories.ts on real parts)
  * replay against today's workflow code: the legacy multi-agent and single-agent workflow types, recorded before
  * team files and now thin entry points on the team runner, and teamWorkflow runs of teams/cookbook.yaml (one on a git
- * workspace, each step's gate then its commit, from before the 'step-end-folded' patch), and the first run of an MCP
- * Codex session started by an Update-with-Start, two turns then continued as new (recorded on a real dev server with a
- * stand-in codexCall, as test/codex-session.test.ts runs it). A change that would break
+ * workspace, each step's gate then its commit, from before the 'step-end-folded' patch), and the first runs of two MCP
+ * Codex sessions, two turns each then continued as new: one started by an Update-with-Start, one (as the MCP server
+ * starts them) with its first turn in its input (both recorded on a real dev server with a stand-in codexCall, as
+ * test/codex-session.test.ts runs them). A change that would break
  * workflows already running fails here; the check itself is proven able to fail with a modified workflow.
  */
 import assert from 'node:assert/strict';
@@ -24,6 +25,7 @@ const FIXTURES = [
   'team-cookbook-verify.json',
   'team-cookbook-git.json',
   'codex-session.json',
+  'codex-session-first-turn.json',
 ];
 
 const load = (file: string) => ({
@@ -61,6 +63,7 @@ function summarise(file: string) {
       return [{ type: a.activityType.name, index, input }];
     }),
     maxAttempt: Math.max(...events.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 1)),
+    firstUpdate: events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED'),
   };
 }
 
@@ -133,6 +136,17 @@ describe('recorded histories replay against the current workflow code', () => {
         ['codexCall', 'codex-reply'],
       ],
     );
+    // The MCP server's way: the first turn rides in the input and is scheduled by the first workflow task.
+    const firstTurn = summarise('codex-session-first-turn.json');
+    assert.equal(firstTurn.lastEvent, 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    assert.deepEqual(
+      firstTurn.scheduled.map((a) => [a.type, a.input.tool, a.input.prompt]),
+      [
+        ['codexCall', 'codex', 'first'],
+        ['codexCall', 'codex-reply', 'second'],
+      ],
+    );
+    assert.ok(firstTurn.scheduled[0]!.index < firstTurn.firstUpdate, 'the first turn is no Update');
     assert.deepEqual(
       verify.scheduled
         .filter((a) => a.type === 'codexCall' && a.input.tool === 'codex-reply')

@@ -17,13 +17,7 @@ import path from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import {
-  WithStartWorkflowOperation,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateStage,
-  type Client,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import {
   CODEX_SESSION_WORKFLOW_TYPE,
@@ -38,7 +32,7 @@ import { webUiLink } from '../runtime/runs';
 import { approvalWatcher } from './approvals';
 import { forwardCodexEvents } from './codex-progress';
 import type { McpServerDeps } from './deps';
-import { awaitTurn } from './turn-watch';
+import { awaitTurn, updateTurn } from './turn-watch';
 
 const APPROVAL_POLICIES = ['untrusted', 'on-request', 'never'] as const;
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -126,6 +120,8 @@ async function startSession(
   const signal = extra.signal;
   const cwd = path.resolve(deps.cwd, args.cwd ?? '.');
   if (!isDirectory(cwd)) return toolError(`cwd: ${cwd} is not a directory on the MCP server's machine`);
+  // The Update's validator checks a reply's prompt; a first turn rides in the session's input.
+  if (args.prompt.trim() === '') return toolError('prompt: must not be empty');
   const policy = args['approval-policy'] ?? 'on-request';
   if (policy === 'untrusted' && deps.settings.codex.transport === 'mcp') {
     return toolError(
@@ -143,31 +139,35 @@ async function startSession(
     ...(args['base-instructions'] && { baseInstructions: args['base-instructions'] }),
   };
   const threadId = newThreadId();
-  const input: CodexSessionInput = { sessionId: threadId, settings, limits: deps.sessions };
-  const handle = deps.client.workflow.getHandle(sessionWorkflowId(threadId));
+  const workflowId = sessionWorkflowId(threadId);
+  // The first turn rides in the session's input: no Update, so the start can be eager (the worker in this process
+  // gets the first workflow task in the start's answer instead of polling for it).
+  const turnId = randomUUID();
+  const input: CodexSessionInput = {
+    sessionId: threadId,
+    settings,
+    limits: deps.sessions,
+    firstTurn: { prompt: args.prompt, hostQueue: deps.hostQueue, turnId },
+  };
+  const handle = deps.client.workflow.getHandle(workflowId);
   const approvals = policy === 'never' ? undefined : approvalWatcher(server, handle, threadId, deps.log, signal);
-  const updateId = randomUUID();
-  const stopProgress = sendCodexProgress(extra, handle.workflowId, updateId);
+  const stopProgress = sendCodexProgress(extra, workflowId, turnId);
   try {
-    // Accepted, not completed: the turn's result is read from history as soon as it is recorded (./turn-watch.ts).
-    const update = await deps.client.workflow.startUpdateWithStart(codexTurnUpdate, {
-      args: [{ prompt: args.prompt, hostQueue: deps.hostQueue }],
-      updateId,
-      waitForStage: WorkflowUpdateStage.ACCEPTED,
-      startWorkflowOperation: new WithStartWorkflowOperation(CODEX_SESSION_WORKFLOW_TYPE, {
-        workflowId: sessionWorkflowId(threadId),
-        taskQueue: deps.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        staticSummary: `Codex session ${threadId} in ${cwd}`,
-      }),
+    const started = await deps.client.workflow.start(CODEX_SESSION_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: `Codex session ${threadId} in ${cwd}`,
+      ...(deps.eagerStart && { requestEagerStart: true }),
     });
-    const result = await awaitTurn(deps.client, update, {
-      sessionId: threadId,
-      signal,
-      ...(approvals && { onEvents: () => approvals.check() }),
-    });
-    const link = webUiLink(deps.webUiBase, deps.namespace, sessionWorkflowId(threadId));
+    // The turn's result, or why it failed, is read from history as soon as it is recorded (./turn-watch.ts).
+    const result = await awaitTurn(
+      deps.client,
+      { workflowId, runId: started.firstExecutionRunId, turnKey: turnId },
+      { sessionId: threadId, signal, ...(approvals && { onEvents: () => approvals.check() }) },
+    );
+    const link = webUiLink(deps.webUiBase, deps.namespace, workflowId);
     deps.log.info(
       `codex: session ${threadId} turn ${result.turn} done in ${result.durationMs} ms${link ? ` (${link})` : ''}`,
     );
@@ -198,7 +198,7 @@ async function continueSession(
       updateId,
       waitForStage: WorkflowUpdateStage.ACCEPTED,
     });
-    const result = await awaitTurn(deps.client, update, {
+    const result = await awaitTurn(deps.client, updateTurn(update), {
       sessionId: threadId,
       signal,
       onEvents: () => approvals.check(),

@@ -20,4 +20,6 @@ export interface McpServerDeps {
   cwd: string;
   sessions: CodexSessionLimits;
   webUiBase?: string;
+  /** The client shares the in-process worker's native connection: a new session's start can be eager. */
+  eagerStart?: boolean;
 }

@@ -270,6 +270,7 @@ export async function mcpServerMain(options: McpServerOptions, env: NodeJS.Proce
         ...(options.approvalTimeoutMs && { approvalTimeoutMs: options.approvalTimeoutMs }),
       } satisfies CodexSessionLimits,
       ...(uiBase && { webUiBase: uiBase }),
+      eagerStart: workerConnection !== undefined,
     };
 
     const stopSignal = new Promise<string>((resolve) => {

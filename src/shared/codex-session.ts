@@ -3,7 +3,7 @@
  * start and continue. The client sees one `threadId` for the session's whole life; the workflow id is derived from
  * it, and the workflow maps it to the Codex thread that currently carries the conversation.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate, TimeoutFailure } from '@temporalio/workflow';
 import type { ApprovalRecord, PendingApproval } from './people';
 import type { ActivityTuning, SandboxMode } from './types';
 
@@ -41,6 +41,12 @@ export interface CodexSessionInput {
   limits: CodexSessionLimits;
   /** Carried over continue-as-new. */
   carried?: CodexSessionCarried;
+  /**
+   * The session's first turn, carried in its input so the start needs no Update and can be eager (the MCP server's
+   * own worker gets the first workflow task with the start). `turnId` stands in for the Update's id in the turn's
+   * activity id. Sessions started by an Update-with-Start have none.
+   */
+  firstTurn?: CodexTurnRequest & { turnId: string };
 }
 
 export interface CodexSessionCarried {
@@ -90,8 +96,8 @@ export const CODEX_SESSION_WORKFLOW_PREFIX = 'codex-session-';
 export const sessionWorkflowId = (threadId: string) => `${CODEX_SESSION_WORKFLOW_PREFIX}${threadId}`;
 
 /**
- * The activity id of the turn a `codexTurn` Update runs: the MCP server that sent the Update (with this id) finds the
- * turn's result in the session's history by it.
+ * The activity id of the turn a `codexTurn` Update runs (or the session's first turn, by its `turnId`): the MCP server
+ * that sent the Update (with this id) finds the turn's result in the session's history by it.
  */
 export const turnActivityId = (updateId: string, turn: number) => `codex-turn-${turn}/${updateId}`;
 
@@ -105,3 +111,14 @@ export const DEFAULT_SESSION_IDLE_MS = 7 * 24 * 3_600_000;
 export const DEFAULT_SESSION_TURNS_PER_RUN = 50;
 /** The earlier prompts a session keeps for a lost thread's continuation (the call layer cuts them further). */
 export const SESSION_PROMPTS_KEPT = 20;
+
+/**
+ * What a Codex turn's activity failed with (its failure once retries are over, not the ActivityFailure around it),
+ * for the client's model to read: what Codex or the worker said, or that no worker serves the host queue.
+ */
+export function turnFailureText(cause: unknown): string {
+  if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
+    return "No worker picked up the Codex turn on its host queue (is the MCP server's worker, or `npm run worker`, running on this machine?)";
+  }
+  return cause instanceof Error ? cause.message : String(cause);
+}

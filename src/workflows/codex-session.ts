@@ -1,7 +1,8 @@
 /**
- * A durable Codex session, what the MCP server's `codex` and `codex-reply` tools talk to. Each turn arrives as the
- * `codexTurn` Update and runs as one `codexCall` activity on the host queue of the MCP server that took the call;
- * the Update returns when the (possibly retried) turn finished, so a worker crash only delays the client's answer.
+ * A durable Codex session, what the MCP server's `codex` and `codex-reply` tools talk to. The first turn comes in the
+ * session's input (so its start can be eager), each later one as the `codexTurn` Update; each runs as one `codexCall`
+ * activity on the host queue of the MCP server that took the call, and the Update returns when the (possibly
+ * retried) turn finished, so a worker crash only delays the client's answer.
  * Turns run one at a time, in arrival order. The session ends after an idle time; every `turnsPerRun` turns it
  * continues as new, carrying only the thread mapping and the last prompts, so its history stays bounded.
  */
@@ -15,7 +16,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  TimeoutFailure,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -38,6 +38,7 @@ import {
   codexTurnUpdate,
   SESSION_PROMPTS_KEPT,
   turnActivityId,
+  turnFailureText,
   type CodexSessionInput,
   type CodexTurnRequest,
   type CodexTurnResult,
@@ -82,78 +83,83 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
     approvals: { pending: approvals.pending, decided: approvals.decided },
   }));
 
-  setHandler(
-    codexTurnUpdate,
-    async (req: CodexTurnRequest): Promise<CodexTurnResult> => {
-      const updateId = currentUpdateInfo()?.id;
-      const ticket = issued++;
-      await condition(() => !running && served === ticket);
-      running = true;
-      served++;
-      const turn = ++turns;
-      turnsThisRun++;
-      const started = Date.now();
-      const call: CodexCallInput = {
-        runId: workflowInfo().workflowId,
-        role: 'codex',
-        label: `Codex turn ${turn}`,
-        tool: codexThreadId ? 'codex-reply' : 'codex',
-        prompt: req.prompt,
-        ...(codexThreadId && { threadId: codexThreadId, threadHistory: [...prompts] }),
-        cwd: settings.cwd,
-        approvalPolicy: settings.approvalPolicy,
-        sandbox: settings.sandbox,
-        ...(settings.model && { model: settings.model }),
-        ...(settings.config && { config: settings.config }),
-        ...(settings.profile && { profile: settings.profile }),
-        ...(settings.baseInstructions && { baseInstructions: settings.baseInstructions }),
+  /** One turn, after the turns before it; `turnKey` (the Update's id, or the first turn's) names its activity. */
+  const runTurn = async (req: CodexTurnRequest, turnKey: string | undefined): Promise<CodexTurnResult> => {
+    const ticket = issued++;
+    await condition(() => !running && served === ticket);
+    running = true;
+    served++;
+    const turn = ++turns;
+    turnsThisRun++;
+    const started = Date.now();
+    const call: CodexCallInput = {
+      runId: workflowInfo().workflowId,
+      role: 'codex',
+      label: `Codex turn ${turn}`,
+      tool: codexThreadId ? 'codex-reply' : 'codex',
+      prompt: req.prompt,
+      ...(codexThreadId && { threadId: codexThreadId, threadHistory: [...prompts] }),
+      cwd: settings.cwd,
+      approvalPolicy: settings.approvalPolicy,
+      sandbox: settings.sandbox,
+      ...(settings.model && { model: settings.model }),
+      ...(settings.config && { config: settings.config }),
+      ...(settings.profile && { profile: settings.profile }),
+      ...(settings.baseInstructions && { baseInstructions: settings.baseInstructions }),
+    };
+    try {
+      const out = await codexCall.executeWithOptions(
+        {
+          ...options,
+          taskQueue: req.hostQueue,
+          summary: `Codex turn ${turn}: ${summarise(req.prompt)}`,
+          // The MCP server answers its client from the history event that completes this activity.
+          ...(turnKey && patched(TURN_ACTIVITY_ID_PATCH) && { activityId: turnActivityId(turnKey, turn) }),
+        },
+        [call],
+      );
+      const continuedFrom = out.continuedFromThreadId;
+      codexThreadId = out.threadId;
+      prompts.push(req.prompt);
+      if (prompts.length > SESSION_PROMPTS_KEPT) prompts.splice(0, prompts.length - SESSION_PROMPTS_KEPT);
+      return {
+        threadId: sessionId,
+        content: out.content,
+        codexThreadId: out.threadId,
+        ...(continuedFrom && { continuedFromCodexThreadId: continuedFrom }),
+        turn,
+        durationMs: Date.now() - started,
       };
-      try {
-        const out = await codexCall.executeWithOptions(
-          {
-            ...options,
-            taskQueue: req.hostQueue,
-            summary: `Codex turn ${turn}: ${summarise(req.prompt)}`,
-            // The MCP server answers its client from the history event that completes this activity.
-            ...(updateId && patched(TURN_ACTIVITY_ID_PATCH) && { activityId: turnActivityId(updateId, turn) }),
-          },
-          [call],
-        );
-        const continuedFrom = out.continuedFromThreadId;
-        codexThreadId = out.threadId;
-        prompts.push(req.prompt);
-        if (prompts.length > SESSION_PROMPTS_KEPT) prompts.splice(0, prompts.length - SESSION_PROMPTS_KEPT);
-        return {
-          threadId: sessionId,
-          content: out.content,
-          codexThreadId: out.threadId,
-          ...(continuedFrom && { continuedFromCodexThreadId: continuedFrom }),
-          turn,
-          durationMs: Date.now() - started,
-        };
-      } catch (err) {
-        log.warn('Codex turn failed', { turn, error: String(err) });
-        throw workflowFailure(new CodexTurnFailedError(failureText(err), { cause: err }));
-      } finally {
-        // What the turn asked and nobody answered waits on nothing now.
-        for (const p of approvals.pending.filter((a) => a.label === call.label)) {
-          approvals.decide(p, {
-            decision: 'withdrawn',
-            reason: 'The Codex turn that asked ended first.',
-            by: 'workflow',
-          });
-        }
-        running = false;
+    } catch (err) {
+      log.warn('Codex turn failed', { turn, error: String(err) });
+      throw workflowFailure(
+        new CodexTurnFailedError(turnFailureText(err instanceof ActivityFailure ? err.cause : err), { cause: err }),
+      );
+    } finally {
+      // What the turn asked and nobody answered waits on nothing now.
+      for (const p of approvals.pending.filter((a) => a.label === call.label)) {
+        approvals.decide(p, {
+          decision: 'withdrawn',
+          reason: 'The Codex turn that asked ended first.',
+          by: 'workflow',
+        });
       }
-    },
-    {
-      validator: (req: CodexTurnRequest) => {
-        if (typeof req?.prompt !== 'string' || req.prompt.trim() === '') throw new Error('prompt: must not be empty');
-        if (typeof req.hostQueue !== 'string' || req.hostQueue === '') throw new Error('hostQueue: required');
-      },
-    },
-  );
+      running = false;
+    }
+  };
 
+  setHandler(codexTurnUpdate, (req: CodexTurnRequest) => runTurn(req, currentUpdateInfo()?.id), {
+    validator: (req: CodexTurnRequest) => {
+      if (typeof req?.prompt !== 'string' || req.prompt.trim() === '') throw new Error('prompt: must not be empty');
+      if (typeof req.hostQueue !== 'string' || req.hostQueue === '') throw new Error('hostQueue: required');
+    },
+  });
+
+  if (input.firstTurn) {
+    const { turnId, ...first } = input.firstTurn;
+    // Its client reads the result, or the failure, from the turn's activity in history (src/mcp-server/turn-watch.ts).
+    void runTurn(first, turnId).catch(() => undefined);
+  }
   for (;;) {
     const seen = turns;
     const active = await condition(() => running || turns !== seen, limits.idleTimeoutMs);
@@ -270,13 +276,4 @@ function turnOptions(t: ActivityTuning = {}, approvalWaitMs?: number): ActivityO
 function summarise(prompt: string): string {
   const line = prompt.trim().split('\n')[0] ?? '';
   return line.length > PROMPT_SUMMARY_MAX ? `${line.slice(0, PROMPT_SUMMARY_MAX - 1)}…` : line;
-}
-
-/** The innermost message of an activity failure: what Codex or the worker said, for the client's model to read. */
-function failureText(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof TimeoutFailure && cause.timeoutType === 'SCHEDULE_TO_START') {
-    return "No worker picked up the Codex turn on its host queue (is the MCP server's worker, or `npm run worker`, running on this machine?)";
-  }
-  return cause instanceof Error ? cause.message : String(cause);
 }
