@@ -120,7 +120,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       await workerConnection?.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
       await scripted.close();
-      await server.stop();
+      // A database removed next needs no graceful stop (over a second); one kept to look at gets it.
+      await server.stop({ now: !o.keepDir });
       if (!o.keepDir) await rm(dir, { recursive: true, force: true });
     },
   };

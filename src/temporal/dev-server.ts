@@ -63,8 +63,12 @@ export interface DevServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last lines the server printed. */
   recentOutput(): string;
-  /** SIGTERM to the server's process group, SIGKILL after 10 s; resolves once it has exited. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM to the server's process group, SIGKILL after 10 s; resolves once it has exited. Idempotent.
+   * `{ now: true }` sends SIGKILL at once, for a throwaway server whose database goes with it (a graceful stop takes
+   * over a second).
+   */
+  stop(options?: { now?: boolean }): Promise<void>;
 }
 
 const STOP_GRACE_MS = 10_000;
@@ -134,9 +138,14 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
   const address = `${formatHost(ip)}:${port}`;
   const uiUrl = uiPort === undefined ? undefined : `http://${formatHost(ip)}:${uiPort}`;
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
+  const stop = (stopOptions: { now?: boolean } = {}): Promise<void> =>
     (stopping ??= (async () => {
       if (exitInfo || child.pid === undefined) return;
+      if (stopOptions.now) {
+        signalGroup(child.pid, 'SIGKILL');
+        await exited;
+        return;
+      }
       signalGroup(child.pid, 'SIGTERM');
       // A cancelled timer, not a bare sleep: a pending sleep would keep the process alive for the whole grace.
       const grace = new AbortController();

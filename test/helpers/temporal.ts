@@ -66,7 +66,8 @@ export async function startTestTemporal(options: TestTemporalOptions = {}): Prom
       teardown: async () => {
         // The environment only closes its connections: it did not start this server.
         await env.teardown();
-        await running.stop();
+        // Its database is in the temp dir removed next: nothing to shut down gracefully for.
+        await running.stop({ now: true });
         await removeDir();
       },
     };
