@@ -79,6 +79,26 @@ export function summary(look: Pick<RunLook, 'lifecycle' | 'state'>): string {
   return parts.join('; ');
 }
 
+/**
+ * Roles that started after `before` (an earlier look at the run) and are no longer running in `now`: a short role
+ * can start and end between two looks when the machine is busy. One summary each, as of its start (in start order),
+ * so a client that follows role changes by notification sees every role run.
+ */
+export function missedStarts(before: RunState | undefined, now: RunState): string[] {
+  const startedBefore = new Set(before?.steps.filter((s) => s.startedAt !== undefined).map((s) => s.role));
+  const at = (t: number) => {
+    const done = now.steps.filter((s) => s.status === 'done' && s.endedAt !== undefined && s.endedAt < t).length;
+    const running = now.steps
+      .filter((s) => s.startedAt !== undefined && s.startedAt <= t && (s.endedAt === undefined || s.endedAt >= t))
+      .map((s) => s.title);
+    return `${done}/${now.steps.length} roles done; running: ${running.join(', ')}`;
+  };
+  return now.steps
+    .filter((s) => s.startedAt !== undefined && s.status !== 'running' && !startedBefore.has(s.role))
+    .sort((a, b) => a.startedAt! - b.startedAt!)
+    .map((s) => at(s.startedAt!));
+}
+
 /** What changes when a role changes state: the key of a progress notification. */
 export const roleKey = (state: RunState | undefined): string =>
   state ? state.steps.map((s) => `${s.role}:${s.status}`).join(',') + `|${state.status}` : '';

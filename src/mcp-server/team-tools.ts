@@ -28,7 +28,7 @@ import { withDeclaredTestCommand } from '../activities/test-command';
 import { projectName } from '../shared/naming';
 import { reviewUpdate, type ReviewDecisionInput } from '../shared/people';
 import { parseDuration, type Team } from '../shared/team';
-import type { RunOptions, TeamRunInput } from '../shared/types';
+import type { RunOptions, RunState, TeamRunInput } from '../shared/types';
 import { forwardCodexEvents } from './codex-progress';
 import { followHistory } from './history-follower';
 import { DEFAULT_TASK_POLL_MS } from './run-tasks';
@@ -37,6 +37,7 @@ import {
   RunResultShape,
   RunStatusShape,
   lookAtRun,
+  missedStarts,
   roleKey,
   statusResult,
   summary,
@@ -315,6 +316,7 @@ async function sendProgress(
   const signal = AbortSignal.any([extra.signal, serverClosed]);
   let progress = 0;
   let last = '';
+  let lastState: RunState | undefined;
   let answered = false;
   const send = async (message: string) => {
     const n: ServerNotification = {
@@ -340,8 +342,12 @@ async function sendProgress(
     }
     if (!seen) return true;
     const key = `${roleKey(seen.state)}|${seen.lifecycle}`;
-    if (key !== last && seen.state) await send(`${workflowId}: ${summary(seen)}`);
+    if (key !== last && seen.state) {
+      for (const missed of missedStarts(lastState, seen.state)) await send(`${workflowId}: ${missed}`);
+      await send(`${workflowId}: ${summary(seen)}`);
+    }
     last = key;
+    lastState = seen.state ?? lastState;
     return seen.lifecycle === 'running';
   };
   const stopCodex = forwardCodexEvents(workflowId, (line) => send(`${workflowId}: ${line}`));
