@@ -105,6 +105,9 @@ async function main(): Promise<void> {
   console.log(`Worker ready: polling task queue "${settings.taskQueue}"`);
   await worker.run();
   await connection.close();
+  // The harness's stdin pipe would keep this process alive after its worker stopped (a graceful stop took its full
+  // 10 s grace): nothing more comes on it.
+  process.stdin.destroy();
 }
 
 main().catch((err: unknown) => {

@@ -35,6 +35,12 @@ export const CRASH_TUNING: ActivityTuning = {
 };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** `ms`, or less when `signal` aborts first (its timer is cleared then). */
+export const sleepUnless = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((r) => {
+    const timer = setTimeout(r, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
+  });
 
 export async function waitFor<T>(
   what: string,
@@ -247,7 +253,10 @@ export class WorkerProcess {
       } catch {
         // already gone
       }
-      await Promise.race([this.exited, sleep(10_000)]);
+      // A cancelled timer, not a bare sleep: a pending one would hold the test's process open for its 10 s.
+      const grace = new AbortController();
+      await Promise.race([this.exited, sleepUnless(10_000, grace.signal)]);
+      grace.abort();
     }
     try {
       process.kill(-this.pid, 'SIGKILL');
