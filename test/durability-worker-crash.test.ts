@@ -157,12 +157,13 @@ const HELD = {
     ),
   verification: (id: string) =>
     holdPoint(holdDir(id), 'runVerification', 'verification-held', "inside the Tester's verification round"),
+  // The last role's checks list the run's files once they pass (patch 'verify-lists'): held after that listing.
   report: (id: string) =>
     holdPoint(
       holdDir(id),
-      'listWorkspace',
+      'runVerification+',
       'report-listing-held',
-      "inside the run's last activity: the listing of its files for the report",
+      "after the Tester's passing checks listed the run's files for the report, before Temporal knew",
     ),
 };
 
@@ -226,17 +227,26 @@ describe(
   'the worker is SIGKILLed mid-run and a new worker finishes the run, redoing no finished call',
   { concurrency: 3, timeout: 300_000 },
   () => {
-    it('kills during model turns, mid Codex call, at a handoff, in the parallel branches', async (t) => {
-      const o = await crashRun(ids.a, [
-        POINTS.pmModelTurn!,
-        POINTS.pmCodexMidCall!,
-        POINTS.pmGatePassed!,
-        POINTS.designerCodexEnd!,
-        POINTS.parallelCodex!,
-        POINTS.testerFinalTurn!,
-      ]);
+    it("kills during model turns, mid Codex call, at a handoff, in the parallel branches, and once the Tester's checks listed the run's files", async (t) => {
+      const o = await crashRun(
+        ids.a,
+        [
+          POINTS.pmModelTurn!,
+          POINTS.pmCodexMidCall!,
+          POINTS.pmGatePassed!,
+          POINTS.designerCodexEnd!,
+          POINTS.parallelCodex!,
+          POINTS.testerFinalTurn!,
+          HELD.report(ids.a),
+        ],
+        ['+runVerification'],
+      );
       assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
-      for (const k of o.kills.filter((k) => k.point !== 'between-steps')) {
+      // The checks killed after their listing ran again, and listed again: no listing activity of its own.
+      assertHeldRetried(o, 'runVerification', 1);
+      assert.equal(counts(o, 'listWorkspace'), 0, "the run's files came with its last checks");
+      // Between steps and in a held activity no model or Codex call is in flight.
+      for (const k of o.kills.filter((k) => k.point !== 'between-steps' && !k.point.endsWith('-held'))) {
         assert.ok(k.inFlight.length > 0, `${k.point}: a call was in flight at the kill`);
       }
       for (const k of o.kills.filter((k) => /codex/.test(k.point))) {
@@ -249,7 +259,7 @@ describe(
       recordHits(o);
     });
 
-    it('kills in the parallel model turns, with one branch done, at the Tester, in its verification and the last listing, and kills the replacement too', async (t) => {
+    it('kills in the parallel model turns, with one branch done, at the Tester, in its verification, and kills the replacement too', async (t) => {
       const o = await crashRun(
         ids.b,
         [
@@ -258,13 +268,11 @@ describe(
           POINTS.doubleKill!,
           POINTS.testerCodexStart!,
           HELD.verification(ids.b),
-          HELD.report(ids.b),
         ],
-        ['runVerification', 'listWorkspace'],
+        ['runVerification'],
       );
       assertRecovered(t, o, { modelTurns: 10, codexCalls: 5 });
       assertHeldRetried(o, 'runVerification', 1);
-      assertHeldRetried(o, 'listWorkspace', 1);
       // The report, written after the run from its history, is whole.
       assertReportWhole(await finishRun(stack.client.workflow.getHandle(ids.b)), COOKBOOK_ROLES);
       // A held activity is no model or Codex call.

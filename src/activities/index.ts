@@ -9,7 +9,7 @@ import type { CodexTransport } from './codex/transport';
 import { withFailureConversion } from './failures';
 import { createGitWorkspaceActivities, gateThenCommit } from './git-workspace';
 import { createModelActivities } from './model-turn';
-import { createVerifyActivities } from './verify';
+import { createVerifyActivities, verifyThenList } from './verify';
 import { createWorkspaceActivities } from './workspace';
 
 export interface ActivityDeps {
@@ -24,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   const { settings } = deps;
   const { host, disk, hostQueue } = deps.host ?? defaultHost(settings);
   const files = createWorkspaceActivities({ workspaceRoot: settings.workspaceRoot });
+  const checks = createVerifyActivities({ sandbox: settings.verifySandbox });
   const gitWorkspace = createGitWorkspaceActivities({
     workspaceRoot: settings.workspaceRoot,
     remote: settings.workspaceRemote,
@@ -38,7 +39,8 @@ export function createActivities(deps: ActivityDeps) {
     ...gitWorkspace,
     // A step's gate commits and pushes the step when it passed, if the workflow asks (`commit`, ../workflows/affinity.ts).
     checkDeliverables: withFailureConversion(gateThenCommit(files.checkDeliverables, gitWorkspace.commitStep)),
-    ...createVerifyActivities({ sandbox: settings.verifySandbox }),
+    // The last role's passing checks list the workspace, if the workflow asks (`list`, ../workflows/verify.ts).
+    runVerification: withFailureConversion(verifyThenList(checks.runVerification, files.listWorkspace)),
   };
 }
 

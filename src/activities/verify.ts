@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ConfigError, TransientServiceError } from '../shared/errors';
-import type { VerifyInput, VerifyResult } from '../shared/types';
+import type { FileRecord, VerifyInput, VerifyResult } from '../shared/types';
 import { withFailureConversion } from './failures';
 import { sandboxEnv } from './sandbox';
 import { AUTO_TEST_COMMAND, detectTestCommand } from './test-command';
@@ -33,6 +33,20 @@ export interface VerifyDeps {
 export function createVerifyActivities(deps: VerifyDeps = {}) {
   return {
     runVerification: withFailureConversion((input: VerifyInput) => runVerification(input, deps)),
+  };
+}
+
+/**
+ * Checks that, when they pass and the workflow asks (`list`: the run's last role), also list the workspace: the
+ * run's final listing rides in the last activity it needed anyway (one activity and one workflow task fewer).
+ */
+export function verifyThenList(
+  verify: (input: VerifyInput) => Promise<VerifyResult>,
+  list: (workspace: string, base?: string) => Promise<FileRecord[]>,
+): (input: VerifyInput) => Promise<VerifyResult> {
+  return async (input) => {
+    const result = await verify(input);
+    return result.passed && input.list ? { ...result, files: await list(input.workspace, input.list.base) } : result;
   };
 }
 

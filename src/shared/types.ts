@@ -372,6 +372,11 @@ export interface VerifyInput {
   command: string;
   services: VerifyServiceSpec[];
   timeoutMs: number;
+  /**
+   * Set on the checks of the run's last role (patch `verify-lists`): when they pass, the result carries the run's
+   * final file listing (against `base` on a repository), so the run needs no listing activity of its own.
+   */
+  list?: { base?: string };
 }
 
 export interface VerifyServiceResult extends VerifyServiceSpec {
@@ -395,6 +400,8 @@ export interface VerifyResult {
   problem?: string;
   /** `none` only when VERIFY_SANDBOX=none allowed running unsandboxed. */
   sandbox: 'namespaces' | 'none';
+  /** The workspace's files once the checks passed, when `list` asked (absent from workers older than it). */
+  files?: FileRecord[];
 }
 
 export interface VerificationRound {

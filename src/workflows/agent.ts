@@ -57,6 +57,8 @@ export interface AgentContext {
   budget?: Budget;
   /** A step on the run's host (./affinity.ts): its gate, which commits and pushes the step once it passes. */
   stepGate?: StepGate;
+  /** The run's final file listing when the last role's passing checks brought it (./verify.ts). */
+  finalListing?: { files?: FileRecord[] };
 }
 
 export const userMessage = (text: string): ConversationItem => ({ type: 'message', role: 'user', content: text });

@@ -6,7 +6,7 @@ import { CancellationScope, condition, isCancellation, patched, setHandler, work
 import type { ApprovalOptions, BudgetOptions, ReviewOptions } from '../shared/people';
 import type { RepoSpec } from '../shared/placement';
 import type { Team } from '../shared/team';
-import type { ActivityTuning, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
+import type { ActivityTuning, FileRecord, ModelOverrides, RunResult, RunState, SandboxMode } from '../shared/types';
 import { activityProxies } from './activities';
 import type { AgentContext } from './agent';
 import { installApprovals } from './approvals';
@@ -74,6 +74,7 @@ export async function runPipeline(
         { workflowId, requested: input.workspace },
       ]));
     workspaceReady(state, workspace);
+    const finalListing: { files?: FileRecord[] } = {};
     await steps(
       {
         host,
@@ -87,6 +88,7 @@ export async function runPipeline(
         maxTurns: input.maxTurnsPerAgent ?? team.max_turns_per_role ?? DEFAULT_MAX_TURNS,
         maxDeliverableRetries: input.maxDeliverableRetries ?? DEFAULT_MAX_DELIVERABLE_RETRIES,
         budget,
+        finalListing,
       },
       reviews,
     );
@@ -97,7 +99,8 @@ export async function runPipeline(
         { ...a.fileOptions, summary: base ? 'List changed files' : 'List deliverables' },
         base ? [ws, base] : [ws],
       );
-    const files = host ? await host.onHost(list) : await list(acts, workspace);
+    // The last role's passing checks may have listed it already (patch `verify-lists`, ./verify.ts).
+    const files = finalListing.files ?? (host ? await host.onHost(list) : await list(acts, workspace));
     runCompleted(state);
     return { workspace: host?.workspace ?? workspace, files, state };
   } catch (err) {

@@ -80,8 +80,11 @@ export function runTeam(
         answers.set(role.id, await agentReview(ctx, team, role, answers.get(role.id) ?? '', again));
       }
       // Runs recorded before verification existed (the cookbook had no verify) replay without it.
+      // The last role's checks, when no person reviews it after them, also bring the run's final listing.
+      const last = () =>
+        !reviews.wants(role) && ctx.state.steps.every((s) => s.role === role.id || s.status === 'done');
       const verify = async () => {
-        if (role.verify && patched('verification-loop')) await verifyRole(ctx, team, role);
+        if (role.verify && patched('verification-loop')) await verifyRole(ctx, team, role, last);
       };
       await verify();
       // A reviewed role waits for a person; a revision passes its gate and its checks again (./review.ts).

@@ -4,6 +4,7 @@
  * owners fix concurrently (each gate checked again), and run the checks again, at most `max_rounds` times. Then the
  * run fails with a VerificationFailedError naming the command, the exit code and the last lines of output.
  */
+import { patched } from '@temporalio/workflow';
 import { workflowFailure, VerificationFailedError } from '../shared/errors';
 import { lastLines, verificationBugReport, verifyOutcome } from '../shared/prompts';
 import type { Team, TeamRole } from '../shared/team';
@@ -24,7 +25,16 @@ import {
 const ROUND_OUTPUT_LINES = 40;
 const FAILURE_OUTPUT_LINES = 10;
 
-export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole): Promise<void> {
+/** Checks that also list the workspace when they pass (the run's last role: no listing activity after them). */
+export const VERIFY_LISTS_PATCH = 'verify-lists';
+
+export async function verifyRole(
+  ctx: AgentContext,
+  team: Team,
+  role: TeamRole,
+  /** Whether this role is the run's last: every other step done, nothing after these checks. */
+  last: () => boolean = () => false,
+): Promise<void> {
   const verify = role.verify;
   if (!verify) return;
   const step = stepOf(ctx.state, role.id);
@@ -34,6 +44,8 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
   try {
     for (let round = 1; ; round++) {
       verificationRound(ctx.state, step, round);
+      const list =
+        ctx.finalListing && last() && patched(VERIFY_LISTS_PATCH) ? { base: ctx.host?.baseCommit } : undefined;
       const check = (acts: AgentContext['acts'], workspace: string): Promise<VerifyResult> =>
         acts.runVerification.executeWithOptions(
           {
@@ -50,13 +62,18 @@ export async function verifyRole(ctx: AgentContext, team: Team, role: TeamRole):
               command: verify.command,
               services: verify.services,
               timeoutMs,
+              ...(list && { list }),
             },
           ],
         );
       // On the run's host, following the run if the host is lost mid-check.
       const result = ctx.host ? await ctx.host.onHost(check) : await check(ctx.acts, ctx.workspace);
       const outcome = verificationRoundDone(ctx.state, step, roundRecord(result), round >= verify.max_rounds);
-      if (outcome === 'passed') return;
+      if (outcome === 'passed') {
+        // A worker from before `list` answers without files: the run lists as it did.
+        if (list && result.files && ctx.finalListing) ctx.finalListing.files = result.files;
+        return;
+      }
       if (outcome === 'failed') {
         const message =
           `Verification of ${role.title} failed after ${round} round(s): \`${verify.command}\` ${verifyOutcome(result)}. ` +

@@ -10,8 +10,9 @@ import type { WorkflowRecord } from '../../src/report/history';
 import type { RunOutcome } from '../../src/runtime/runs';
 import { openAt } from './crash';
 
-/** The matrix's rows, by the activity types that stand for them (see kindsOpenAt for a gate that commits). The report row is the run's last activity (the list of
- * files the report is built from) and the report itself, written from the history by the client. */
+/** The matrix's rows, by the activity types that stand for them (see kindsOpenAt for a gate that commits, and checks that
+ * list). The report row is the run's final listing (the files the report is built from) and the report itself,
+ * written from the history by the client. */
 export const MATRIX_KINDS = [
   ['model turn', ['modelTurn']],
   ['Codex call', ['codexCall']],
@@ -24,13 +25,17 @@ export type MatrixKind = (typeof MATRIX_KINDS)[number][0];
 
 /**
  * The matrix kinds open at `at` in the run's history. A gate asked to commit its step once it passes (patch
- * 'step-end-folded') is a gate and a commit/push at once.
+ * 'step-end-folded') is a gate and a commit/push at once; the last role's checks asked to list the run's files (patch
+ * 'verify-lists') are a verification and the run's final listing (the report row) at once.
  */
 export function kindsOpenAt(h: WorkflowRecord, at: number): MatrixKind[] {
   const open = openAt(h, at);
   const types = new Set(open.map((a) => a.type));
   if (open.some((a) => a.type === 'checkDeliverables' && (a.input as { commit?: unknown } | undefined)?.commit)) {
     types.add('commitStep');
+  }
+  if (open.some((a) => a.type === 'runVerification' && (a.input as { list?: unknown } | undefined)?.list)) {
+    types.add('listWorkspace');
   }
   return MATRIX_KINDS.filter(([, ts]) => ts.some((t) => types.has(t))).map(([k]) => k);
 }

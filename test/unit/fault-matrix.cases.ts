@@ -35,6 +35,15 @@ const twoRoles = team({
   ],
 });
 
+/**
+ * The report row runs a team whose last role has no checks, so the run lists its files in an activity of its own: the
+ * last role's passing checks list them otherwise (patch 'verify-lists'), and a fault there is the verification row's.
+ */
+const lastWithoutChecks = team({
+  name: 'matrix-no-checks',
+  roles: [role('pm', ['REQUIREMENTS.md']), role('dev', ['index.html'], { after: ['pm'] })],
+});
+
 const KINDS: [ActivityName, string][] = [
   ['modelTurn', 'model turn'],
   ['codexCall', 'Codex call'],
@@ -132,7 +141,7 @@ describe('fault matrix: activity kind × fault', { timeout: SUITE_TIMEOUT_MS }, 
         let hit = false;
         const { handle, fake } = await h.start(
           `matrix-${kind}-${fault.name.replace(/\W+/g, '-')}`,
-          twoRoles,
+          kind === 'listWorkspace' ? lastWithoutChecks : twoRoles,
           {},
           {
             before: (name, input) => {

@@ -141,11 +141,17 @@ describe('verification rounds', { timeout: SUITE_TIMEOUT_MS }, () => {
 
     const checks = fake.inputs<VerifyInput>('runVerification');
     assert.deepEqual(
-      checks.map((c) => [c.role, c.round, c.command, c.timeoutMs]),
+      checks.map((c) => [c.role, c.round, c.command, c.timeoutMs, c.list]),
       [
-        ['tester', 1, 'bash test.sh', 30_000],
-        ['tester', 2, 'bash test.sh', 30_000],
+        ['tester', 1, 'bash test.sh', 30_000, {}],
+        ['tester', 2, 'bash test.sh', 30_000, {}],
       ],
+    );
+    // The last role's passing round brought the run's final listing: no listing activity after it.
+    assert.equal(fake.of('listWorkspace').length, 0);
+    assert.deepEqual(
+      result.files.map((f) => f.path),
+      ['index.html', 'server.js', 'test.sh'],
     );
     for (const owner of ['backend', 'frontend']) {
       const report = fake
@@ -175,6 +181,48 @@ describe('verification rounds', { timeout: SUITE_TIMEOUT_MS }, () => {
         [2, true, 0],
       ],
     );
+  });
+
+  it('the listing activity lists when the checks do not: an older worker, a person review after them, a role not last', async () => {
+    const olderWorker = await h.start('verify-older-worker', verified, {}, { verifyWithoutListing: true });
+    const older = await completed(olderWorker.handle);
+    assert.deepEqual(
+      olderWorker.fake.inputs<VerifyInput>('runVerification').map((c) => c.list),
+      [{}],
+    );
+    assert.equal(olderWorker.fake.of('listWorkspace').length, 1, 'listed as before');
+    assert.deepEqual(
+      older.files.map((f) => f.path),
+      ['index.html', 'server.js', 'test.sh'],
+    );
+
+    const reviewedLast = await h.start('verify-then-review', verified, { review: { roles: ['tester'] } });
+    await h.waitState(reviewedLast.handle, 'tester review', (s) => (s.reviews?.pending.length ?? 0) > 0);
+    await reviewedLast.handle.executeUpdate(reviewUpdate, { args: [{ decision: 'approve', by: 'ann' }] });
+    await completed(reviewedLast.handle);
+    assert.deepEqual(
+      reviewedLast.fake.inputs<VerifyInput>('runVerification').map((c) => c.list),
+      [undefined],
+      'a review after the checks could still change files',
+    );
+    assert.equal(reviewedLast.fake.of('listWorkspace').length, 1);
+
+    const middle = team({
+      name: 'verified-middle',
+      roles: [
+        role('backend', ['server.js'], {
+          verify: { command: 'npm test', owners: ['backend'], max_rounds: 1, timeout: '30s' },
+        }),
+        role('tester', ['test.sh'], { after: ['backend'] }),
+      ],
+    });
+    const notLast = await h.start('verify-not-last', middle);
+    await completed(notLast.handle);
+    assert.deepEqual(
+      notLast.fake.inputs<VerifyInput>('runVerification').map((c) => [c.role, c.list]),
+      [['backend', undefined]],
+    );
+    assert.equal(notLast.fake.of('listWorkspace').length, 1);
   });
 
   it('fails with a VerificationFailedError after max_rounds, naming the command, exit code and output', async () => {

@@ -65,6 +65,8 @@ export interface FakeOptions {
   modelUsage?: TokenUsage;
   /** Tokens of each Codex call; default 0. */
   codexUsage?: TokenUsage;
+  /** A worker from before `list`: passing checks never bring the final listing. */
+  verifyWithoutListing?: boolean;
   /** Round results of `runVerification`; default: passes. */
   verify?: (input: VerifyInput) => Partial<VerifyResult>;
   /** The task queue of the run's host, by host number (1 first, 2 after a move); default: the worker's queue. */
@@ -243,7 +245,7 @@ export class FakeRun {
   }
 
   runVerification(input: VerifyInput): VerifyResult {
-    return {
+    const result: VerifyResult = {
       round: input.round,
       passed: true,
       exitCode: 0,
@@ -255,6 +257,10 @@ export class FakeRun {
       sandbox: 'none',
       ...this.options.verify?.(input),
     };
+    // As the worker's verifyThenList: passing checks of the run's last role list the workspace when asked.
+    return result.passed && input.list && !this.options.verifyWithoutListing
+      ? { ...result, files: this.listWorkspace(input.workspace) }
+      : result;
   }
 }
 
