@@ -171,6 +171,9 @@ void describe('durable MCP server over stdio', () => {
     const missing = await callTool(server, 'codex', { cwd: 'proj' });
     assert.equal(missing.isError, true);
     assert.match(textOf(missing), /prompt/);
+    const blank = await callTool(server, 'codex', { prompt: '  ', cwd: 'proj' });
+    assert.equal(blank.isError, true);
+    assert.match(textOf(blank), /^prompt: must not be empty/);
     const unknownField = await callTool(server, 'codex', { prompt: 'x', 'developer-instructions': 'y' });
     assert.equal(unknownField.isError, true);
     assert.match(textOf(unknownField), /developer-instructions/);

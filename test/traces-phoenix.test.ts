@@ -20,7 +20,7 @@ import { startLocalStack } from '../src/runtime/local-stack';
 import { finishRun, startRun } from '../src/runtime/runs';
 import { findFreePort } from '../src/temporal/dev-server';
 import { findPhoenixVenv } from '../scripts/phoenix-venv';
-import { sleepUnless, waitFor } from './helpers/crash';
+import { exitedWithin, waitFor } from './helpers/crash';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DOCS = path.join(__dirname, '..', 'docs');
@@ -77,9 +77,7 @@ describe('GenAI spans in Arize Phoenix', async () => {
       } catch {
         // gone
       }
-      const grace = new AbortController();
-      await Promise.race([exited, sleepUnless(10_000, grace.signal)]);
-      grace.abort();
+      await exitedWithin(exited, 10_000);
       try {
         process.kill(-phoenix.pid, 'SIGKILL');
       } catch {

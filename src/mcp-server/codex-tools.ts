@@ -24,6 +24,7 @@ import {
   codexTurnUpdate,
   parseTurnActivityId,
   sessionWorkflowId,
+  turnRequestProblem,
   type CodexSessionInput,
   type CodexSessionSettings,
   type CodexTurnResult,
@@ -120,8 +121,10 @@ async function startSession(
   const signal = extra.signal;
   const cwd = path.resolve(deps.cwd, args.cwd ?? '.');
   if (!isDirectory(cwd)) return toolError(`cwd: ${cwd} is not a directory on the MCP server's machine`);
-  // The Update's validator checks a reply's prompt; a first turn rides in the session's input.
-  if (args.prompt.trim() === '') return toolError('prompt: must not be empty');
+  // A reply's request is checked by the Update's validator; a first turn rides in the session's input, so here.
+  const firstTurn = { prompt: args.prompt, hostQueue: deps.hostQueue };
+  const problem = turnRequestProblem(firstTurn);
+  if (problem) return toolError(problem);
   const policy = args['approval-policy'] ?? 'on-request';
   if (policy === 'untrusted' && deps.settings.codex.transport === 'mcp') {
     return toolError(
@@ -147,7 +150,7 @@ async function startSession(
     sessionId: threadId,
     settings,
     limits: deps.sessions,
-    firstTurn: { prompt: args.prompt, hostQueue: deps.hostQueue, turnId },
+    firstTurn: { ...firstTurn, turnId },
   };
   const handle = deps.client.workflow.getHandle(workflowId);
   const approvals = policy === 'never' ? undefined : approvalWatcher(server, handle, threadId, deps.log, signal);

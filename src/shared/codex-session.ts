@@ -63,6 +63,13 @@ export interface CodexTurnRequest {
   hostQueue: string;
 }
 
+/** What is wrong with a turn's request (the field first), or undefined: the Update's validator and a first turn's check. */
+export function turnRequestProblem(req: CodexTurnRequest | undefined): string | undefined {
+  if (typeof req?.prompt !== 'string' || req.prompt.trim() === '') return 'prompt: must not be empty';
+  if (typeof req.hostQueue !== 'string' || req.hostQueue === '') return 'hostQueue: required';
+  return undefined;
+}
+
 export interface CodexTurnResult {
   /** The client-visible thread id (the session's). */
   threadId: string;

@@ -39,6 +39,7 @@ import {
   SESSION_PROMPTS_KEPT,
   turnActivityId,
   turnFailureText,
+  turnRequestProblem,
   type CodexSessionInput,
   type CodexTurnRequest,
   type CodexTurnResult,
@@ -150,8 +151,8 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
 
   setHandler(codexTurnUpdate, (req: CodexTurnRequest) => runTurn(req, currentUpdateInfo()?.id), {
     validator: (req: CodexTurnRequest) => {
-      if (typeof req?.prompt !== 'string' || req.prompt.trim() === '') throw new Error('prompt: must not be empty');
-      if (typeof req.hostQueue !== 'string' || req.hostQueue === '') throw new Error('hostQueue: required');
+      const problem = turnRequestProblem(req);
+      if (problem) throw new Error(problem);
     },
   });
 

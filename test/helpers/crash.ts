@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as timer } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ActivityRecord, WorkflowRecord } from '../../src/report/history';
 import { readHistory } from '../../src/report/history';
@@ -35,12 +36,15 @@ export const CRASH_TUNING: ActivityTuning = {
 };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** `ms`, or less when `signal` aborts first (its timer is cleared then). */
-export const sleepUnless = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((r) => {
-    const timer = setTimeout(r, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), r()), { once: true });
-  });
+/**
+ * Waits for `exited`, at most `ms`. The grace timer is cleared once it is no longer needed: a pending one would hold
+ * the test's process open for the whole grace.
+ */
+export async function exitedWithin(exited: Promise<unknown>, ms: number): Promise<void> {
+  const grace = new AbortController();
+  await Promise.race([exited, timer(ms, undefined, { signal: grace.signal }).catch(() => undefined)]);
+  grace.abort();
+}
 
 export async function waitFor<T>(
   what: string,
@@ -253,10 +257,7 @@ export class WorkerProcess {
       } catch {
         // already gone
       }
-      // A cancelled timer, not a bare sleep: a pending one would hold the test's process open for its 10 s.
-      const grace = new AbortController();
-      await Promise.race([this.exited, sleepUnless(10_000, grace.signal)]);
-      grace.abort();
+      await exitedWithin(this.exited, 10_000);
     }
     try {
       process.kill(-this.pid, 'SIGKILL');
