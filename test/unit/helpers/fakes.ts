@@ -8,6 +8,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { verifyThenList } from '../../../src/activities/verify';
 import { checkTeam, type Team } from '../../../src/shared/team';
 import type {
   CommitStepInput,
@@ -245,7 +246,7 @@ export class FakeRun {
   }
 
   runVerification(input: VerifyInput): VerifyResult {
-    const result: VerifyResult = {
+    return {
       round: input.round,
       passed: true,
       exitCode: 0,
@@ -257,10 +258,6 @@ export class FakeRun {
       sandbox: 'none',
       ...this.options.verify?.(input),
     };
-    // As the worker's verifyThenList: passing checks of the run's last role list the workspace when asked.
-    return result.passed && input.list && !this.options.verifyWithoutListing
-      ? { ...result, files: this.listWorkspace(input.workspace) }
-      : result;
   }
 }
 
@@ -353,7 +350,16 @@ export class Fakes {
       createWorkspace: wrap('createWorkspace', (r, i: CreateWorkspaceInput) => r.createWorkspace(i)),
       prepareWorkspace: wrap('prepareWorkspace', (r, i: PrepareWorkspaceInput) => r.prepareWorkspace(i, taskQueue)),
       commitStep: wrap('commitStep', (r, i: CommitStepInput) => r.commitStep(i)),
-      runVerification: wrap('runVerification', (r, i: VerifyInput) => r.runVerification(i)),
+      // The worker's own composition (src/activities/verify.ts verifyThenList): passing checks of the run's last role
+      // list the workspace when asked; a worker from before it answers without the listing.
+      runVerification: wrap('runVerification', (r, i: VerifyInput) =>
+        r.options.verifyWithoutListing
+          ? r.runVerification(i)
+          : verifyThenList(
+              async (x) => r.runVerification(x),
+              async (ws) => r.listWorkspace(ws),
+            )(i),
+      ),
     };
   }
 }
