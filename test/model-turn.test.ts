@@ -109,6 +109,7 @@ describe('modelTurn', () => {
     assert.equal(out.codexCalls.length, 1);
     assert.equal(out.codexCalls[0]?.prompt, 'Write frontend/index.html');
     assert.equal(out.codexCalls[0]?.error, undefined);
+    assert.equal(out.codexCalls[0]?.arguments, undefined, "a valid call's raw arguments are not repeated in history");
     assert.deepEqual(out.usage, { input: 10, output: 5, reasoning: 2, total: 15 });
     assert.equal(out.items[0]?.status, 'completed', 'items go back to the model as they came');
     assert.deepEqual(seen?.body.include, ['reasoning.encrypted_content']);
@@ -136,6 +137,11 @@ describe('modelTurn', () => {
     assert.match(out.codexCalls[0]?.error ?? '', /outside the workspace/);
     assert.match(out.codexCalls[1]?.error ?? '', /not valid JSON/);
     assert.match(out.codexCalls[2]?.error ?? '', /Unknown tool "shell"/);
+    assert.deepEqual(
+      out.codexCalls.map((c) => c.arguments),
+      ['{"prompt": "x", "cwd": "../../etc"}', 'not json', '{}'],
+      'an invalid call keeps what the model sent',
+    );
 
     handler = (_req, _body, res) =>
       json(

@@ -9,7 +9,14 @@ import type { Settings } from '../config/settings';
 import { ConfigError, ModelRequestError, TransientServiceError } from '../shared/errors';
 import { isReasoningModel } from '../shared/models';
 import type { AgentTool, ReasoningEffort } from '../shared/roles';
-import type { CodexToolCall, ConversationItem, ModelTurnInput, ModelTurnOutput, TokenUsage } from '../shared/types';
+import type {
+  CodexToolCall,
+  CodexToolName,
+  ConversationItem,
+  ModelTurnInput,
+  ModelTurnOutput,
+  TokenUsage,
+} from '../shared/types';
 import { ConversationStore, conversationStoreDir } from './conversation-store';
 import { stoppedActivityError, withFailureConversion } from './failures';
 
@@ -245,31 +252,28 @@ export function parseResponse(
 
 /** Validates a tool call; an invalid one is returned with `error` so the model is told, not the run failed. */
 export function parseToolCall(callId: string, name: string, rawArgs: string): CodexToolCall {
-  const base = { callId, arguments: rawArgs, prompt: '' };
+  const base = { callId, prompt: '' };
+  const invalid = (tool: CodexToolName, error: string): CodexToolCall => ({ ...base, tool, error, arguments: rawArgs });
   if (name !== 'codex' && name !== 'codex-reply') {
-    return { ...base, tool: 'codex', error: `Unknown tool "${name}". Use codex or codex-reply.` };
+    return invalid('codex', `Unknown tool "${name}". Use codex or codex-reply.`);
   }
   let json: unknown;
   try {
     json = JSON.parse(rawArgs);
   } catch {
-    return { ...base, tool: name, error: 'Arguments are not valid JSON.' };
+    return invalid(name, 'Arguments are not valid JSON.');
   }
   if (name === 'codex') {
     const parsed = CodexArgsSchema.safeParse(json);
-    if (!parsed.success) return { ...base, tool: name, error: `Invalid codex arguments: ${parsed.error.message}` };
+    if (!parsed.success) return invalid(name, `Invalid codex arguments: ${parsed.error.message}`);
     const cwd = parsed.data.cwd;
     if (cwd !== undefined && !isInsideWorkspace(cwd)) {
-      return {
-        ...base,
-        tool: name,
-        error: `cwd "${cwd}" is outside the workspace; omit cwd, Codex runs in the workspace.`,
-      };
+      return invalid(name, `cwd "${cwd}" is outside the workspace; omit cwd, Codex runs in the workspace.`);
     }
     return { ...base, tool: name, prompt: parsed.data.prompt };
   }
   const parsed = CodexReplyArgsSchema.safeParse(json);
-  if (!parsed.success) return { ...base, tool: name, error: `Invalid codex-reply arguments: ${parsed.error.message}` };
+  if (!parsed.success) return invalid(name, `Invalid codex-reply arguments: ${parsed.error.message}`);
   return { ...base, tool: name, prompt: parsed.data.prompt, threadId: parsed.data.threadId };
 }
 

@@ -47,12 +47,15 @@ export type CodexToolName = 'codex' | 'codex-reply';
 export interface CodexToolCall {
   callId: string;
   tool: CodexToolName;
-  /** The raw JSON arguments as the model sent them (kept for the report). */
-  arguments: string;
   prompt: string;
   threadId?: string;
   /** Set when the call was invalid (bad JSON, unknown tool, cwd outside the workspace); the model is told. */
   error?: string;
+  /**
+   * An invalid call's raw JSON arguments, as the model sent them. A valid call's are not repeated here: its prompt
+   * and thread are above and the whole call is in the conversation (each copy is history on every run).
+   */
+  arguments?: string;
 }
 
 export interface ModelTurnOutput {

@@ -186,7 +186,7 @@ export class FakeRun {
     return {
       ...base,
       items: [{ type: 'function_call', call_id: callId, name: tool, arguments: args }],
-      codexCalls: [{ callId, tool, arguments: args, prompt, ...(thread ? { threadId: thread } : {}) }],
+      codexCalls: [{ callId, tool, prompt, ...(thread ? { threadId: thread } : {}) }],
     };
   }
 
