@@ -5,18 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { toApplicationFailure as activityFailure } from '../src/activities/failures';
+import { toApplicationFailure as activityFailure, typedFailures } from '../src/activities/failures';
 import {
   AgentSystemError,
   ApprovalRejected,
   BudgetExceededError,
   ConfigError,
-  ErrorClasses,
   FailureTypes,
   GitCommandError,
   HostMoved,
   MissingDeliverablesError,
-  NON_RETRYABLE_FAILURE_TYPES,
   ReviewTimeoutError,
   RpcError,
   toApplicationFailure,
@@ -52,27 +50,33 @@ void describe('error tree', () => {
     });
   });
 
-  void it('derives the non-retryable types from the classes, in the order retry policies always listed them', () => {
-    assert.deepEqual(NON_RETRYABLE_FAILURE_TYPES, [
-      'ConfigError',
-      'ModelRequestError',
-      'CodexFatalError',
-      'WorkspaceError',
-      'WorkspaceLostError',
-      'VerificationFailedError',
-      'MissingDeliverablesError',
-      'BudgetExceededError',
-      'ReviewTimeoutError',
-      'ApprovalRejected',
-      'CodexTurnFailedError',
-      // Added later: appended, so older types keep their place.
-      'HostMoveLoopError',
-      'ReadOnlyDiskError',
-      'ReviewRoundsExhaustedError',
-    ]);
-    for (const cls of Object.values(ErrorClasses)) {
-      assert.equal(NON_RETRYABLE_FAILURE_TYPES.includes(cls.name), !cls.retryable, cls.name);
+  void it('leaves every activity as a failure that says whether to retry: the worker-wide interceptor', async () => {
+    // Retry policies no longer list the types that must not be retried: the worker's interceptor decides, for every
+    // activity, from the class (a ConfigError is final, a TransientServiceError retried).
+    const execute = typedFailures({} as Parameters<typeof typedFailures>[0]).inbound?.execute;
+    assert.ok(execute);
+    const thrown = async (err: unknown) => {
+      try {
+        await execute({ args: [], headers: {} }, () => Promise.reject(err));
+      } catch (e) {
+        return e;
+      }
+      assert.fail('the interceptor swallowed the error');
+    };
+    for (const [err, final] of [
+      [new ConfigError('bad'), true],
+      [new TransientServiceError('busy'), false],
+      [new HostMoved(), false],
+    ] as const) {
+      const failure = await thrown(err);
+      assert.ok(failure instanceof ApplicationFailure, err.name);
+      assert.equal(failure.type, err.name);
+      assert.equal(failure.nonRetryable, final, err.name);
+      assert.equal(failure.cause, err, 'the typed error stays in the chain');
     }
+    const plain = new Error('not ours');
+    assert.equal(await thrown(plain), plain, 'errors that are not ours are left to the SDK');
+    assert.equal(await execute({ args: [], headers: {} }, () => Promise.resolve(7)), 7);
   });
 
   void it('puts every class under AgentSystemError, named after itself, with a fault', () => {

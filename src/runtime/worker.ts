@@ -11,6 +11,7 @@ import {
 import type { Settings } from '../config/settings';
 import { createActivities, defaultHost, hostActivities } from '../activities';
 import { createCodexTransport } from '../activities/codex/create-transport';
+import { typedFailures } from '../activities/failures';
 import type { CodexTransport } from '../activities/codex/transport';
 import { DEFAULT_STICKY_SCHEDULE_TO_START_MS, workerIdentity } from './host';
 import { checkHostAtStart } from './host-checks';
@@ -73,10 +74,12 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
   for (const w of warnings) (o.warn ?? ((l: string) => console.warn(`Warning: ${l}`)))(w);
   const tracing = o.tracing ? await loadWorkerTracing(o.tracing) : undefined;
   const openaiTraces = o.openaiTraces ? createOpenAITraces(o.openaiTraces) : undefined;
-  // OTel's interceptor first: its span is the active one when the others run.
+  // OTel's interceptor first: its span is the active one when the others run. Typed errors become failures inside
+  // the tracing ones (spans record what Temporal records), outside the harness's.
   const activityInterceptors = [
     ...(tracing?.activityInterceptors ?? []),
     ...(openaiTraces ? [openaiTraces.activityInterceptor] : []),
+    typedFailures,
     ...(o.activityInterceptors ?? []),
   ];
   // Traced workflows need the tracing interceptors inside their bundle (bundleWorkflows caches one per set).
@@ -95,7 +98,7 @@ export async function createAgentWorker(o: AgentWorkerOptions): Promise<AgentWor
     // Cancellation reaches an activity only in a heartbeat's answer; the default throttle (80% of the heartbeat
     // timeout, 24 s) would let a cancelled Codex call run on that long.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
-    ...(activityInterceptors.length && { interceptors: { activity: activityInterceptors } }),
+    interceptors: { activity: activityInterceptors },
   } as const;
   const created = await Promise.all([
     Worker.create({

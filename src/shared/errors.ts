@@ -11,7 +11,7 @@ export type Fault = 'user' | 'model' | 'service' | 'host' | 'limit';
 
 /** Base of every error of the project: `name` is the class name, `cause` is kept. */
 export class AgentSystemError extends Error {
-  /** Whether Temporal may retry the step that raised it; `NON_RETRYABLE_FAILURE_TYPES` is built from it. */
+  /** Whether Temporal may retry the step that raised it: the failure it leaves as says so (`nonRetryable`). */
   static readonly retryable: boolean = true;
   static readonly fault: Fault = 'service';
 
@@ -311,11 +311,6 @@ const classes = Object.entries(ErrorClasses) as [ErrorKey, (typeof ErrorClasses)
 export const FailureTypes = Object.fromEntries(classes.map(([key, cls]) => [key, cls.name])) as Readonly<
   Record<ErrorKey, string>
 >;
-
-/** Types that no retry policy should retry: the classes that are not `retryable`. */
-export const NON_RETRYABLE_FAILURE_TYPES: readonly string[] = classes
-  .filter(([, cls]) => !cls.retryable)
-  .map(([, cls]) => cls.name);
 
 /**
  * The Temporal failure a typed error leaves its activity as: the class name as its `type`, its fields as details, the

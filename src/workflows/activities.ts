@@ -1,7 +1,6 @@
 /** Activity proxies with a timeout and retry policy per kind of work. */
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/errors';
 import type { ApprovalOptions } from '../shared/people';
 import type { ActivityTuning } from '../shared/types';
 
@@ -47,7 +46,6 @@ export function activityProxies(t: ActivityTuning = {}, approvals?: ApprovalOpti
     backoffCoefficient: 2,
     maximumInterval: t.retryMaximumIntervalMs ?? 60_000,
     maximumAttempts: t.maximumAttempts ?? DEFAULT_MAXIMUM_ATTEMPTS,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
   };
   const heartbeatTimeout = t.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   // A cancelled run ends only once its model turns and Codex calls really stopped (request aborted, Codex turn

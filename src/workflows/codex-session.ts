@@ -44,7 +44,7 @@ import {
   type CodexTurnRequest,
   type CodexTurnResult,
 } from '../shared/codex-session';
-import { ApprovalRejected, CodexTurnFailedError, NON_RETRYABLE_FAILURE_TYPES, workflowFailure } from '../shared/errors';
+import { ApprovalRejected, CodexTurnFailedError, workflowFailure } from '../shared/errors';
 import type { ActivityTuning, CodexCallInput } from '../shared/types';
 
 export interface CodexSessionEnd {
@@ -269,7 +269,6 @@ function turnOptions(t: ActivityTuning = {}, approvalWaitMs?: number): ActivityO
       backoffCoefficient: 2,
       maximumInterval: t.retryMaximumIntervalMs ?? 60_000,
       maximumAttempts: t.maximumAttempts ?? DEFAULT_MAXIMUM_ATTEMPTS,
-      nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
     },
   };
 }

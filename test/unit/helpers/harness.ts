@@ -11,6 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { teamWorkflow } from '../../../src/workflows';
 import type { Team } from '../../../src/shared/team';
 import type { RunResult, RunState, TeamRunInput } from '../../../src/shared/types';
+import { typedFailures } from '../../../src/activities/failures';
 import { NO_TRACE_SINKS } from '../../../src/tracing/openai-traces';
 import { startTestEnv, Worker, workflowBundle } from './env';
 import { FakeRun, Fakes, type FakeOptions } from './fakes';
@@ -41,6 +42,8 @@ export class Harness {
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: fakes.activities(taskQueue),
+      // As on a real worker (src/runtime/worker.ts): retry policies rely on it for the types never retried.
+      interceptors: { activity: [typedFailures] },
       sinks: NO_TRACE_SINKS,
       // Cancellation reaches an activity with its next heartbeat: send them at once.
       defaultHeartbeatThrottleInterval: '50ms',
@@ -70,6 +73,7 @@ export class Harness {
       connection: this.env.nativeConnection,
       taskQueue,
       activities: this.fakes.activities(taskQueue),
+      interceptors: { activity: [typedFailures] },
       defaultHeartbeatThrottleInterval: '50ms',
       maxHeartbeatThrottleInterval: '100ms',
     });
