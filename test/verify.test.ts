@@ -119,4 +119,30 @@ describe('runVerification (namespaces sandbox)', () => {
       rmSync(outside, { force: true });
     }
   });
+
+  it('stops services with SIGTERM first and SIGKILLs the ones that ignore it (without the sandbox: the driver alone)', async () => {
+    const marker = `stubborn-${randomUUID()}`;
+    // Each notes the SIGTERM it got; the polite one then exits, the stubborn one keeps its port open.
+    const service = (name: string, port: number, exits: boolean) => ({
+      command:
+        `node -e "/*${marker}*/ process.on('SIGTERM', () => { require('fs').writeFileSync('${name}.term', ''); ` +
+        `${exits ? 'process.exit(0)' : ''} }); require('http').createServer().listen(process.env.PORT)"`,
+      cwd: '.',
+      port,
+    });
+    const r = await new MockActivityEnvironment().run((i: VerifyInput) => runVerification(i, { sandbox: 'none' }), {
+      runId: 'verify-test',
+      role: 'tester',
+      round: 1,
+      workspace: ws,
+      command: 'true',
+      services: [service('polite', 4301, true), service('stubborn', 4302, false)],
+      timeoutMs: 30_000,
+    });
+    assert.equal(r.passed, true, r.problem);
+    assert.equal(r.sandbox, 'none');
+    assert.ok(existsSync(path.join(ws, 'polite.term')), 'the polite service was asked to stop');
+    assert.ok(existsSync(path.join(ws, 'stubborn.term')), 'the stubborn one was asked first, too');
+    assert.deepEqual(processesWith(marker), [], 'and then killed');
+  });
 });

@@ -10,7 +10,7 @@
  */
 'use strict';
 const { spawn } = require('node:child_process');
-const { writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 
@@ -82,9 +82,48 @@ function portOpen(port) {
   });
 }
 
+/** How often a service's port is tried until it answers, and a stopped group looked at until it is gone. */
+const PORT_POLL_MS = 20;
+const STOP_POLL_MS = 10;
+/** How long the processes get to end on SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 300;
+
+/**
+ * Whether a process of these groups still runs. A zombie does not count: this driver is the PID namespace's init,
+ * so orphans (npm's node once npm is gone) end as zombies it never reaps, and `kill(-pgid, 0)` still finds those.
+ * Without /proc (the unsandboxed mode off Linux), a group answering a signal counts as running.
+ */
+function anyRunning(pgids) {
+  let entries;
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return pgids.some((g) => {
+      try {
+        process.kill(-g, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+  return entries.some((pid) => {
+    try {
+      // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return state !== 'Z' && pgids.includes(Number(pgrp));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** SIGTERM to every group, SIGKILL to what is left once they are gone or the grace is up (not a fixed wait). */
 async function stopAll() {
   for (const g of groups) killGroup(g, 'SIGTERM');
-  await sleep(300);
+  const until = Date.now() + STOP_GRACE_MS;
+  while (Date.now() < until && anyRunning(groups)) await sleep(STOP_POLL_MS);
   for (const g of groups) killGroup(g, 'SIGKILL');
 }
 
@@ -115,7 +154,7 @@ async function main() {
       void proc.exited.then(() => (exited = true));
       while (!record.ready && !exited && Date.now() < deadline) {
         record.ready = await portOpen(s.port);
-        if (!record.ready) await sleep(200);
+        if (!record.ready) await sleep(PORT_POLL_MS);
       }
       if (!record.ready) {
         result.timedOut = !exited;
