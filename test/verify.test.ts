@@ -130,7 +130,8 @@ describe('runVerification (namespaces sandbox)', () => {
       cwd: '.',
       port,
     });
-    const r = await new MockActivityEnvironment().run((i: VerifyInput) => runVerification(i, { sandbox: 'none' }), {
+    const unsandboxed = (i: VerifyInput): Promise<VerifyResult> => runVerification(i, { sandbox: 'none' });
+    const r = (await new MockActivityEnvironment().run(unsandboxed, {
       runId: 'verify-test',
       role: 'tester',
       round: 1,
@@ -138,7 +139,7 @@ describe('runVerification (namespaces sandbox)', () => {
       command: 'true',
       services: [service('polite', 4301, true), service('stubborn', 4302, false)],
       timeoutMs: 30_000,
-    });
+    })) as VerifyResult;
     assert.equal(r.passed, true, r.problem);
     assert.equal(r.sandbox, 'none');
     assert.ok(existsSync(path.join(ws, 'polite.term')), 'the polite service was asked to stop');

@@ -414,12 +414,13 @@ export function createGitWorkspace(deps: GitWorkspaceDeps) {
           () => false,
           () => true,
         );
-        const head = await messageLines(dir, 'HEAD');
         const author = { name: input.title, email: `${input.role}@agents.local` };
         // A step on a repository names what it changed; others name their deliverables.
         const named = input.repo && !input.files.length ? await stagedPaths(dir) : input.files.map((f) => f.path);
         const subject = `${input.title}: ${named.join(', ') || 'step finished'}`;
         const body = input.files.map((f) => `${f.path}  ${f.size} bytes  sha256:${f.sha256}`);
+        // Nothing staged: this step's commit may already be there (a retry after a lost answer); its message says.
+        const head = staged ? [] : await messageLines(dir, 'HEAD');
         const already = !staged && head.includes(`Step: ${input.role}`) && head.includes(`Run-Id: ${input.runId}`);
         if (!already) await commit(dir, author, subject, body, trailers(input, input.role));
         try {
