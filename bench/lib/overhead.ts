@@ -110,7 +110,7 @@ async function measuredRun(
 ): Promise<RunTiming> {
   const run = await runPipeline(b, label, { sequentialBranches });
   if (run.error) throw new Error(`${label} run ${run.handle.workflowId} failed: ${String(run.error)}`);
-  return analyseRun(run.handle, b.stack.scripted.stats(), latency, run.clientStart, run.clientEnd);
+  return analyseRun(run.handle, b.stack.scripted.stats(), latency, run.clientStart, run.clientEnd, b.clock);
 }
 
 const spread = (xs: number[]) => ({ p50: median(xs), p95: percentile(xs, 95), max: Math.max(...xs) });
@@ -127,6 +127,7 @@ export function overheadReport(runs: RunTiming[], warmupMs: number): OverheadRep
     activityOwn: b('activityOwn'),
     scriptedServe: b('scriptedServe'),
     temporalQueue: b('temporalQueue'),
+    temporalDelivery: b('temporalDelivery'),
     temporalGap: b('temporalGap'),
     startAndFinish: b('startAndFinish'),
     ownByType: Object.fromEntries(
@@ -170,7 +171,10 @@ export function overheadReport(runs: RunTiming[], warmupMs: number): OverheadRep
     orchestrationMsPerActivity: pick(
       (r) => (r.wallMs - r.criticalInjectedMs - r.breakdown.codexOwn) / r.breakdown.activities,
     ),
-    temporalMsPerActivity: pick((r) => (r.breakdown.temporalQueue + r.breakdown.temporalGap) / r.breakdown.activities),
+    temporalMsPerActivity: pick(
+      (r) =>
+        (r.breakdown.temporalQueue + r.breakdown.temporalDelivery + r.breakdown.temporalGap) / r.breakdown.activities,
+    ),
     codexOwnMsPerCall: pick((r) => r.breakdown.codexOwn / (r.breakdown.codexCalls || 1)),
     breakdown,
     scheduleToStartMs: spread(all.map((a) => a.queueMs)),

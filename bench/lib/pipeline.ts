@@ -3,24 +3,51 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { startLocalStack, type LocalStack } from '../../src/runtime/local-stack';
 import { startRun } from '../../src/runtime/runs';
 import type { ActivityTuning, RunResult } from '../../src/shared/types';
-import type { InjectedLatency } from './timing';
+import { clockKey, type InjectedLatency, type WorkerClock } from './timing';
 
 const TASK_FILE = path.resolve(__dirname, '..', '..', 'tasks', 'bug-busters.md');
 
 export interface BenchStack {
   stack: LocalStack;
   taskList: string;
+  /** How long each activity's own code ran on the in-process worker (./timing.ts splits history times with it). */
+  clock: WorkerClock;
   stop(): Promise<void>;
+}
+
+/**
+ * Times each activity's own code on the worker, innermost: a history's start -> completion also holds the task's
+ * delivery to the worker and the completion's way back to the server, which are Temporal's, not the activity's.
+ */
+function workerClock(): { clock: Map<string, number>; interceptor: ActivityInterceptorsFactory } {
+  const clock = new Map<string, number>();
+  const interceptor: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const started = performance.now();
+        try {
+          return await next(input);
+        } finally {
+          const { workflowExecution, activityId, attempt } = ctx.info;
+          clock.set(clockKey(workflowExecution?.workflowId ?? '', activityId, attempt), performance.now() - started);
+        }
+      },
+    },
+  });
+  return { clock, interceptor };
 }
 
 /** Real dev server + scripted model with the injected latency; Codex state in a temp CODEX_HOME, removed after. */
 export async function startBenchStack(latency: InjectedLatency, inProcessWorker: boolean): Promise<BenchStack> {
   const codexHome = await mkdtemp(path.join(tmpdir(), 'dca-bench-codex-'));
+  const { clock, interceptor } = workerClock();
   const stack = await startLocalStack({
     inProcessWorker,
+    activityInterceptors: [interceptor],
     env: { CODEX_HOME: codexHome },
     scripted: {
       latency: { agentMs: latency.turnMs, codexCallMs: latency.codexMs, codexMs: latency.codexRequestMs },
@@ -29,6 +56,7 @@ export async function startBenchStack(latency: InjectedLatency, inProcessWorker:
   return {
     stack,
     taskList: await readFile(TASK_FILE, 'utf8'),
+    clock,
     async stop() {
       await stack.stop();
       await rm(codexHome, { recursive: true, force: true });

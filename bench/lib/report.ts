@@ -86,7 +86,7 @@ export function renderOverhead(r: OverheadReport): string {
         ],
         ['overhead per activity on the critical chain', msf(r.overheadMsPerActivity), ''],
         ["  without the Codex binary's own work", msf(r.orchestrationMsPerActivity), ''],
-        ['  of which Temporal (dispatch + workflow task)', msf(r.temporalMsPerActivity), ''],
+        ['  of which Temporal (dispatch, delivery, workflow task)', msf(r.temporalMsPerActivity), ''],
         ["  Codex binary's own work per Codex call", msf(r.codexOwnMsPerCall), ''],
         [
           'schedule -> start, all activities p50/p95/max',
@@ -113,6 +113,7 @@ export function renderOverhead(r: OverheadReport): string {
           ['activity code and file activities', b.activityOwn],
           ['scripted model answer time beyond latency', b.scriptedServe],
           ['Temporal: schedule -> start', b.temporalQueue],
+          ["Temporal: task to the activity's code, result back into history", b.temporalDelivery],
           ['Temporal: completion -> next scheduled (workflow task)', b.temporalGap],
           ['client start -> first activity, last activity -> client result', b.startAndFinish],
         ] as [string, number][]

@@ -20,6 +20,11 @@ export interface InjectedLatency {
   codexRequestMs: number;
 }
 
+/** How long each activity's own code ran, measured on the worker, by `clockKey` (absent: a worker in another process). */
+export type WorkerClock = ReadonlyMap<string, number>;
+export const clockKey = (workflowId: string, activityId: string, attempt: number): string =>
+  `${workflowId}/${activityId}/${attempt}`;
+
 export interface ActivityTiming {
   type: string;
   role?: MultiAgentRole;
@@ -31,6 +36,8 @@ export interface ActivityTiming {
   queueMs: number;
   /** Start -> completion recorded. */
   runMs: number;
+  /** Of `runMs`, the activity's own code as the worker timed it; undefined when the worker is not in this process. */
+  codeMs?: number;
   /** Latency the scripted model injected into requests made inside this activity. */
   injectedMs: number;
   /** Time the scripted model spent answering (injected latency included). */
@@ -58,6 +65,11 @@ export interface Breakdown {
   scriptedServe: number;
   /** Schedule -> start of each activity on the chain. */
   temporalQueue: number;
+  /**
+   * Start -> completion beyond the activity's code as the worker timed it: the task's way to the code (poll answer,
+   * SDK, payload decoding) and the result's way back into history. Zero when no worker clock was given.
+   */
+  temporalDelivery: number;
   /** Previous activity's completion -> next activity scheduled: a workflow task round trip. */
   temporalGap: number;
   /** Client start -> first activity scheduled, and last activity completed -> client has the result. */
@@ -108,6 +120,7 @@ export async function analyseRun(
   latency: InjectedLatency,
   clientStart: number,
   clientEnd: number,
+  clock?: WorkerClock,
 ): Promise<RunTiming> {
   const history = await handle.fetchHistory();
   const rec = readHistory(history);
@@ -134,6 +147,7 @@ export async function analyseRun(
         attempt: a.attempt,
         queueMs: startedAt - a.scheduledAt,
         runMs: endedAt - startedAt,
+        codeMs: clock?.get(clockKey(handle.workflowId, a.activityId, a.attempt)),
         injectedMs: inside.reduce((s, e) => s + injectedFor(e, latency), 0),
         modelMs: inside.reduce((s, e) => s + (e.durationMs ?? 0), 0),
         requests: inside.length,
@@ -231,6 +245,7 @@ function breakdown(activities: readonly ActivityTiming[], clientStart: number, c
     activityOwn: 0,
     scriptedServe: 0,
     temporalQueue: 0,
+    temporalDelivery: 0,
     temporalGap: 0,
     startAndFinish: 0,
     ownByType: {},
@@ -241,11 +256,14 @@ function breakdown(activities: readonly ActivityTiming[], clientStart: number, c
     b.temporalQueue += a.queueMs;
     b.injected += a.injectedMs;
     b.scriptedServe += a.modelMs - a.injectedMs;
-    if (a.type === 'codexCall') b.codexOwn += a.runMs - a.modelMs;
+    // History times are whole milliseconds; the worker's are not: never more code than the history's start -> end.
+    const code = Math.min(a.codeMs ?? a.runMs, a.runMs);
+    b.temporalDelivery += a.runMs - code;
+    if (a.type === 'codexCall') b.codexOwn += code - a.modelMs;
     else {
-      b.activityOwn += a.runMs - a.modelMs;
+      b.activityOwn += code - a.modelMs;
       const t = (b.ownByType[a.type] ??= { ms: 0, count: 0 });
-      t.ms += a.runMs - a.modelMs;
+      t.ms += code - a.modelMs;
       t.count += 1;
     }
   });

@@ -6,7 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  NativeConnection,
+  type ActivityInterceptorsFactory,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { loadSettings, type Settings } from '../config/settings';
 import { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from '../scripted-model';
 import { findFreePort, startDevServer, type DevServer } from '../temporal/dev-server';
@@ -27,6 +31,8 @@ export interface LocalStackOptions {
   maxConcurrentActivities?: number;
   /** Keep the temp directory (workspaces, db, logs) after stop(). */
   keepDir?: boolean;
+  /** More activity interceptors for the in-process worker (the benchmark times each activity's code with one). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export interface LocalStack {
@@ -83,6 +89,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       maxConcurrentActivities: o.maxConcurrentActivities,
       tracing: tracingConfigFromEnv(env),
       openaiTraces: openaiTracesConfigFromEnv(env, settings),
+      activityInterceptors: o.activityInterceptors,
     });
     workerRun = worker.run();
   }
