@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { continuationPrompt, createCodexActivities } from '../src/activities/codex/call';
+import { ConversationStore } from '../src/activities/conversation-store';
 import { approvalPolicy } from '../src/activities/codex/approvals';
 import { classifyCodexError } from '../src/activities/codex/errors';
 import type { CodexProgress } from '../src/activities/codex/progress';
@@ -92,7 +93,12 @@ interface Run {
 
 async function run(
   input: CodexCallInput,
-  opts: { settings?: Settings; server?: CodexServer; during?: (env: MockActivityEnvironment) => void } = {},
+  opts: {
+    settings?: Settings;
+    server?: CodexServer;
+    store?: ConversationStore;
+    during?: (env: MockActivityEnvironment) => void;
+  } = {},
 ): Promise<Run> {
   const log = new CapturingLogger();
   const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 30_000 }, { logger: log });
@@ -101,6 +107,7 @@ async function run(
   const { codexCall } = createCodexActivities({
     settings: opts.settings ?? settingsFor(),
     server: opts.server ?? server,
+    ...(opts.store && { store: opts.store }),
     // No workflow here: the workspace policy answers Codex's approval requests.
     approvals: 'workspace',
   });
@@ -357,6 +364,42 @@ void describe('codexCall on the real codex binary', () => {
     assert.match(prompt, /inspect the existing files before writing/);
     assert.ok(prompt.includes('write part1.txt') && prompt.endsWith('now write part2.txt'));
     assert.ok(second.log.entries.some((e) => e.message === 'Codex thread lost; continuing in a new thread'));
+  });
+
+  void it("continues a lost thread with the prompts read from the role's stored conversation", async () => {
+    const cwd = workspace();
+    stub.setResponder(toolThenMessage(() => [addFilePatch('part1.txt', 'one')]));
+    const first = await run(callInput(cwd, { prompt: 'write part1.txt' }));
+    assert.equal(first.error, undefined);
+    const oldPid = server.pid!;
+    process.kill(oldPid, 'SIGKILL');
+    await waitForExit(oldPid);
+
+    // What the role's conversation holds by now: the model's call and its answer, then the call being made.
+    const store = new ConversationStore(fs.mkdtempSync(path.join(tmp, 'store-')));
+    const threadId = first.output!.threadId;
+    const head = await store.append(undefined, [
+      { type: 'message', role: 'user', content: 'Build it.' },
+      { type: 'function_call', call_id: 'c1', name: 'codex', arguments: JSON.stringify({ prompt: 'write part1.txt' }) },
+      { type: 'function_call_output', call_id: 'c1', output: JSON.stringify({ threadId, content: 'done' }) },
+      {
+        type: 'function_call',
+        call_id: 'c2',
+        name: 'codex-reply',
+        arguments: JSON.stringify({ threadId, prompt: 'now write part2.txt' }),
+      },
+    ]);
+    stub.setResponder(toolThenMessage(() => [addFilePatch('part2.txt', 'two')]));
+    const n0 = stub.requests.length;
+    const second = await run(
+      callInput(cwd, { tool: 'codex-reply', threadId, prompt: 'now write part2.txt', conversation: { head } }),
+      { store },
+    );
+    assert.equal(second.error, undefined, String(second.error));
+    assert.equal(second.output!.continuedFromThreadId, threadId);
+    const prompt = userTexts(stub.requests[n0]!).at(-1) ?? '';
+    assert.match(prompt, /was lost/);
+    assert.ok(prompt.includes('write part1.txt') && prompt.endsWith('now write part2.txt'), prompt);
   });
 
   void describe('failure classification (Codex retries 0: one request per failure)', () => {

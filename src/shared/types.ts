@@ -97,6 +97,11 @@ export interface CodexCallInput {
    * the prompts already sent in that thread, oldest first.
    */
   threadHistory?: string[];
+  /**
+   * Where those prompts are instead (runs since the `codex-history-stored` patch): the role's stored conversation,
+   * whose calls and answers give them (../activities/codex/thread-history.ts). Read only if the thread was lost.
+   */
+  conversation?: { head: string };
   /** Replaces Codex's default instructions (`codex` only). */
   baseInstructions?: string;
   /** Injected as a developer message (`codex` only). */

@@ -6,8 +6,10 @@ import { patched } from '@temporalio/workflow';
 import { missingDeliverablesMessage, unchangedPathsMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { MissingDeliverablesError, workflowFailure } from '../shared/errors';
+import { ThreadBook } from '../shared/thread-book';
 import type {
   ApprovalPolicy,
+  CodexCallInput,
   CodexToolCall,
   ConversationItem,
   FileRecord,
@@ -217,9 +219,7 @@ async function converse(
     }
     if (out.codexCalls.length === 0) return out.finalText;
     // Calls the model made in one turn run concurrently, as they would in the Agents SDK.
-    const outputs = await Promise.all(
-      out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads, stored !== undefined)),
-    );
+    const outputs = await Promise.all(out.codexCalls.map((call) => runCodexCall(ctx, step, call, threads, stored)));
     conversation.push(...outputs);
     turnCallsDone(ctx.state);
   }
@@ -231,8 +231,11 @@ async function runCodexCall(
   step: StepState,
   call: CodexToolCall,
   threads: ThreadBook,
-  /** A stored session: only the newest prompts of the thread go in the input (see `recentPrompts`). */
-  bounded: boolean,
+  /**
+   * A stored session: the thread's earlier prompts are read from its conversation if the thread was lost (runs since
+   * the `codex-history-stored` patch), else only the newest of them go in the input (see `recentPrompts`).
+   */
+  stored: AgentSession['stored'],
 ): Promise<ConversationItem> {
   const output = (text: string): ConversationItem => ({
     type: 'function_call_output',
@@ -260,11 +263,7 @@ async function runCodexCall(
         cwd: ctx.workspace,
         approvalPolicy: ctx.approvalPolicy ?? 'never',
         sandbox: ctx.sandbox,
-        threadHistory: threadId
-          ? bounded
-            ? recentPrompts(threads.history(threadId))
-            : threads.history(threadId)
-          : undefined,
+        ...(threadId && threadHistoryFields(threads.history(threadId), stored)),
       },
     ])
     // Approvals it asked for that nobody answered wait for nothing now (./approvals.ts); none in runs without them.
@@ -272,6 +271,23 @@ async function runCodexCall(
   threads.record(result.threadId, threadId, result.continuedFromThreadId, call.prompt);
   codexCallDone(step, record, result);
   return output(JSON.stringify({ threadId: result.threadId, content: result.content }));
+}
+
+export const CODEX_HISTORY_STORED_PATCH = 'codex-history-stored';
+
+/**
+ * What a call on a known thread carries for the case the thread was lost: the head of the role's stored conversation
+ * (the activity reads the prompts there; nothing grows with the thread), or before that patch the newest prompts,
+ * or in runs from before the conversation store all of them.
+ */
+function threadHistoryFields(
+  prompts: string[],
+  stored: AgentSession['stored'],
+): Pick<CodexCallInput, 'threadHistory' | 'conversation'> {
+  if (!stored) return { threadHistory: prompts };
+  // A known thread was started by a call of an earlier turn, so the conversation has a head.
+  if (stored.head !== undefined && patched(CODEX_HISTORY_STORED_PATCH)) return { conversation: { head: stored.head } };
+  return { threadHistory: recentPrompts(prompts) };
 }
 
 /**
@@ -292,29 +308,6 @@ export function recentPrompts(prompts: readonly string[]): string[] {
     total += p.length;
   }
   return kept;
-}
-
-/** Prompts sent per Codex thread, and which lost thread continues in which new one. */
-export class ThreadBook {
-  private readonly prompts = new Map<string, string[]>();
-  private readonly movedTo = new Map<string, string>();
-
-  resolve(threadId: string): string {
-    let id = threadId;
-    for (let hops = 0; this.movedTo.has(id) && hops < 100; hops++) id = this.movedTo.get(id) ?? id;
-    return id;
-  }
-  known(threadId: string): boolean {
-    return this.prompts.has(threadId);
-  }
-  history(threadId: string): string[] {
-    return [...(this.prompts.get(threadId) ?? [])];
-  }
-  record(newId: string, requested: string | undefined, continuedFrom: string | undefined, prompt: string): void {
-    const before = requested ? this.history(requested) : [];
-    if (continuedFrom) this.movedTo.set(continuedFrom, newId);
-    this.prompts.set(newId, [...(newId === requested || continuedFrom ? before : []), prompt]);
-  }
 }
 
 export const filesSoFar = (state: RunState): FileRecord[] => state.steps.flatMap((s) => s.files);

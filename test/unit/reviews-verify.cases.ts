@@ -63,6 +63,14 @@ describe('reviews', { timeout: SUITE_TIMEOUT_MS }, () => {
         ['codex-reply', 'thread-analyst-1'],
       ],
     );
+    // The thread's earlier prompts stay out of history: the reply names the stored conversation they are in.
+    const [first, reply] = fake.inputs<CodexCallInput>('codexCall', 'analyst');
+    assert.deepEqual([first?.threadHistory, first?.conversation], [undefined, undefined], 'a new thread needs none');
+    assert.equal(reply?.threadHistory, undefined, 'a call on a known thread carries no prompts');
+    assert.ok(
+      turns.some((t) => t.conversation?.head !== undefined && t.conversation.head === reply?.conversation?.head),
+      `the reply names the head the role's conversation had when it was asked for: ${JSON.stringify(reply)}`,
+    );
     assert.equal(fake.inputs<{ gate: string }>('checkDeliverables').filter((g) => g.gate === 'Analyst').length, 2);
     assert.equal(fake.of('modelTurn', 'writer').length, 0, 'writer still waits');
 

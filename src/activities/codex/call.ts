@@ -12,6 +12,7 @@ import type { Settings } from '../../config/settings';
 import { ConfigError, CodexThreadLostError, TransientServiceError } from '../../shared/errors';
 import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
+import { ConversationStore, conversationStoreDir } from '../conversation-store';
 import { stoppedActivityError, toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
 import { publishCodexEvent } from './live-events';
@@ -21,6 +22,7 @@ import { approvalPolicy } from './approvals';
 import { askPeople } from './ask-people';
 import type { CodexProgress } from './progress';
 import { createCodexTransport } from './create-transport';
+import { storedThreadPrompts } from './thread-history';
 import type { CodexServer } from './mcp/server';
 import { McpTransport } from './mcp/transport';
 import type { CodexToolRequest, CodexTransport } from './transport';
@@ -35,6 +37,8 @@ export interface CodexActivityDeps {
   logger?: Logger;
   /** Minimum gap between heartbeats. */
   heartbeatEveryMs?: number;
+  /** Where a lost thread's earlier prompts are read (tests); the default is the store the settings name. */
+  store?: ConversationStore;
   /**
    * Who answers Codex's approval requests (`on-request`): `people` (the default) through the run's workflow
    * (./ask-people.ts), or `workspace`, the workspace policy of ./approvals.ts (activity tests without a workflow).
@@ -54,6 +58,7 @@ export const CodexCallInputSchema = z
     approvalPolicy: z.enum(['never', 'on-request', 'untrusted']),
     sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']),
     threadHistory: z.array(z.string()).optional(),
+    conversation: z.object({ head: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
     baseInstructions: z.string().min(1).optional(),
     developerInstructions: z.string().min(1).optional(),
     model: z.string().min(1).optional(),
@@ -74,12 +79,28 @@ export function createCodexActivities(deps: CodexActivityDeps) {
   const { settings } = deps;
   let transport = deps.transport ?? (deps.server && new McpTransport(deps.server));
   const getTransport = () => (transport ??= createCodexTransport(settings, deps.logger));
+  let conversations = deps.store;
+  const store = () =>
+    (conversations ??= new ConversationStore(
+      conversationStoreDir({
+        store: settings.conversationStore,
+        remote: settings.workspaceRemote,
+        workspaceRoot: settings.workspaceRoot,
+      }),
+    ));
 
   return {
     /** Runs one Codex tool call; failures leave as `ApplicationFailure`s typed by the error class. */
     async codexCall(input: CodexCallInput): Promise<CodexCallOutput> {
       try {
-        return await runCodexCall(input, settings, getTransport(), deps.heartbeatEveryMs ?? 1_000, deps.approvals);
+        return await runCodexCall(
+          input,
+          settings,
+          getTransport(),
+          store,
+          deps.heartbeatEveryMs ?? 1_000,
+          deps.approvals,
+        );
       } catch (err) {
         throw toApplicationFailure(err);
       }
@@ -91,6 +112,7 @@ async function runCodexCall(
   raw: CodexCallInput,
   settings: Settings,
   server: CodexTransport,
+  store: () => ConversationStore,
   heartbeatEveryMs: number,
   approvals: CodexActivityDeps['approvals'] = 'people',
 ): Promise<CodexCallOutput> {
@@ -188,7 +210,10 @@ async function runCodexCall(
       if (!(error instanceof CodexThreadLostError && input.tool === 'codex-reply' && input.threadId)) throw error;
       log.warn('Codex thread lost; continuing in a new thread', { label: input.label, lostThreadId: input.threadId });
       continuedFromThreadId = input.threadId;
-      const prompt = continuationPrompt(input.threadId, input.threadHistory ?? [], input.prompt);
+      const history =
+        input.threadHistory ??
+        (input.conversation ? await storedThreadPrompts(store(), input.conversation.head, input.threadId) : []);
+      const prompt = continuationPrompt(input.threadId, history, input.prompt);
       result = await call(toolRequest({ ...input, tool: 'codex' }, prompt, sandbox, settings, server.name));
       if (result.isError) throw classifyCodexError(result.text, result.threadId);
     }
