@@ -75,6 +75,19 @@ async function main(): Promise<void> {
       request: { kind: 'team', workflowId: 'replay-team-cookbook-verify', input: { team, task: taskList, tuning } },
       faults: [{ run: 'replay-team-cookbook-verify', kind: 'codex', role: 'backend', effect: 'break-deliverable' }],
     },
+    {
+      file: 'team-cookbook-current.json',
+      description:
+        'Bug Busters on a git workspace with the patches of 2026-12-04 (conversation store, gates that commit, the ' +
+        'listing in the last checks, Codex calls naming the stored conversation): the backend first skips server.js ' +
+        '(asked again through codex-reply) and writes it broken: the checks fail once, the owners fix it on their threads',
+      request: { kind: 'team', workflowId: 'replay-team-cookbook-current', input: { team, task: taskList, tuning } },
+      faults: [
+        { run: 'replay-team-cookbook-current', kind: 'codex', role: 'backend', times: 1, effect: 'omit-deliverable' },
+        // On its second call (the re-ask), the one that writes server.js.
+        { run: 'replay-team-cookbook-current', kind: 'codex', role: 'backend', nth: 2, effect: 'break-deliverable' },
+      ],
+    },
   ];
   const only = process.argv.slice(2);
   const chosen = only.length ? recordings.filter((r) => only.includes(r.file)) : recordings;

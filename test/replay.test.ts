@@ -2,7 +2,8 @@
  * Determinism: recorded histories (test/fixtures/histories/, recorded by scripts/record-histories.ts on real parts)
  * replay against today's workflow code: the legacy multi-agent and single-agent workflow types, recorded before
  * team files and now thin entry points on the team runner, and teamWorkflow runs of teams/cookbook.yaml (one on a git
- * workspace, each step's gate then its commit, from before the 'step-end-folded' patch), and the first runs of two MCP
+ * workspace, each step's gate then its commit, from before the 'step-end-folded' patch; one recorded on 2026-12-04 with
+ * every patch since, a re-ask and a failed verification round included), and the first runs of two MCP
  * Codex sessions, two turns each then continued as new: one started by an Update-with-Start, one (as the MCP server
  * starts them) with its first turn in its input (both recorded on a real dev server with a stand-in codexCall, as
  * test/codex-session.test.ts runs them). A change that would break
@@ -24,6 +25,7 @@ const FIXTURES = [
   'team-cookbook.json',
   'team-cookbook-verify.json',
   'team-cookbook-git.json',
+  'team-cookbook-current.json',
   'codex-session.json',
   'codex-session-first-turn.json',
 ];
