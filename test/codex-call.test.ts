@@ -119,6 +119,17 @@ async function run(
   }
 }
 
+/** A first call (writes part1.txt) on a new thread, then its Codex process SIGKILLed: the thread is lost. */
+async function callThenKillCodex(cwd: string): Promise<{ first: Run; oldPid: number }> {
+  stub.setResponder(toolThenMessage(() => [addFilePatch('part1.txt', 'one')]));
+  const first = await run(callInput(cwd, { prompt: 'write part1.txt' }));
+  assert.equal(first.error, undefined);
+  const oldPid = server.pid!;
+  process.kill(oldPid, 'SIGKILL');
+  await waitForExit(oldPid);
+  return { first, oldPid };
+}
+
 function failure(r: Run): ApplicationFailure {
   assert.ok(r.error instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(r.error)}`);
   return r.error;
@@ -336,12 +347,7 @@ void describe('codexCall on the real codex binary', () => {
 
   void it('continues a thread lost with its Codex process in a new thread that carries the history', async () => {
     const cwd = workspace();
-    stub.setResponder(toolThenMessage(() => [addFilePatch('part1.txt', 'one')]));
-    const first = await run(callInput(cwd, { prompt: 'write part1.txt' }));
-    assert.equal(first.error, undefined);
-    const oldPid = server.pid!;
-    process.kill(oldPid, 'SIGKILL');
-    await waitForExit(oldPid);
+    const { first, oldPid } = await callThenKillCodex(cwd);
 
     stub.setResponder(toolThenMessage(() => [addFilePatch('part2.txt', 'two')]));
     const n0 = stub.requests.length;
@@ -368,12 +374,7 @@ void describe('codexCall on the real codex binary', () => {
 
   void it("continues a lost thread with the prompts read from the role's stored conversation", async () => {
     const cwd = workspace();
-    stub.setResponder(toolThenMessage(() => [addFilePatch('part1.txt', 'one')]));
-    const first = await run(callInput(cwd, { prompt: 'write part1.txt' }));
-    assert.equal(first.error, undefined);
-    const oldPid = server.pid!;
-    process.kill(oldPid, 'SIGKILL');
-    await waitForExit(oldPid);
+    const { first } = await callThenKillCodex(cwd);
 
     // What the role's conversation holds by now: the model's call and its answer, then the call being made.
     const store = new ConversationStore(fs.mkdtempSync(path.join(tmp, 'store-')));
