@@ -119,6 +119,30 @@ void describe('codexSessionWorkflow', () => {
     assert.equal(ended.turns, 4);
   });
 
+  void it('keeps the prompts a lost thread would need bounded in size, however large a client makes them', async () => {
+    const sessionId = `big-${Date.now()}`;
+    const big = (n: number) => `prompt ${n} `.padEnd(10_000, '.');
+    await temporal.client.workflow.executeUpdateWithStart(codexTurnUpdate, {
+      args: [{ prompt: big(1), hostQueue: taskQueue }],
+      startWorkflowOperation: new WithStartWorkflowOperation('codexSessionWorkflow', {
+        workflowId: sessionWorkflowId(sessionId),
+        taskQueue,
+        args: [input(sessionId, 8_000)],
+        workflowIdConflictPolicy: 'FAIL',
+      }),
+    });
+    const handle = temporal.client.workflow.getHandle(sessionWorkflowId(sessionId));
+    // The third turn runs in the run continued as new after two: the kept prompts are carried there.
+    for (const n of [2, 3])
+      await handle.executeUpdate(codexTurnUpdate, { args: [{ prompt: big(n), hostQueue: taskQueue }] });
+    const mine = calls.filter((c) => c.runId === sessionWorkflowId(sessionId));
+    assert.deepEqual(
+      mine.map((c) => c.threadHistory?.map((p) => p.slice(0, 8))),
+      [undefined, ['prompt 1'], ['prompt 2']],
+      'each continuation would get the newest prompts that fit in 16 KB, not all of them',
+    );
+  });
+
   void it("a first turn in the session's input runs before any Update's, and its client reads result or failure from history", async () => {
     const sessionId = `first-${Date.now()}`;
     const client = new Client({ connection: temporal.nativeConnection, namespace: temporal.namespace });

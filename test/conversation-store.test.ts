@@ -15,7 +15,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ConversationStore, conversationStoreDir } from '../src/activities/conversation-store';
 import { createModelActivities } from '../src/activities/model-turn';
 import { loadSettings } from '../src/config/settings';
-import { recentPrompts, THREAD_HISTORY_MAX_CHARS } from '../src/workflows/agent';
+import { recentPrompts, THREAD_HISTORY_MAX_CHARS } from '../src/shared/thread-book';
 import type { ConversationItem, ModelTurnInput, ModelTurnOutput } from '../src/shared/types';
 
 let dir: string;

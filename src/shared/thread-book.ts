@@ -25,3 +25,23 @@ export class ThreadBook {
     this.prompts.set(newId, [...(newId === requested || continuedFrom ? before : []), prompt]);
   }
 }
+
+/**
+ * Bound on the prompts of a thread a Codex call carries, for a new thread to continue a lost one: every call on a
+ * thread carried all of them, which grew the history with the square of a role's Codex calls. The newest prompts up to
+ * this many characters are enough to go on from (in a run the whole exchange is in the role's stored conversation).
+ */
+export const THREAD_HISTORY_MAX_CHARS = 16_000;
+
+/** The newest prompts whose total fits THREAD_HISTORY_MAX_CHARS (at least the newest one), oldest first. */
+export function recentPrompts(prompts: readonly string[]): string[] {
+  const kept: string[] = [];
+  let total = 0;
+  for (let i = prompts.length - 1; i >= 0; i--) {
+    const p = prompts[i] ?? '';
+    if (kept.length > 0 && total + p.length > THREAD_HISTORY_MAX_CHARS) break;
+    kept.unshift(p.length > THREAD_HISTORY_MAX_CHARS ? p.slice(0, THREAD_HISTORY_MAX_CHARS) : p);
+    total += p.length;
+  }
+  return kept;
+}

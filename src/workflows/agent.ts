@@ -6,7 +6,7 @@ import { patched } from '@temporalio/workflow';
 import { missingDeliverablesMessage, unchangedPathsMessage } from '../shared/prompts';
 import type { TeamRole } from '../shared/team';
 import { MissingDeliverablesError, workflowFailure } from '../shared/errors';
-import { ThreadBook } from '../shared/thread-book';
+import { recentPrompts, ThreadBook } from '../shared/thread-book';
 import type {
   ApprovalPolicy,
   CodexCallInput,
@@ -288,26 +288,6 @@ function threadHistoryFields(
   // A known thread was started by a call of an earlier turn, so the conversation has a head.
   if (stored.head !== undefined && patched(CODEX_HISTORY_STORED_PATCH)) return { conversation: { head: stored.head } };
   return { threadHistory: recentPrompts(prompts) };
-}
-
-/**
- * Bound on the prompts of a thread a Codex call carries, for a new thread to continue a lost one: every call on a
- * thread carried all of them, which grew the history with the square of a role's Codex calls. The newest prompts up to
- * this many characters are enough to go on from (the whole exchange is in the role's stored conversation).
- */
-export const THREAD_HISTORY_MAX_CHARS = 16_000;
-
-/** The newest prompts whose total fits THREAD_HISTORY_MAX_CHARS (at least the newest one), oldest first. */
-export function recentPrompts(prompts: readonly string[]): string[] {
-  const kept: string[] = [];
-  let total = 0;
-  for (let i = prompts.length - 1; i >= 0; i--) {
-    const p = prompts[i] ?? '';
-    if (kept.length > 0 && total + p.length > THREAD_HISTORY_MAX_CHARS) break;
-    kept.unshift(p.length > THREAD_HISTORY_MAX_CHARS ? p.slice(0, THREAD_HISTORY_MAX_CHARS) : p);
-    total += p.length;
-  }
-  return kept;
 }
 
 export const filesSoFar = (state: RunState): FileRecord[] => state.steps.flatMap((s) => s.files);

@@ -4,7 +4,8 @@
  * activity on the host queue of the MCP server that took the call, and the Update returns when the (possibly
  * retried) turn finished, so a worker crash only delays the client's answer.
  * Turns run one at a time, in arrival order. The session ends after an idle time; every `turnsPerRun` turns it
- * continues as new, carrying only the thread mapping and the last prompts, so its history stays bounded.
+ * continues as new, carrying only the thread mapping and the last prompts (at most 20, 16 KB in all), so its history
+ * and its payloads stay bounded.
  */
 import {
   ActivityFailure,
@@ -45,6 +46,7 @@ import {
   type CodexTurnResult,
 } from '../shared/codex-session';
 import { ApprovalRejected, CodexTurnFailedError, workflowFailure } from '../shared/errors';
+import { recentPrompts } from '../shared/thread-book';
 import type { ActivityTuning, CodexCallInput } from '../shared/types';
 
 export interface CodexSessionEnd {
@@ -122,7 +124,9 @@ export async function codexSessionWorkflow(input: CodexSessionInput): Promise<Co
       const continuedFrom = out.continuedFromThreadId;
       codexThreadId = out.threadId;
       prompts.push(req.prompt);
-      if (prompts.length > SESSION_PROMPTS_KEPT) prompts.splice(0, prompts.length - SESSION_PROMPTS_KEPT);
+      // Kept for a continuation of a lost thread, carried by every turn and into the next run: bounded in count and
+      // in size (a client may paste a whole file into a prompt; 20 of those would outgrow a payload).
+      prompts.splice(0, prompts.length, ...recentPrompts(prompts.slice(-SESSION_PROMPTS_KEPT)));
       return {
         threadId: sessionId,
         content: out.content,
