@@ -18,6 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Settings } from '../config/settings';
 import { ConfigError } from '../shared/errors';
 import type { ConversationItem } from '../shared/types';
 
@@ -43,6 +44,17 @@ export function conversationStoreDir(o: { store?: string; remote?: string; works
       .replace(/\.git$/, '')}.conversations`;
   if (o.remote === undefined) return path.join(path.resolve(o.workspaceRoot), '.remote.conversations');
   return path.join(path.resolve(o.workspaceRoot), '.conversations');
+}
+
+/** The store the worker's settings name: what model turns write and Codex calls read a lost thread's prompts from. */
+export function settingsStore(settings: Pick<Settings, 'conversationStore' | 'workspaceRemote' | 'workspaceRoot'>) {
+  return new ConversationStore(
+    conversationStoreDir({
+      store: settings.conversationStore,
+      remote: settings.workspaceRemote,
+      workspaceRoot: settings.workspaceRoot,
+    }),
+  );
 }
 
 const BLOB_ID = /^[0-9a-f]{64}$/;

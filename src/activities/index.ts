@@ -8,6 +8,7 @@ import { createCodexActivities } from './codex/call';
 import type { CodexTransport } from './codex/transport';
 import { withFailureConversion } from './failures';
 import { createGitWorkspaceActivities, gateThenCommit } from './git-workspace';
+import { settingsStore } from './conversation-store';
 import { createModelActivities } from './model-turn';
 import { createVerifyActivities, verifyThenList } from './verify';
 import { createWorkspaceActivities } from './workspace';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   const { settings } = deps;
   const { host, disk, hostQueue } = deps.host ?? defaultHost(settings);
   const files = createWorkspaceActivities({ workspaceRoot: settings.workspaceRoot });
+  const conversations = settingsStore(settings);
   const checks = createVerifyActivities({ sandbox: settings.verifySandbox });
   const gitWorkspace = createGitWorkspaceActivities({
     workspaceRoot: settings.workspaceRoot,
@@ -33,8 +35,9 @@ export function createActivities(deps: ActivityDeps) {
     hostQueue,
   });
   return {
-    ...createModelActivities({ settings }),
-    ...createCodexActivities({ settings, transport: deps.codexTransport }),
+    // One store (and one cache of its blobs) for the conversations model turns write and Codex calls may read.
+    ...createModelActivities({ settings, store: conversations }),
+    ...createCodexActivities({ settings, transport: deps.codexTransport, store: conversations }),
     ...files,
     ...gitWorkspace,
     // A step's gate commits and pushes the step when it passed, if the workflow asks (`commit`, ../workflows/affinity.ts).

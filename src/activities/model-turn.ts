@@ -17,7 +17,7 @@ import type {
   ModelTurnOutput,
   TokenUsage,
 } from '../shared/types';
-import { ConversationStore, conversationStoreDir } from './conversation-store';
+import { settingsStore, type ConversationStore } from './conversation-store';
 import { stoppedActivityError, withFailureConversion } from './failures';
 
 const CodexArgsSchema = z.object({
@@ -146,15 +146,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       timeout: ms.requestTimeoutMs,
     });
   const { settings } = deps;
-  const store =
-    deps.store ??
-    new ConversationStore(
-      conversationStoreDir({
-        store: settings.conversationStore,
-        remote: settings.workspaceRemote,
-        workspaceRoot: settings.workspaceRoot,
-      }),
-    );
+  const store = deps.store ?? settingsStore(settings);
 
   async function modelTurn(input: ModelTurnInput): Promise<ModelTurnOutput> {
     const ctx = Context.current();

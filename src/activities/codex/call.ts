@@ -12,7 +12,7 @@ import type { Settings } from '../../config/settings';
 import { ConfigError, CodexThreadLostError, TransientServiceError } from '../../shared/errors';
 import { RoleIdSchema } from '../../shared/team';
 import type { CodexCallInput, CodexCallOutput, SandboxMode } from '../../shared/types';
-import { ConversationStore, conversationStoreDir } from '../conversation-store';
+import { settingsStore, type ConversationStore } from '../conversation-store';
 import { stoppedActivityError, toApplicationFailure } from '../failures';
 import { classifyCodexError, classifyTransportError } from './errors';
 import { publishCodexEvent } from './live-events';
@@ -80,14 +80,7 @@ export function createCodexActivities(deps: CodexActivityDeps) {
   let transport = deps.transport ?? (deps.server && new McpTransport(deps.server));
   const getTransport = () => (transport ??= createCodexTransport(settings, deps.logger));
   let conversations = deps.store;
-  const store = () =>
-    (conversations ??= new ConversationStore(
-      conversationStoreDir({
-        store: settings.conversationStore,
-        remote: settings.workspaceRemote,
-        workspaceRoot: settings.workspaceRoot,
-      }),
-    ));
+  const store = () => (conversations ??= settingsStore(settings));
 
   return {
     /** Runs one Codex tool call; failures leave as `ApplicationFailure`s typed by the error class. */
