@@ -202,11 +202,26 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * A tiny `sh` that holds a pipe from us: when this Node process dies by any means (even SIGKILL, or a test runner
- * killing a test file), the pipe closes and the sh stops the server's group, so no dev server outlives its owner.
- * Killed as soon as the server exits, so it can never signal a recycled pid.
+ * killing a test file), the pipe closes and the sh stops the server's group (SIGTERM, SIGKILL after `graceMs`), so no
+ * dev server outlives its owner. Killed as soon as the server exits while we live. After its owner died it signals
+ * the group only while the server is the very process it was started for (same pid and start time in /proc; where
+ * there is no /proc, while the group exists) and ends as soon as it is gone: pids are reused (32,768 of them by default
+ * on Linux, many spawned per run), and a fixed wait before the SIGKILL once killed a dev server started meanwhile.
  */
-function startOrphanWatchdog(serverPid: number): ChildProcess {
-  const script = `cat >/dev/null; kill -TERM -${serverPid} 2>/dev/null; sleep ${STOP_GRACE_MS / 1000}; kill -KILL -${serverPid} 2>/dev/null`;
+export function startOrphanWatchdog(serverPid: number, graceMs = STOP_GRACE_MS): ChildProcess {
+  const tenths = Math.max(1, Math.round(graceMs / 100));
+  const script = [
+    `P=${serverPid}`,
+    // Field 22 of /proc/<pid>/stat, the start time; counted after the ")" that ends the command name.
+    `started() { sed 's/^.*) //' /proc/$P/stat 2>/dev/null | cut -d' ' -f20; }`,
+    'id=$(started)',
+    `alive() { if [ -n "$id" ]; then [ "$(started)" = "$id" ]; else kill -0 -$P 2>/dev/null; fi; }`,
+    'cat >/dev/null',
+    'alive && kill -TERM -$P 2>/dev/null',
+    `i=0; while [ $i -lt ${tenths} ] && alive; do sleep 0.1; i=$((i+1)); done`,
+    'alive && kill -KILL -$P 2>/dev/null',
+    'exit 0',
+  ].join('\n');
   return spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
 }
 
